@@ -1,0 +1,24 @@
+package io.kim.net;
+
+/**
+ * The peer at the other end of a connection, as the business layer sees it: an id and a way to push bytes to it.
+ *
+ * <p>Thread-safe: {@link #push} may be called from any thread.
+ */
+public interface Agent {
+
+    /** The channel id the {@link Acceptor} assigned (on a client, the id it was built with). Never {@code null}. */
+    String id();
+
+    /**
+     * Queues {@code payload} as one {@link OpCode#BINARY} frame. Writes are batched: bytes leave on the next flush
+     * of the channel's event loop, never one system call per message.
+     *
+     * <p>The array is not copied; do not change it afterwards. Pushing the same array to many agents is the
+     * intended way to fan one encoded message out.
+     *
+     * @return {@code true} if the frame was queued; {@code false} if the connection is closed or closing (the
+     *         caller keeps the message, for instance in the receiver's inbox)
+     */
+    boolean push(byte[] payload);
+}

@@ -1,0 +1,19 @@
+package io.kim.net;
+
+import java.net.SocketAddress;
+import java.util.Objects;
+
+/**
+ * What an {@link Acceptor} sees of a new connection: where it comes from and its first binary frame.
+ *
+ * @param transport     the transport name ({@code "tcp"}, {@code "ws"}, ...)
+ * @param remoteAddress the peer's address
+ * @param payload       the payload of the first {@link OpCode#BINARY} frame (typically a login packet)
+ */
+public record Handshake(String transport, SocketAddress remoteAddress, byte[] payload) {
+    public Handshake {
+        Objects.requireNonNull(transport, "transport");
+        Objects.requireNonNull(remoteAddress, "remoteAddress");
+        Objects.requireNonNull(payload, "payload");
+    }
+}

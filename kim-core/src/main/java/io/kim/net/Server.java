@@ -1,0 +1,377 @@
+package io.kim.net;
+
+import io.kim.net.internal.NettyIo;
+import io.kim.net.internal.ServerConnectionHandler;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A server that accepts connections on one or more {@link Transport}s and runs the shared connection lifecycle:
+ * handshake through the {@link Acceptor} within the login timeout, binary payloads to the
+ * {@link MessageListener}, heartbeats (a {@link OpCode#PING} is answered with a {@link OpCode#PONG}), a close after
+ * the read-wait passes with nothing read, a close of peers that stop reading once their outbound buffer passes the
+ * high-water mark, and a {@link StateListener} call for every accepted channel that goes away.
+ *
+ * <pre>{@code
+ * Server server = Server.builder()
+ *         .listen(Transports.get("tcp"), new InetSocketAddress(8000))
+ *         .acceptor(handshake -> CompletableFuture.completedFuture(Acceptance.accept(newId(), null, null)))
+ *         .messageListener((channel, payload) -> channel.push(payload))
+ *         .build()
+ *         .start();
+ * }</pre>
+ *
+ * <p>Thread-safe. Writes are never flushed one by one: frames written while a read is in progress are flushed
+ * once when the read batch ends, and pushes from other threads are consolidated on the event loop. Uses native
+ * epoll when it is available (set the system property {@code kim.noEpoll=true} to force NIO) and NIO otherwise.
+ */
+public final class Server implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Server.class);
+    private static final AtomicInteger SEQ = new AtomicInteger();
+
+    private record Listener(Transport transport, InetSocketAddress address) {
+    }
+
+    private final List<Listener> listeners;
+    private final Acceptor acceptor;
+    private final MessageListener messageListener;
+    private final StateListener stateListener;
+    private final ChannelMap channelMap;
+    private final Duration readWait;
+    private final Duration loginTimeout;
+    private final int maxFrameLength;
+    private final int writeBufferHighWaterMark;
+    private final int ioThreads;
+    private final ServerObserver observer;
+
+    private final Object lock = new Object();
+    private final Map<String, io.netty.channel.Channel> bound = new LinkedHashMap<>();
+    private EventLoopGroup bossGroup;
+    private EventLoopGroup workerGroup;
+    private ChannelGroup connections;
+    private volatile boolean started;
+    private volatile boolean stopped;
+
+    private Server(Builder b) {
+        this.listeners = List.copyOf(b.listeners);
+        this.acceptor = b.acceptor;
+        this.messageListener = b.messageListener;
+        this.stateListener = b.stateListener;
+        this.channelMap = b.channelMap;
+        this.readWait = b.readWait;
+        this.loginTimeout = b.loginTimeout;
+        this.maxFrameLength = b.maxFrameLength;
+        this.writeBufferHighWaterMark = b.writeBufferHighWaterMark;
+        this.ioThreads = b.ioThreads;
+        this.observer = b.observer;
+    }
+
+    /** A new builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Binds every listener and starts accepting connections.
+     *
+     * @return this server
+     * @throws IllegalStateException if already started or stopped, or if a listener cannot bind (every bound
+     *                               listener is released again)
+     */
+    public Server start() {
+        synchronized (lock) {
+            if (started || stopped) {
+                throw new IllegalStateException("server already " + (stopped ? "stopped" : "started"));
+            }
+            started = true;
+            int n = SEQ.incrementAndGet();
+            bossGroup = NettyIo.newGroup(1, "kim-accept-" + n);
+            workerGroup = NettyIo.newGroup(ioThreads, "kim-io-" + n);
+            connections = new DefaultChannelGroup("kim-server-" + n, GlobalEventExecutor.INSTANCE);
+            TransportOptions options = new TransportOptions(maxFrameLength);
+            try {
+                for (Listener l : listeners) {
+                    io.netty.channel.Channel ch = bootstrap(l, options).bind(l.address()).syncUninterruptibly().channel();
+                    bound.put(l.transport().name(), ch);
+                    log.info("kim {} listening on {}{}", l.transport().name(), ch.localAddress(),
+                            NettyIo.epoll() ? " (epoll)" : " (nio)");
+                }
+            } catch (RuntimeException e) {
+                shutdown(Duration.ZERO);
+                throw new IllegalStateException("cannot bind " + listeners + ": " + e, e);
+            }
+            return this;
+        }
+    }
+
+    private ServerBootstrap bootstrap(Listener l, TransportOptions options) {
+        ServerConnectionHandler.Settings settings = new ServerConnectionHandler.Settings(l.transport().name(),
+                acceptor, messageListener, stateListener, channelMap, loginTimeout, observer);
+        return new ServerBootstrap()
+                .group(bossGroup, workerGroup)
+                .channel(NettyIo.serverChannelType(workerGroup))
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                        new WriteBufferWaterMark(writeBufferHighWaterMark / 2, writeBufferHighWaterMark))
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        connections.add(ch);
+                        ch.pipeline().addLast("flush", new FlushConsolidationHandler(256, true));
+                        l.transport().configureServer(ch.pipeline(), options);
+                        if (!readWait.isZero()) {
+                            ch.pipeline().addLast("idle",
+                                    new IdleStateHandler(readWait.toNanos(), 0, 0, TimeUnit.NANOSECONDS));
+                        }
+                        ch.pipeline().addLast("kim", new ServerConnectionHandler(settings));
+                    }
+                });
+    }
+
+    /**
+     * The address the listener of {@code transport} is bound to (useful after binding port 0).
+     *
+     * @throws IllegalStateException if the server is not running or has no listener for that transport
+     */
+    public InetSocketAddress boundAddress(String transport) {
+        synchronized (lock) {
+            io.netty.channel.Channel ch = bound.get(transport);
+            if (ch == null) {
+                throw new IllegalStateException("no running listener for transport '" + transport + "' (have: "
+                        + bound.keySet() + ")");
+            }
+            return (InetSocketAddress) ch.localAddress();
+        }
+    }
+
+    /** The live channels. */
+    public ChannelMap channels() {
+        return channelMap;
+    }
+
+    /**
+     * Pushes {@code payload} to the channel {@code channelId}; see {@link Agent#push}. Thread-safe.
+     *
+     * @return {@code false} if no such channel is live
+     */
+    public boolean push(String channelId, byte[] payload) {
+        Channel channel = channelMap.get(channelId);
+        return channel != null && channel.push(payload);
+    }
+
+    /** {@code true} between {@link #start()} and {@link #shutdown}. */
+    public boolean isRunning() {
+        return started && !stopped;
+    }
+
+    /**
+     * Stops gracefully: stops accepting, sends every connection (handshaken or not) a close frame with
+     * {@link CloseStatus#GOING_AWAY} and closes it, waits up to {@code grace} for them to close, then shuts down
+     * the event loops this server created. Idempotent; blocks the caller (never call it on an event loop).
+     */
+    public void shutdown(Duration grace) {
+        Objects.requireNonNull(grace, "grace");
+        synchronized (lock) {
+            if (stopped) {
+                return;
+            }
+            stopped = true;
+            if (bossGroup == null) {
+                return;
+            }
+            for (io.netty.channel.Channel ch : bound.values()) {
+                ch.close().syncUninterruptibly();
+            }
+            bound.clear();
+            List<io.netty.channel.Channel> open = new ArrayList<>(connections);
+            for (io.netty.channel.Channel ch : open) {
+                ch.eventLoop().execute(() -> {
+                    if (ch.isActive()) {
+                        ch.writeAndFlush(Frame.close(CloseStatus.GOING_AWAY));
+                    }
+                    ch.close();
+                });
+            }
+            long deadline = System.nanoTime() + grace.toNanos();
+            for (io.netty.channel.Channel ch : open) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !ch.closeFuture().awaitUninterruptibly(left, TimeUnit.NANOSECONDS)) {
+                    break;
+                }
+            }
+            connections.close().awaitUninterruptibly();
+            long quiet = 0;
+            long timeout = Math.max(grace.toMillis(), 100);
+            bossGroup.shutdownGracefully(quiet, timeout, TimeUnit.MILLISECONDS).syncUninterruptibly();
+            workerGroup.shutdownGracefully(quiet, timeout, TimeUnit.MILLISECONDS).syncUninterruptibly();
+            log.info("kim server stopped");
+        }
+    }
+
+    /** {@link #shutdown(Duration)} with a 5 second grace. */
+    @Override
+    public void close() {
+        shutdown(Duration.ofSeconds(5));
+    }
+
+    /** Configures a {@link Server}. Not thread-safe; {@link #build()} copies the settings. */
+    public static final class Builder {
+        private final List<Listener> listeners = new ArrayList<>();
+        private Acceptor acceptor;
+        private MessageListener messageListener;
+        private StateListener stateListener = channel -> { };
+        private ChannelMap channelMap;
+        private Duration readWait = Duration.ofMinutes(3);
+        private Duration loginTimeout = Duration.ofSeconds(10);
+        private int maxFrameLength = 1 << 20;
+        private int writeBufferHighWaterMark = 4 << 20;
+        private int ioThreads;
+        private ServerObserver observer = ServerObserver.NONE;
+
+        private Builder() {
+        }
+
+        /** Adds a listener: {@code transport} on {@code address} (port 0 picks a free port). At least one. */
+        public Builder listen(Transport transport, SocketAddress address) {
+            Objects.requireNonNull(transport, "transport");
+            if (!(address instanceof InetSocketAddress inet)) {
+                throw new IllegalArgumentException("address: " + address + " (expected: an InetSocketAddress)");
+            }
+            for (Listener l : listeners) {
+                if (l.transport().name().equals(transport.name())) {
+                    throw new IllegalArgumentException("transport '" + transport.name() + "' is already listening");
+                }
+            }
+            listeners.add(new Listener(transport, inet));
+            return this;
+        }
+
+        /** Decides on each new connection's handshake. Required. */
+        public Builder acceptor(Acceptor acceptor) {
+            this.acceptor = Objects.requireNonNull(acceptor, "acceptor");
+            return this;
+        }
+
+        /** Receives the payloads of accepted channels. Required. */
+        public Builder messageListener(MessageListener listener) {
+            this.messageListener = Objects.requireNonNull(listener, "messageListener");
+            return this;
+        }
+
+        /** Told when accepted channels close. Default: does nothing. */
+        public Builder stateListener(StateListener listener) {
+            this.stateListener = Objects.requireNonNull(listener, "stateListener");
+            return this;
+        }
+
+        /** Where live channels are kept. Default: {@link ChannelMap#concurrent()}, one per server. */
+        public Builder channelMap(ChannelMap channelMap) {
+            this.channelMap = Objects.requireNonNull(channelMap, "channelMap");
+            return this;
+        }
+
+        /**
+         * Close a connection when nothing (not even a ping) was read for this long. Default 3 minutes; zero
+         * disables it. Clients should ping well within it.
+         */
+        public Builder readWait(Duration readWait) {
+            this.readWait = nonNegative(readWait, "readWait");
+            return this;
+        }
+
+        /** Close a connection whose handshake is not accepted within this time. Default 10 seconds; zero disables. */
+        public Builder loginTimeout(Duration loginTimeout) {
+            this.loginTimeout = nonNegative(loginTimeout, "loginTimeout");
+            return this;
+        }
+
+        /** The largest frame payload accepted or sent, in bytes. Default 1 MiB. */
+        public Builder maxFrameLength(int maxFrameLength) {
+            if (maxFrameLength <= 0) {
+                throw new IllegalArgumentException("maxFrameLength: " + maxFrameLength + " (expected: > 0)");
+            }
+            this.maxFrameLength = maxFrameLength;
+            return this;
+        }
+
+        /**
+         * Close a connection whose unsent outbound bytes pass this many (the peer stopped reading); its messages
+         * stay wherever the application keeps them. Default 4 MiB.
+         */
+        public Builder writeBufferHighWaterMark(int bytes) {
+            if (bytes < 2) {
+                throw new IllegalArgumentException("writeBufferHighWaterMark: " + bytes + " (expected: >= 2)");
+            }
+            this.writeBufferHighWaterMark = bytes;
+            return this;
+        }
+
+        /** I/O threads. Default 0: twice the number of CPUs. */
+        public Builder ioThreads(int ioThreads) {
+            if (ioThreads < 0) {
+                throw new IllegalArgumentException("ioThreads: " + ioThreads + " (expected: >= 0)");
+            }
+            this.ioThreads = ioThreads;
+            return this;
+        }
+
+        /** Observes connections (for metrics). Default: {@link ServerObserver#NONE}. */
+        public Builder observer(ServerObserver observer) {
+            this.observer = Objects.requireNonNull(observer, "observer");
+            return this;
+        }
+
+        /**
+         * Builds the server (not yet started).
+         *
+         * @throws IllegalStateException if no listener, acceptor or message listener was set
+         */
+        public Server build() {
+            if (listeners.isEmpty()) {
+                throw new IllegalStateException("no listener (expected: at least one listen(transport, address))");
+            }
+            if (acceptor == null) {
+                throw new IllegalStateException("acceptor not set");
+            }
+            if (messageListener == null) {
+                throw new IllegalStateException("messageListener not set");
+            }
+            if (channelMap == null) {
+                channelMap = ChannelMap.concurrent();
+            }
+            return new Server(this);
+        }
+
+        static Duration nonNegative(Duration d, String name) {
+            Objects.requireNonNull(d, name);
+            if (d.isNegative()) {
+                throw new IllegalArgumentException(name + ": " + d + " (expected: >= 0)");
+            }
+            return d;
+        }
+    }
+}

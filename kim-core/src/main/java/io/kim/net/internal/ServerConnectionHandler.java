@@ -1,0 +1,256 @@
+package io.kim.net.internal;
+
+import io.kim.net.Acceptance;
+import io.kim.net.Acceptor;
+import io.kim.net.ChannelMap;
+import io.kim.net.CloseStatus;
+import io.kim.net.Frame;
+import io.kim.net.Handshake;
+import io.kim.net.MessageListener;
+import io.kim.net.OpCode;
+import io.kim.net.ServerObserver;
+import io.kim.net.StateListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.timeout.IdleStateEvent;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The per-connection state machine of a server: handshake through the {@link Acceptor} within the login timeout,
+ * then hand binary payloads to the {@link MessageListener}; heartbeats, idle and slow-consumer closes, and the
+ * {@link StateListener} call when an accepted channel goes away. All methods run on the channel's event loop.
+ */
+public final class ServerConnectionHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(ServerConnectionHandler.class);
+    /** Frames a client may send after its handshake frame before the acceptor has answered. */
+    private static final int MAX_EARLY_FRAMES = 64;
+
+    /** What every connection of one listener shares. */
+    public record Settings(String transport, Acceptor acceptor, MessageListener messageListener,
+            StateListener stateListener, ChannelMap channelMap, Duration loginTimeout, ServerObserver observer) {
+    }
+
+    private enum State { AWAITING_HANDSHAKE, HANDSHAKING, ACCEPTED, CLOSED }
+
+    private final Settings settings;
+    private State state = State.AWAITING_HANDSHAKE;
+    private ScheduledFuture<?> loginTimer;
+    private NettyChannel channel;
+    private ArrayDeque<byte[]> early;
+
+    public ServerConnectionHandler(Settings settings) {
+        this.settings = settings;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        Duration timeout = settings.loginTimeout();
+        if (!timeout.isZero()) {
+            loginTimer = ctx.executor().schedule(() -> {
+                if (state == State.AWAITING_HANDSHAKE || state == State.HANDSHAKING) {
+                    closeWith(ctx, CloseStatus.LOGIN_TIMEOUT, "no accepted handshake within " + timeout);
+                }
+            }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof Frame frame)) {
+            // A codec must turn everything into frames; anything else is a programming error in the transport.
+            io.netty.util.ReferenceCountUtil.release(msg);
+            closeWith(ctx, CloseStatus.SERVER_ERROR, "transport produced " + msg.getClass().getName());
+            return;
+        }
+        switch (frame.opCode()) {
+            case PING -> ctx.writeAndFlush(new Frame(OpCode.PONG, frame.payload()), ctx.voidPromise());
+            case PONG -> { }
+            case CLOSE -> {
+                log.debug("{} closed by peer: {}", ctx.channel(), CloseStatus.decode(frame.payload()));
+                ctx.close();
+            }
+            case BINARY -> onBinary(ctx, frame.payload());
+            default -> closeWith(ctx, CloseStatus.UNSUPPORTED_DATA.withReason(
+                    frame.opCode().name().toLowerCase() + " frames are not supported; send binary frames"),
+                    "unsupported " + frame.opCode() + " frame");
+        }
+    }
+
+    private void onBinary(ChannelHandlerContext ctx, byte[] payload) {
+        switch (state) {
+            case ACCEPTED -> deliver(payload);
+            case AWAITING_HANDSHAKE -> startHandshake(ctx, payload);
+            case HANDSHAKING -> {
+                if (early == null) {
+                    early = new ArrayDeque<>();
+                }
+                if (early.size() >= MAX_EARLY_FRAMES) {
+                    closeWith(ctx, CloseStatus.POLICY_VIOLATION.withReason("too many frames before the handshake completed"),
+                            "more than " + MAX_EARLY_FRAMES + " frames during the handshake");
+                    return;
+                }
+                early.add(payload);
+            }
+            case CLOSED -> { }
+        }
+    }
+
+    private void startHandshake(ChannelHandlerContext ctx, byte[] payload) {
+        state = State.HANDSHAKING;
+        ctx.channel().config().setAutoRead(false);
+        CompletionStage<Acceptance> verdict;
+        try {
+            verdict = settings.acceptor().accept(
+                    new Handshake(settings.transport(), ctx.channel().remoteAddress(), payload));
+        } catch (RuntimeException e) {
+            log.warn("{} acceptor failed", ctx.channel(), e);
+            closeWith(ctx, CloseStatus.SERVER_ERROR, "acceptor threw " + e);
+            return;
+        }
+        verdict.whenComplete((acceptance, error) -> {
+            if (ctx.executor().inEventLoop()) {
+                onVerdict(ctx, acceptance, error);
+            } else {
+                ctx.executor().execute(() -> onVerdict(ctx, acceptance, error));
+            }
+        });
+    }
+
+    private void onVerdict(ChannelHandlerContext ctx, Acceptance acceptance, Throwable error) {
+        if (state != State.HANDSHAKING) {
+            return; // closed (timeout, peer) while the acceptor was working
+        }
+        if (error != null || acceptance == null) {
+            log.warn("{} acceptor failed", ctx.channel(), error);
+            closeWith(ctx, CloseStatus.SERVER_ERROR, "acceptor failed");
+            return;
+        }
+        if (!acceptance.accepted()) {
+            if (acceptance.reply() != null) {
+                ctx.write(Frame.binary(acceptance.reply()), ctx.voidPromise());
+            }
+            settings.observer().handshakeRejected(settings.transport());
+            closeWith(ctx, acceptance.rejection(), "handshake rejected");
+            return;
+        }
+        NettyChannel accepted = new NettyChannel(acceptance.channelId(), settings.transport(), ctx.channel(),
+                acceptance.attachment());
+        if (acceptance.reply() != null) {
+            ctx.write(Frame.binary(acceptance.reply()), ctx.voidPromise());
+        }
+        if (!settings.channelMap().add(accepted)) {
+            closeWith(ctx, CloseStatus.POLICY_VIOLATION.withReason("channel id in use"),
+                    "channel id " + acceptance.channelId() + " is already registered");
+            return;
+        }
+        ctx.flush();
+        cancelLoginTimer();
+        channel = accepted;
+        state = State.ACCEPTED;
+        settings.observer().channelOpened(accepted);
+        if (early != null) {
+            byte[] next;
+            while (state == State.ACCEPTED && (next = early.poll()) != null) {
+                deliver(next);
+            }
+            early = null;
+        }
+        ctx.channel().config().setAutoRead(true);
+    }
+
+    private void deliver(byte[] payload) {
+        try {
+            settings.messageListener().receive(channel, payload);
+        } catch (RuntimeException e) {
+            log.warn("{} message listener failed", channel, e);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent) {
+            closeWith(ctx, CloseStatus.IDLE_TIMEOUT, "nothing read within the read-wait");
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (!ctx.channel().isWritable() && ctx.channel().isActive()) {
+            log.info("{} outbound buffer passed the high-water mark ({} bytes pending): closing slow consumer",
+                    ctx.channel(), ctx.channel().unsafe().outboundBuffer() == null ? 0
+                            : ctx.channel().unsafe().outboundBuffer().totalPendingWriteBytes());
+            settings.observer().slowConsumer(settings.transport());
+            ctx.close(); // its buffer is full: a close frame would only queue behind it
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (root instanceof TooLongFrameException) {
+            closeWith(ctx, CloseStatus.TOO_BIG, root.getMessage());
+        } else if (root instanceof CorruptedFrameException) {
+            closeWith(ctx, CloseStatus.PROTOCOL_ERROR.withReason(root.getMessage()), root.getMessage());
+        } else if (root instanceof DecoderException) {
+            closeWith(ctx, CloseStatus.PROTOCOL_ERROR, String.valueOf(root.getMessage()));
+        } else if (root instanceof IOException) {
+            log.debug("{} I/O error: {}", ctx.channel(), root.toString());
+            ctx.close();
+        } else {
+            log.warn("{} unexpected error", ctx.channel(), root);
+            closeWith(ctx, CloseStatus.SERVER_ERROR, root.toString());
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        cancelLoginTimer();
+        State was = state;
+        state = State.CLOSED;
+        early = null;
+        if (was == State.ACCEPTED) {
+            settings.channelMap().remove(channel);
+            settings.observer().channelClosed(channel);
+            try {
+                settings.stateListener().disconnected(channel);
+            } catch (RuntimeException e) {
+                log.warn("{} state listener failed", channel, e);
+            }
+        }
+        ctx.fireChannelInactive();
+    }
+
+    private void closeWith(ChannelHandlerContext ctx, CloseStatus status, String why) {
+        if (status.code() >= 4000 || status.code() == 1000 || status.code() == 1001) {
+            log.debug("{} closing: {} ({})", ctx.channel(), status, why);
+        } else {
+            log.warn("{} closing: {} ({})", ctx.channel(), status, why);
+        }
+        if (state != State.ACCEPTED) {
+            state = State.CLOSED;
+        }
+        NettyChannel.close(ctx.channel(), status);
+    }
+
+    private void cancelLoginTimer() {
+        if (loginTimer != null) {
+            loginTimer.cancel(false);
+            loginTimer = null;
+        }
+    }
+}
