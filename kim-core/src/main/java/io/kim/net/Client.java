@@ -18,6 +18,7 @@ import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -102,7 +103,7 @@ public final class Client implements Channel {
         }
         CompletableFuture<Void> ready = new CompletableFuture<>();
         ClientConnectionHandler h = new ClientConnectionHandler(this, dialer, messageListener, stateListener,
-                address, handshakeTimeout, ready);
+                address, handshakeTimeout, ready, () -> closeFuture.complete(null));
         handler = h;
         TransportOptions options = new TransportOptions(maxFrameLength);
         ChannelFuture cf = new Bootstrap()
@@ -126,8 +127,7 @@ public final class Client implements Channel {
                 })
                 .connect(address);
         ch = cf.channel();
-        cf.channel().closeFuture().addListener(f -> {
-            closeFuture.complete(null);
+        closeFuture.whenComplete((v, e) -> {
             if (ownGroup != null) {
                 ownGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             }
@@ -135,6 +135,7 @@ public final class Client implements Channel {
         cf.addListener(f -> {
             if (!f.isSuccess()) {
                 ready.completeExceptionally(f.cause());
+                closeFuture.complete(null);
             }
         });
         ready.whenComplete((v, e) -> {
@@ -213,12 +214,19 @@ public final class Client implements Channel {
             closeFuture.complete(null);
             return;
         }
-        c.eventLoop().execute(() -> {
-            if (c.isActive()) {
-                c.writeAndFlush(Frame.close(status));
-            }
-            c.close();
-        });
+        if (!c.isOpen()) {
+            return;
+        }
+        try {
+            c.eventLoop().execute(() -> {
+                if (c.isActive()) {
+                    c.writeAndFlush(Frame.close(status));
+                }
+                c.close();
+            });
+        } catch (RejectedExecutionException e) {
+            c.close(); // the event loop is shutting down: nothing more can be written
+        }
     }
 
     /** Closes with {@link CloseStatus#NORMAL}. */

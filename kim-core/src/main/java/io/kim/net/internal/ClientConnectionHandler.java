@@ -40,6 +40,7 @@ public final class ClientConnectionHandler extends ChannelInboundHandlerAdapter 
     private final InetSocketAddress remote;
     private final Duration handshakeTimeout;
     private final CompletableFuture<Void> ready;
+    private final Runnable onClosed;
 
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> timer;
@@ -50,7 +51,7 @@ public final class ClientConnectionHandler extends ChannelInboundHandlerAdapter 
 
     public ClientConnectionHandler(Client client, Dialer dialer, MessageListener messageListener,
             StateListener stateListener, InetSocketAddress remote, Duration handshakeTimeout,
-            CompletableFuture<Void> ready) {
+            CompletableFuture<Void> ready, Runnable onClosed) {
         this.client = client;
         this.dialer = dialer;
         this.messageListener = messageListener;
@@ -58,6 +59,7 @@ public final class ClientConnectionHandler extends ChannelInboundHandlerAdapter 
         this.remote = remote;
         this.handshakeTimeout = handshakeTimeout;
         this.ready = ready;
+        this.onClosed = onClosed;
     }
 
     public boolean handshaken() {
@@ -205,6 +207,7 @@ public final class ClientConnectionHandler extends ChannelInboundHandlerAdapter 
                 log.warn("{} state listener failed", client, e);
             }
         }
+        onClosed.run();
         ctx.fireChannelInactive();
     }
 

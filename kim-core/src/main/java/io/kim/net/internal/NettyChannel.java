@@ -93,8 +93,12 @@ public final class NettyChannel implements Channel {
                 ch.writeAndFlush(Frame.close(status), ch.voidPromise());
             }
             ch.close();
-        } else {
-            ch.eventLoop().execute(() -> close(ch, status));
+        } else if (ch.isOpen()) {
+            try {
+                ch.eventLoop().execute(() -> close(ch, status));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                ch.close();
+            }
         }
     }
 }

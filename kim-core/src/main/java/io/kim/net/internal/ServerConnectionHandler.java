@@ -12,6 +12,7 @@ import io.kim.net.ServerObserver;
 import io.kim.net.StateListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.CodecException;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
@@ -201,7 +202,7 @@ public final class ServerConnectionHandler extends ChannelInboundHandlerAdapter 
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        Throwable root = cause instanceof CodecException && cause.getCause() != null ? cause.getCause() : cause;
         if (root instanceof TooLongFrameException) {
             closeWith(ctx, CloseStatus.TOO_BIG, root.getMessage());
         } else if (root instanceof CorruptedFrameException) {
