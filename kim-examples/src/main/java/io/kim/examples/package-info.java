@@ -1,0 +1,2 @@
+/** The runnable kim server on embedded defaults, its token service, and a command-line chat client. */
+package io.kim.examples;
