@@ -17,4 +17,12 @@ public interface Acceptor {
 
     /** Evaluates the handshake. Never returns {@code null}. */
     CompletionStage<Acceptance> accept(Handshake handshake);
+
+    /**
+     * Called instead of registering the channel when an acceptance arrives too late: the connection closed while
+     * {@link #accept} was working, or the channel id was already taken. Lets an acceptor undo what it did for the
+     * login (a session it stored, for example). Called on the connection's event loop; default: does nothing.
+     */
+    default void abandoned(Acceptance acceptance) {
+    }
 }

@@ -131,7 +131,10 @@ public final class ServerConnectionHandler extends ChannelInboundHandlerAdapter 
 
     private void onVerdict(ChannelHandlerContext ctx, Acceptance acceptance, Throwable error) {
         if (state != State.HANDSHAKING) {
-            return; // closed (timeout, peer) while the acceptor was working
+            if (error == null && acceptance != null && acceptance.accepted()) {
+                abandon(acceptance); // closed (timeout, peer) while the acceptor was working
+            }
+            return;
         }
         if (error != null || acceptance == null) {
             log.warn("{} acceptor failed", ctx.channel(), error);
@@ -152,6 +155,7 @@ public final class ServerConnectionHandler extends ChannelInboundHandlerAdapter 
             ctx.write(Frame.binary(acceptance.reply()), ctx.voidPromise());
         }
         if (!settings.channelMap().add(accepted)) {
+            abandon(acceptance);
             closeWith(ctx, CloseStatus.POLICY_VIOLATION.withReason("channel id in use"),
                     "channel id " + acceptance.channelId() + " is already registered");
             return;
@@ -169,6 +173,14 @@ public final class ServerConnectionHandler extends ChannelInboundHandlerAdapter 
             early = null;
         }
         ctx.channel().config().setAutoRead(true);
+    }
+
+    private void abandon(Acceptance acceptance) {
+        try {
+            settings.acceptor().abandoned(acceptance);
+        } catch (RuntimeException e) {
+            log.warn("acceptor failed to abandon {}", acceptance.channelId(), e);
+        }
     }
 
     private void deliver(byte[] payload) {

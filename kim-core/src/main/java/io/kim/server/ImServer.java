@@ -1,0 +1,264 @@
+package io.kim.server;
+
+import io.kim.embedded.InMemoryMessageStore;
+import io.kim.embedded.InMemorySessionStore;
+import io.kim.net.ChannelMap;
+import io.kim.net.Server;
+import io.kim.net.ServerObserver;
+import io.kim.net.Transport;
+import io.kim.server.internal.ImHandler;
+import io.kim.spi.Authenticator;
+import io.kim.spi.EventListener;
+import io.kim.spi.MessageStore;
+import io.kim.spi.SessionStore;
+import io.kim.spi.UserDirectory;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.function.Function;
+
+/**
+ * The kim IM server: a {@link Server} on one or more transports running the kim protocol (see
+ * {@code docs/protocol.md}): token login with a multi-device policy, one-to-one chat, inbox sync and
+ * acknowledgements.
+ *
+ * <p>Delivery guarantees: a SEND is acknowledged only after the {@link MessageStore} has stored it (in the
+ * receiver's and the sender's inbox); a retry with the same client message id returns the original acknowledgement
+ * and stores nothing new; every push carries the receiver's inbox sequence, so a client detects gaps and fills them
+ * with SYNC; a device's received position is recorded with ACK.
+ *
+ * <pre>{@code
+ * ImServer server = ImServer.builder()
+ *         .listen(new TcpTransport(), new InetSocketAddress(8000))
+ *         .authenticator(token -> verify(token))
+ *         .build()
+ *         .start();
+ * }</pre>
+ *
+ * <p>Thread-safe. Every store and SPI call is asynchronous; none blocks an event loop.
+ */
+public final class ImServer implements AutoCloseable {
+
+    private final Server server;
+    private final String nodeId;
+
+    private ImServer(Builder b) {
+        this.nodeId = b.nodeId;
+        ImHandler handler = new ImHandler(new ImHandler.Settings(b.nodeId, b.authenticator, b.sessionStore,
+                b.messageStore, b.userDirectory, b.eventListener, b.devicePolicy, b.clock, b.maxBodyLength,
+                b.defaultSyncLimit, b.maxSyncLimit));
+        b.server.acceptor(handler).messageListener(handler).stateListener(handler);
+        this.server = b.server.build();
+        handler.channels(server.channels());
+    }
+
+    /** A new builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Binds every listener.
+     *
+     * @return this server
+     * @throws IllegalStateException if a listener cannot bind, or the server was started before
+     */
+    public ImServer start() {
+        server.start();
+        return this;
+    }
+
+    /** The address the listener of {@code transport} is bound to; see {@link Server#boundAddress}. */
+    public InetSocketAddress boundAddress(String transport) {
+        return server.boundAddress(transport);
+    }
+
+    /** The live, logged-in channels of this node. */
+    public ChannelMap channels() {
+        return server.channels();
+    }
+
+    /** This node's id, as stored in every {@link io.kim.spi.Session} it creates. */
+    public String nodeId() {
+        return nodeId;
+    }
+
+    /** {@code true} between {@link #start()} and {@link #shutdown}. */
+    public boolean isRunning() {
+        return server.isRunning();
+    }
+
+    /** Closes every connection with "going away" and stops; see {@link Server#shutdown}. Idempotent. */
+    public void shutdown(Duration grace) {
+        server.shutdown(grace);
+    }
+
+    /** {@link #shutdown(Duration)} with a 5 second grace. */
+    @Override
+    public void close() {
+        server.close();
+    }
+
+    /** Configures an {@link ImServer}. Not thread-safe; {@link #build()} copies the settings. */
+    public static final class Builder {
+        private final Server.Builder server = Server.builder();
+        private Authenticator authenticator;
+        private SessionStore sessionStore;
+        private MessageStore messageStore;
+        private UserDirectory userDirectory;
+        private EventListener eventListener = EventListener.none();
+        private Function<String, DevicePolicy> devicePolicy = tenant -> DevicePolicy.ONE_PER_DEVICE_TYPE;
+        private Clock clock = Clock.systemUTC();
+        private String nodeId;
+        private int maxBodyLength = 64 * 1024;
+        private int defaultSyncLimit = 100;
+        private int maxSyncLimit = 500;
+
+        private Builder() {
+        }
+
+        /** Adds a listener; see {@link Server.Builder#listen}. At least one. */
+        public Builder listen(Transport transport, SocketAddress address) {
+            server.listen(transport, address);
+            return this;
+        }
+
+        /** Verifies login tokens. Required. */
+        public Builder authenticator(Authenticator authenticator) {
+            this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
+            return this;
+        }
+
+        /** Where sessions live. Default: an {@link InMemorySessionStore} (one node only). */
+        public Builder sessionStore(SessionStore store) {
+            this.sessionStore = Objects.requireNonNull(store, "sessionStore");
+            return this;
+        }
+
+        /** Where messages and inboxes live. Default: an {@link InMemoryMessageStore} with 7 days' retention. */
+        public Builder messageStore(MessageStore store) {
+            this.messageStore = Objects.requireNonNull(store, "messageStore");
+            return this;
+        }
+
+        /** If set, a message to a user the directory does not know gets {@code NO_SUCH_USER}. Default: none. */
+        public Builder userDirectory(UserDirectory directory) {
+            this.userDirectory = Objects.requireNonNull(directory, "userDirectory");
+            return this;
+        }
+
+        /** Receives business events (login, logout, kick, messages). Default: {@link EventListener#none()}. */
+        public Builder eventListener(EventListener listener) {
+            this.eventListener = Objects.requireNonNull(listener, "eventListener");
+            return this;
+        }
+
+        /** The multi-device policy of every tenant. Default {@link DevicePolicy#ONE_PER_DEVICE_TYPE}. */
+        public Builder devicePolicy(DevicePolicy policy) {
+            Objects.requireNonNull(policy, "devicePolicy");
+            this.devicePolicy = tenant -> policy;
+            return this;
+        }
+
+        /** The multi-device policy per tenant; called on event loops, must not block or return {@code null}. */
+        public Builder devicePolicy(Function<String, DevicePolicy> policyByTenant) {
+            this.devicePolicy = Objects.requireNonNull(policyByTenant, "devicePolicy");
+            return this;
+        }
+
+        /** The clock for message timestamps and login times. Default: the system UTC clock. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** This node's id. Default: a random one. */
+        public Builder nodeId(String nodeId) {
+            if (Objects.requireNonNull(nodeId, "nodeId").isBlank()) {
+                throw new IllegalArgumentException("nodeId: \"\" (expected: non-blank)");
+            }
+            this.nodeId = nodeId;
+            return this;
+        }
+
+        /** See {@link Server.Builder#loginTimeout}. Default 10 seconds. */
+        public Builder loginTimeout(Duration timeout) {
+            server.loginTimeout(timeout);
+            return this;
+        }
+
+        /** See {@link Server.Builder#readWait}. Default 3 minutes. */
+        public Builder readWait(Duration readWait) {
+            server.readWait(readWait);
+            return this;
+        }
+
+        /** See {@link Server.Builder#maxFrameLength}. Default 1 MiB. */
+        public Builder maxFrameLength(int bytes) {
+            server.maxFrameLength(bytes);
+            return this;
+        }
+
+        /** See {@link Server.Builder#writeBufferHighWaterMark}. Default 4 MiB. */
+        public Builder writeBufferHighWaterMark(int bytes) {
+            server.writeBufferHighWaterMark(bytes);
+            return this;
+        }
+
+        /** See {@link Server.Builder#ioThreads}. Default: twice the CPUs. */
+        public Builder ioThreads(int threads) {
+            server.ioThreads(threads);
+            return this;
+        }
+
+        /** See {@link Server.Builder#observer}. */
+        public Builder observer(ServerObserver observer) {
+            server.observer(observer);
+            return this;
+        }
+
+        /** The largest message body accepted; larger ones get {@code TOO_LARGE}. Default 64 KiB. */
+        public Builder maxBodyLength(int bytes) {
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("maxBodyLength: " + bytes + " (expected: > 0)");
+            }
+            this.maxBodyLength = bytes;
+            return this;
+        }
+
+        /** Entries per SYNC page when the client asks for 0, and the most it may ask for. Defaults 100 and 500. */
+        public Builder syncLimits(int defaultLimit, int maxLimit) {
+            if (defaultLimit <= 0 || maxLimit < defaultLimit) {
+                throw new IllegalArgumentException("syncLimits: " + defaultLimit + ", " + maxLimit
+                        + " (expected: 0 < default <= max)");
+            }
+            this.defaultSyncLimit = defaultLimit;
+            this.maxSyncLimit = maxLimit;
+            return this;
+        }
+
+        /**
+         * Builds the server (not yet started).
+         *
+         * @throws IllegalStateException if no authenticator or no listener was set
+         */
+        public ImServer build() {
+            if (authenticator == null) {
+                throw new IllegalStateException("authenticator not set");
+            }
+            if (sessionStore == null) {
+                sessionStore = new InMemorySessionStore();
+            }
+            if (messageStore == null) {
+                messageStore = InMemoryMessageStore.builder().build();
+            }
+            if (nodeId == null) {
+                nodeId = UUID.randomUUID().toString().substring(0, 8);
+            }
+            return new ImServer(this);
+        }
+    }
+}

@@ -1,0 +1,395 @@
+package io.kim.server.internal;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.kim.internal.Packets;
+import io.kim.net.Acceptance;
+import io.kim.net.Acceptor;
+import io.kim.net.Channel;
+import io.kim.net.ChannelMap;
+import io.kim.net.CloseStatus;
+import io.kim.net.Handshake;
+import io.kim.net.MessageListener;
+import io.kim.net.StateListener;
+import io.kim.protocol.AckRequest;
+import io.kim.protocol.Command;
+import io.kim.protocol.Flag;
+import io.kim.protocol.Header;
+import io.kim.protocol.KickPush;
+import io.kim.protocol.LoginRequest;
+import io.kim.protocol.LoginResponse;
+import io.kim.protocol.MessagePush;
+import io.kim.protocol.Packet;
+import io.kim.protocol.SendRequest;
+import io.kim.protocol.SendResponse;
+import io.kim.protocol.Status;
+import io.kim.protocol.SyncRequest;
+import io.kim.protocol.SyncResponse;
+import io.kim.server.DevicePolicy;
+import io.kim.spi.AppendResult;
+import io.kim.spi.AuthenticationException;
+import io.kim.spi.Authenticator;
+import io.kim.spi.ChatType;
+import io.kim.spi.EventListener;
+import io.kim.spi.Identity;
+import io.kim.spi.InboxEntry;
+import io.kim.spi.InboxPage;
+import io.kim.spi.Message;
+import io.kim.spi.MessageStore;
+import io.kim.spi.Session;
+import io.kim.spi.SessionStore;
+import io.kim.spi.UserDirectory;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The IM logic behind {@link io.kim.server.ImServer}: the login acceptor, the packet dispatcher and the disconnect
+ * cleanup. Runs on event loops; every store call is asynchronous and its continuation may run on any thread.
+ */
+public final class ImHandler implements Acceptor, MessageListener, StateListener {
+
+    private static final Logger log = LoggerFactory.getLogger(ImHandler.class);
+    private static final int MAX_ID_LENGTH = 128;
+
+    /** Everything the handler needs, fixed at build time. */
+    public record Settings(String nodeId, Authenticator authenticator, SessionStore sessions, MessageStore messages,
+            UserDirectory users, EventListener events, Function<String, DevicePolicy> devicePolicy, Clock clock,
+            int maxBodyLength, int defaultSyncLimit, int maxSyncLimit) {
+    }
+
+    private final Settings s;
+    private final AtomicLong channelCounter = new AtomicLong();
+    private final AtomicLong messageCounter = new AtomicLong();
+    private volatile ChannelMap channels;
+
+    public ImHandler(Settings settings) {
+        this.s = settings;
+    }
+
+    /** The live channels of the server this handler serves; set once before it starts. */
+    public void channels(ChannelMap channels) {
+        this.channels = channels;
+    }
+
+    // ---- login -------------------------------------------------------------------------------------------
+
+    @Override
+    public CompletionStage<Acceptance> accept(Handshake hs) {
+        Packet packet;
+        try {
+            packet = Packet.parseFrom(hs.payload());
+        } catch (InvalidProtocolBufferException e) {
+            return reject(Header.getDefaultInstance(), Status.INVALID_PACKET, "not a kim packet",
+                    CloseStatus.PROTOCOL_ERROR.withReason("not a kim packet"), null, hs, "invalid packet");
+        }
+        Header h = packet.getHeader();
+        if (h.getCommand() != Command.LOGIN || h.getFlag() != Flag.REQUEST) {
+            return reject(h, Status.NOT_LOGGED_IN, "the first packet must be a LOGIN request",
+                    CloseStatus.POLICY_VIOLATION.withReason("not logged in"), null, hs, "not logged in");
+        }
+        LoginRequest req;
+        try {
+            req = LoginRequest.parseFrom(packet.getBody());
+        } catch (InvalidProtocolBufferException e) {
+            return reject(h, Status.INVALID_PACKET, "malformed LoginRequest",
+                    CloseStatus.PROTOCOL_ERROR.withReason("malformed login"), null, hs, "invalid packet");
+        }
+        if (req.getToken().isEmpty()) {
+            return reject(h, Status.UNAUTHORIZED, "token missing",
+                    CloseStatus.POLICY_VIOLATION.withReason("unauthorized"), null, hs, "token missing");
+        }
+        CompletionStage<Identity> identity;
+        try {
+            identity = s.authenticator().authenticate(req.getToken());
+        } catch (RuntimeException e) {
+            identity = CompletableFuture.failedFuture(e);
+        }
+        return identity.handle((id, error) -> {
+            if (error == null) {
+                return login(h, id, hs);
+            }
+            Throwable cause = unwrap(error);
+            if (cause instanceof AuthenticationException ae) {
+                return reject(h, Status.UNAUTHORIZED, ae.reason() + ": " + ae.getMessage(),
+                        CloseStatus.POLICY_VIOLATION.withReason("unauthorized"), null, hs,
+                        "unauthorized: " + ae.reason());
+            }
+            log.warn("authenticator failed", cause);
+            return reject(h, Status.UNAVAILABLE, "authentication unavailable",
+                    CloseStatus.SERVER_ERROR, null, hs, "authenticator failed");
+        }).thenCompose(Function.identity());
+    }
+
+    private CompletionStage<Acceptance> login(Header h, Identity id, Handshake hs) {
+        DevicePolicy policy = s.devicePolicy().apply(id.tenant());
+        return s.sessions().find(id.tenant(), id.userId()).thenCompose(existing -> {
+            List<Session> replaced = new ArrayList<>();
+            for (Session old : existing) {
+                boolean sameDevice = old.identity().deviceId().equals(id.deviceId());
+                boolean sameType = old.identity().deviceType().equals(id.deviceType());
+                if (sameDevice) {
+                    replaced.add(old); // the same device logging in again: its old connection is stale
+                } else if (sameType && policy == DevicePolicy.REJECT_NEW) {
+                    return reject(h, Status.LOGIN_REJECTED, "already logged in on a " + id.deviceType()
+                            + " device", CloseStatus.POLICY_VIOLATION.withReason("login rejected"), id.tenant(), hs,
+                            "device policy");
+                } else if (sameType && policy == DevicePolicy.ONE_PER_DEVICE_TYPE) {
+                    replaced.add(old);
+                }
+            }
+            String channelId = s.nodeId() + "-" + Long.toString(channelCounter.incrementAndGet(), 36);
+            Session session = new Session(id, s.nodeId(), channelId, s.clock().instant(), address(hs.remoteAddress()));
+            for (Session old : replaced) {
+                kick(old, session);
+            }
+            return s.sessions().put(session)
+                    .thenCompose(v -> s.messages().headSequence(id.tenant(), id.userId()))
+                    .thenApply(head -> {
+                        byte[] reply = Packets.ok(h, LoginResponse.newBuilder()
+                                .setChannelId(channelId).setTenant(id.tenant()).setUserId(id.userId())
+                                .setDeviceId(id.deviceId()).setDeviceType(id.deviceType())
+                                .setHeadSequence(head).setServerTime(s.clock().millis()).build());
+                        s.events().loggedIn(session);
+                        return Acceptance.accept(channelId, reply, new Connection(session));
+                    });
+        });
+    }
+
+    private void kick(Session old, Session by) {
+        s.sessions().remove(old.tenant(), old.userId(), old.channelId());
+        s.events().kicked(old, by);
+        ChannelMap map = channels;
+        Channel ch = map == null ? null : map.get(old.channelId());
+        if (ch == null) {
+            return; // gone already, or on another node
+        }
+        if (ch.attachment() instanceof Connection c) {
+            c.closeReason("kicked");
+        }
+        ch.push(Packets.push(Command.KICK, KickPush.newBuilder().setReason("logged in on another device")
+                .setByDeviceId(by.identity().deviceId()).setByDeviceType(by.identity().deviceType()).build()));
+        ch.close(CloseStatus.KICKED);
+    }
+
+    @Override
+    public void abandoned(Acceptance acceptance) {
+        if (acceptance.attachment() instanceof Connection c) {
+            Session session = c.session();
+            s.sessions().remove(session.tenant(), session.userId(), session.channelId());
+            s.events().loggedOut(session, "connection lost during login");
+        }
+    }
+
+    private CompletionStage<Acceptance> reject(Header h, Status status, String detail, CloseStatus close,
+            String tenant, Handshake hs, String reason) {
+        s.events().loginRejected(tenant, address(hs.remoteAddress()), reason);
+        return CompletableFuture.completedFuture(Acceptance.reject(Packets.error(h, status, detail), close));
+    }
+
+    // ---- packets after login -----------------------------------------------------------------------------
+
+    @Override
+    public void receive(Channel channel, byte[] payload) {
+        Packet packet;
+        try {
+            packet = Packet.parseFrom(payload);
+        } catch (InvalidProtocolBufferException e) {
+            channel.push(Packets.error(Header.getDefaultInstance(), Status.INVALID_PACKET, "not a kim packet"));
+            return;
+        }
+        Header h = packet.getHeader();
+        if (h.getFlag() != Flag.REQUEST) {
+            channel.push(Packets.error(h, Status.INVALID_PACKET, "expected a REQUEST, got " + h.getFlag()));
+            return;
+        }
+        Connection conn = (Connection) channel.attachment();
+        try {
+            switch (h.getCommand()) {
+                case SEND -> onSend(channel, conn, h, SendRequest.parseFrom(packet.getBody()));
+                case SYNC -> onSync(channel, conn, h, SyncRequest.parseFrom(packet.getBody()));
+                case ACK -> onAck(channel, conn, h, AckRequest.parseFrom(packet.getBody()));
+                case LOGOUT -> {
+                    conn.closeReason("logout");
+                    channel.push(Packets.ok(h, null));
+                    channel.close(CloseStatus.NORMAL);
+                }
+                case LOGIN -> channel.push(Packets.error(h, Status.INVALID_PACKET, "already logged in"));
+                default -> channel.push(Packets.error(h, Status.UNKNOWN_COMMAND,
+                        "unknown command " + h.getCommandValue()));
+            }
+        } catch (InvalidProtocolBufferException e) {
+            channel.push(Packets.error(h, Status.INVALID_PACKET, "malformed " + h.getCommand() + " body"));
+        }
+    }
+
+    private void onSend(Channel channel, Connection conn, Header h, SendRequest req) {
+        Session me = conn.session();
+        String invalid = validate(req);
+        if (invalid != null) {
+            channel.push(Packets.error(h, Status.INVALID_PACKET, invalid));
+            return;
+        }
+        if (req.getBody().size() > s.maxBodyLength()) {
+            channel.push(Packets.error(h, Status.TOO_LARGE, "body of " + req.getBody().size()
+                    + " bytes exceeds the maximum of " + s.maxBodyLength()));
+            return;
+        }
+        if (req.getChatType() != io.kim.protocol.ChatType.CHAT_USER) {
+            channel.push(Packets.error(h, Status.NO_SUCH_GROUP, "no such group: " + req.getTarget()));
+            return;
+        }
+        CompletionStage<Boolean> receiverExists = s.users() == null ? CompletableFuture.completedFuture(true)
+                : s.users().find(me.tenant(), req.getTarget()).thenApply(u -> u.isPresent());
+        receiverExists.thenCompose(exists -> {
+            if (!exists) {
+                channel.push(Packets.error(h, Status.NO_SUCH_USER, "no such user: " + req.getTarget()));
+                return CompletableFuture.completedFuture(null);
+            }
+            Message message = new Message(me.tenant(), newMessageId(), me.userId(), me.identity().deviceId(),
+                    ChatType.USER, req.getTarget(), req.getClientMessageId(),
+                    req.getContentType().isEmpty() ? "application/octet-stream" : req.getContentType(),
+                    req.getBody().toByteArray(), s.clock().millis());
+            Set<String> owners = new LinkedHashSet<>(List.of(req.getTarget(), me.userId()));
+            return s.messages().append(message, owners).thenAccept(result -> accepted(channel, me, h, result));
+        }).exceptionally(e -> {
+            log.warn("send from {} failed", me.channelId(), unwrap(e));
+            channel.push(Packets.error(h, Status.UNAVAILABLE, "message store unavailable; retry"));
+            return null;
+        });
+    }
+
+    private static String validate(SendRequest req) {
+        if (req.getTarget().isEmpty() || req.getTarget().length() > MAX_ID_LENGTH) {
+            return "target: must be 1-" + MAX_ID_LENGTH + " characters";
+        }
+        if (req.getClientMessageId().isEmpty() || req.getClientMessageId().length() > MAX_ID_LENGTH) {
+            return "client_message_id: must be 1-" + MAX_ID_LENGTH + " characters";
+        }
+        if (req.getContentType().length() > MAX_ID_LENGTH) {
+            return "content_type: at most " + MAX_ID_LENGTH + " characters";
+        }
+        return null;
+    }
+
+    private void accepted(Channel channel, Session me, Header h, AppendResult result) {
+        Message m = result.message();
+        channel.push(Packets.ok(h, SendResponse.newBuilder().setMessageId(m.messageId()).setTimestamp(m.timestamp())
+                .setSequence(result.sequence(me.userId())).setDuplicate(result.duplicate()).build()));
+        if (result.duplicate()) {
+            return; // delivered when it was first stored; a device that missed it syncs
+        }
+        s.events().messageAccepted(m);
+        io.kim.protocol.Message wire = toWire(m);
+        result.sequences().forEach((owner, seq) -> {
+            byte[] push = Packets.push(Command.MESSAGE,
+                    MessagePush.newBuilder().setSequence(seq).setMessage(wire).build());
+            deliver(m.tenant(), owner, push, channel.id());
+        });
+    }
+
+    /** Pushes one encoded packet to every device of {@code userId} on this node, except {@code exceptChannel}. */
+    private void deliver(String tenant, String userId, byte[] push, String exceptChannel) {
+        s.sessions().find(tenant, userId).thenAccept(sessions -> {
+            ChannelMap map = channels;
+            for (Session target : sessions) {
+                if (!target.nodeId().equals(s.nodeId()) || target.channelId().equals(exceptChannel)) {
+                    continue;
+                }
+                Channel ch = map.get(target.channelId());
+                if (ch != null) {
+                    ch.push(push); // if it is closing, the entry waits in the inbox for the next sync
+                }
+            }
+        });
+    }
+
+    static io.kim.protocol.Message toWire(Message m) {
+        return io.kim.protocol.Message.newBuilder()
+                .setMessageId(m.messageId()).setSenderId(m.senderId()).setSenderDevice(m.senderDevice())
+                .setChatType(m.chatType() == ChatType.USER ? io.kim.protocol.ChatType.CHAT_USER
+                        : io.kim.protocol.ChatType.CHAT_GROUP)
+                .setTarget(m.target()).setClientMessageId(m.clientMessageId()).setContentType(m.contentType())
+                .setBody(ByteString.copyFrom(m.body())).setTimestamp(m.timestamp()).build();
+    }
+
+    private void onSync(Channel channel, Connection conn, Header h, SyncRequest req) {
+        Session me = conn.session();
+        int limit = req.getLimit() == 0 ? s.defaultSyncLimit() : Math.min(req.getLimit(), s.maxSyncLimit());
+        s.messages().read(me.tenant(), me.userId(), req.getAfterSequence(), limit).whenComplete((page, e) -> {
+            if (e != null) {
+                log.warn("sync for {} failed", me.channelId(), unwrap(e));
+                channel.push(Packets.error(h, Status.UNAVAILABLE, "message store unavailable; retry"));
+                return;
+            }
+            channel.push(Packets.ok(h, toWire(page)));
+        });
+    }
+
+    private static SyncResponse toWire(InboxPage page) {
+        SyncResponse.Builder b = SyncResponse.newBuilder().setHeadSequence(page.headSequence())
+                .setHasMore(page.hasMore()).setTruncated(page.truncated()).setOldestSequence(page.oldestSequence());
+        for (InboxEntry e : page.entries()) {
+            b.addEntries(MessagePush.newBuilder().setSequence(e.sequence()).setMessage(toWire(e.message())));
+        }
+        return b.build();
+    }
+
+    private void onAck(Channel channel, Connection conn, Header h, AckRequest req) {
+        Session me = conn.session();
+        s.messages().acknowledge(me.tenant(), me.userId(), me.identity().deviceId(), req.getSequence())
+                .whenComplete((v, e) -> {
+                    if (e != null) {
+                        channel.push(Packets.error(h, Status.UNAVAILABLE, "message store unavailable; retry"));
+                        return;
+                    }
+                    channel.push(Packets.ok(h, null));
+                    s.events().delivered(me.tenant(), me.userId(), me.identity().deviceId(), req.getSequence());
+                });
+    }
+
+    // ---- disconnect --------------------------------------------------------------------------------------
+
+    @Override
+    public void disconnected(Channel channel) {
+        if (!(channel.attachment() instanceof Connection conn)) {
+            return;
+        }
+        Session session = conn.session();
+        s.sessions().remove(session.tenant(), session.userId(), session.channelId());
+        s.events().loggedOut(session, conn.closeReason());
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------------------
+
+    private String newMessageId() {
+        return s.nodeId() + "-" + Long.toString(s.clock().millis(), 36) + "-"
+                + Long.toString(messageCounter.incrementAndGet(), 36);
+    }
+
+    private static String address(SocketAddress a) {
+        if (a instanceof InetSocketAddress inet) {
+            return inet.getAddress() == null ? inet.getHostString() + ":" + inet.getPort()
+                    : inet.getAddress().getHostAddress() + ":" + inet.getPort();
+        }
+        return String.valueOf(a);
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        while (e instanceof CompletionException && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
+    }
+}

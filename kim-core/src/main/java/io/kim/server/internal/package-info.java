@@ -1,0 +1,2 @@
+/** The IM server's packet handling. Internal: may change at any time. */
+package io.kim.server.internal;
