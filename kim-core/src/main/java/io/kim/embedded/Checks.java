@@ -1,0 +1,26 @@
+package io.kim.embedded;
+
+/** Argument checks shared by the stores of this package. */
+final class Checks {
+
+    private Checks() {
+    }
+
+    /** Returns {@code value} if it is neither {@code null} nor blank. */
+    static String nonBlank(String value, String name) {
+        if (value == null) {
+            throw new NullPointerException(name);
+        }
+        if (value.isBlank()) {
+            throw new IllegalArgumentException(name + ": \"" + value + "\" (expected: non-blank)");
+        }
+        return value;
+    }
+
+    static long notNegative(long value, String name) {
+        if (value < 0) {
+            throw new IllegalArgumentException(name + ": " + value + " (expected: >= 0)");
+        }
+        return value;
+    }
+}

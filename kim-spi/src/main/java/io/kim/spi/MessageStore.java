@@ -1,0 +1,92 @@
+package io.kim.spi;
+
+import java.util.Collection;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Stores messages and every user's inbox: an ordered log with a per-user sequence that grows by exactly one per
+ * entry. This is what lets kim promise that an acknowledged message is stored, that retries are safe and that
+ * nothing is lost across reconnects and devices (see the delivery semantics in the design notes).
+ *
+ * <h2>Guarantees every implementation gives</h2>
+ * <ul>
+ *   <li><b>Gap-free sequences.</b> Each inbox's first entry gets sequence 1, each next one the previous + 1, also
+ *       under concurrent appends to the same inbox from many threads or nodes: no sequence is skipped or assigned
+ *       twice.</li>
+ *   <li><b>Atomic multi-inbox append.</b> {@link #append} adds one entry to each listed inbox, all or nothing; a
+ *       reader never sees a half-done append (the message in one owner's inbox but not yet in another's).</li>
+ *   <li><b>Content stored once.</b> A message appended to many inboxes (a group message) is stored once; entries
+ *       refer to it.</li>
+ *   <li><b>Idempotent by client message id.</b> A second append with the same (tenant, senderId, clientMessageId)
+ *       stores nothing and returns the original message and sequences, flagged
+ *       {@linkplain AppendResult#duplicate() duplicate}. The store remembers a client message id at least as long
+ *       as it keeps the message's entries (the retention).</li>
+ *   <li><b>Explicit retention.</b> Entries older than the store's retention may be dropped, oldest first; the head
+ *       sequence is kept forever, so sequences never restart. A {@link #read} that starts before the oldest kept
+ *       entry reports {@linkplain InboxPage#truncated() truncated} instead of silently skipping.</li>
+ *   <li><b>Tenant isolation.</b> Everything is keyed by tenant first.</li>
+ * </ul>
+ *
+ * <h2>Threading</h2>
+ * The server calls every method on a Netty event loop, from many event loops concurrently: implementations are
+ * thread-safe and must not block. Each returned stage is never {@code null}; a remote store completes it later from
+ * any thread (the server hops back to its event loop itself), an in-memory store returns it already completed. A
+ * failure of the backing system completes the stage exceptionally, and the server then does not acknowledge the
+ * message. Arguments are validated up front: a {@code null} or blank id, an empty owner list, a negative sequence
+ * or a non-positive limit throws at once.
+ */
+public interface MessageStore {
+
+    /**
+     * Appends {@code message} to the inbox of every user in {@code inboxOwners} within {@code message.tenant()},
+     * atomically, each inbox getting its next sequence. For a one-to-one message the owners are the receiver and the
+     * sender (so the sender's other devices see it); for a group message, every member.
+     *
+     * <p>If (tenant, senderId, clientMessageId) was appended before, nothing is stored and the stage completes
+     * with the original message and sequences, {@linkplain AppendResult#duplicate() duplicate} set; the
+     * {@code message} and owners passed to this call are ignored.
+     *
+     * @param message     the message; its content is stored once
+     * @param inboxOwners user ids of the same tenant, non-empty, no {@code null} or blank element; an owner listed
+     *                    twice gets one entry
+     * @return a stage completed, once the message is durably stored as far as this store is durable, with the
+     *         sequence assigned in each owner's inbox
+     */
+    CompletionStage<AppendResult> append(Message message, Collection<String> inboxOwners);
+
+    /**
+     * Reads user {@code userId}'s inbox in {@code tenant}: the entries with sequence &gt; {@code afterSequence},
+     * ascending, at most {@code limit}. A client syncing after reconnect calls this with the last sequence it has,
+     * then again after the last entry returned while {@link InboxPage#hasMore()}.
+     *
+     * <p>If entries after {@code afterSequence} were dropped by retention, the page starts at the oldest kept entry
+     * and says {@link InboxPage#truncated()}. An unknown user has an empty inbox ({@link InboxPage#empty()}).
+     *
+     * @param afterSequence the last sequence the reader already has, 0 to read from the start; &gt;= 0
+     * @param limit         the most entries to return; &gt; 0
+     */
+    CompletionStage<InboxPage> read(String tenant, String userId, long afterSequence, int limit);
+
+    /**
+     * The last sequence assigned in user {@code userId}'s inbox in {@code tenant}; 0 if nothing was ever appended.
+     * Kept even after retention dropped the entries.
+     */
+    CompletionStage<Long> headSequence(String tenant, String userId);
+
+    /**
+     * Records that device {@code deviceId} of user {@code userId} in {@code tenant} has received every entry up to
+     * and including {@code sequence}. The stored value only ever grows: acknowledging a lower sequence than already
+     * recorded changes nothing. The store does not check {@code sequence} against the head; the server only passes
+     * sequences it delivered.
+     *
+     * @param sequence the highest sequence received; &gt;= 0
+     * @return a stage completed when the acknowledgement is recorded
+     */
+    CompletionStage<Void> acknowledge(String tenant, String userId, String deviceId, long sequence);
+
+    /**
+     * The highest sequence device {@code deviceId} of user {@code userId} in {@code tenant} has acknowledged; 0 if
+     * it never acknowledged anything.
+     */
+    CompletionStage<Long> acknowledged(String tenant, String userId, String deviceId);
+}

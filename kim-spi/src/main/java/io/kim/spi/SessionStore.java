@@ -1,0 +1,59 @@
+package io.kim.spi;
+
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Where every logged-in device of every user is connected: the location directory the server consults to push a
+ * message to all devices of a user, and to apply multi-device login policies.
+ *
+ * <p><b>One session per device.</b> The store keeps at most one session per (tenant, user id, device id):
+ * {@link #put} replaces the device's previous session, if any. Deciding whether a second login of a user or
+ * device is allowed, and kicking the old connection, is the server's job; the store only records the outcome.
+ *
+ * <p><b>Stale cleanup is safe.</b> When a connection closes, the server removes its session by <em>channel
+ * id</em>. {@link #remove} removes a session only if it still has that channel id, so the late cleanup of a kicked
+ * or dropped connection never removes the session of the login that replaced it (a bug of the Go seed).
+ *
+ * <p><b>Threading.</b> The server calls every method on a Netty event loop, from many event loops concurrently:
+ * implementations are thread-safe and must not block. Each returned stage is never {@code null}; a remote store
+ * completes it later from any thread, an in-memory store returns it already completed. A failure of the backing
+ * system completes the stage exceptionally. Arguments are validated up front: a {@code null} or blank id throws.
+ * Each method is atomic on its own; a {@link #find} concurrent with a {@link #put} sees the session either before
+ * or after the put.
+ *
+ * <p>Everything is keyed by tenant first.
+ */
+public interface SessionStore {
+
+    /**
+     * Records {@code session}, replacing any session of the same (tenant, user id, device id).
+     *
+     * @return a stage completed when the session is stored
+     */
+    CompletionStage<Void> put(Session session);
+
+    /**
+     * Removes the session of user {@code userId} in {@code tenant} whose channel id is {@code channelId}, if it is
+     * still stored. A session of the same device with a different channel id is left alone.
+     *
+     * @return a stage completed with {@code true} if a session was removed, {@code false} if none had that
+     *         channel id (it was replaced already, or never stored)
+     */
+    CompletionStage<Boolean> remove(String tenant, String userId, String channelId);
+
+    /**
+     * Every session (one per logged-in device) of user {@code userId} in {@code tenant}.
+     *
+     * @return a stage completed with an unmodifiable list in no particular order; empty if the user is offline
+     */
+    CompletionStage<List<Session>> find(String tenant, String userId);
+
+    /**
+     * How many sessions (logged-in devices, not distinct users) {@code tenant} has right now.
+     *
+     * @return a stage completed with the count, 0 for an unknown tenant; may be approximate under concurrent
+     *         logins and logouts
+     */
+    CompletionStage<Long> count(String tenant);
+}
