@@ -1,0 +1,232 @@
+package io.kim.transport.ws.internal;
+
+import io.kim.net.CloseStatus;
+import io.kim.net.Frame;
+import io.kim.net.OpCode;
+import io.kim.net.TransportEvent;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.EncoderException;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import java.nio.channels.ClosedChannelException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Turns inbound {@link WebSocketFrame}s into kim {@link Frame}s and outbound {@link Frame}s into
+ * {@link WebSocketFrame}s, and keeps the closing handshake straight: a close from the peer is answered with a close
+ * carrying the same code, a framing error from the decoder is answered with the matching close frame, and nothing
+ * is written after a close frame or read after the peer's close frame.
+ *
+ * <p>Sits after the WebSocket decoder and {@link io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator},
+ * so messages arrive whole. Until {@link TransportEvent#READY} passes through it (the upgrade is done) it writes no
+ * frames: close, ping and pong frames written that early are dropped (the connection has no WebSocket yet), and
+ * data frames fail their write. One instance per connection; all methods run on its event loop.
+ */
+public final class FrameConverter extends ChannelDuplexHandler {
+
+    /** The largest payload of a control frame (RFC 6455, section 5.5). */
+    static final int MAX_CONTROL_PAYLOAD = 125;
+    private static final int MAX_CLOSE_REASON_BYTES = MAX_CONTROL_PAYLOAD - 2;
+    /** Sent in place of a status code that WebSocket does not allow on the wire: "policy violation", the generic one. */
+    private static final int FALLBACK_CLOSE_CODE = 1008;
+
+    private final int maxFrameLength;
+    private boolean ready;
+    private boolean closeSent;
+    private boolean closeReceived;
+
+    /** @param maxFrameLength the largest payload written in a binary or text frame; &gt; 0 */
+    public FrameConverter(int maxFrameLength) {
+        if (maxFrameLength <= 0) {
+            throw new IllegalArgumentException("maxFrameLength: " + maxFrameLength + " (expected: > 0)");
+        }
+        this.maxFrameLength = maxFrameLength;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt == TransportEvent.READY) {
+            ready = true;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof WebSocketFrame ws)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        Frame frame;
+        try {
+            if (closeReceived) {
+                return; // nothing may follow the peer's close frame
+            }
+            OpCode op = opCode(ws);
+            if (op == null) {
+                ctx.fireChannelRead(ws.retain());
+                return;
+            }
+            frame = new Frame(op, ByteBufUtil.getBytes(ws.content()));
+        } finally {
+            ws.release();
+        }
+        if (frame.opCode() == OpCode.CLOSE) {
+            closeReceived = true;
+            if (!closeSent) {
+                sendClose(ctx, echo(ctx.alloc(), frame.payload()));
+            }
+        }
+        ctx.fireChannelRead(frame);
+    }
+
+    private static OpCode opCode(WebSocketFrame ws) {
+        if (ws instanceof BinaryWebSocketFrame) {
+            return OpCode.BINARY;
+        } else if (ws instanceof TextWebSocketFrame) {
+            return OpCode.TEXT;
+        } else if (ws instanceof PingWebSocketFrame) {
+            return OpCode.PING;
+        } else if (ws instanceof PongWebSocketFrame) {
+            return OpCode.PONG;
+        } else if (ws instanceof CloseWebSocketFrame) {
+            return OpCode.CLOSE;
+        } else if (ws instanceof ContinuationWebSocketFrame) {
+            return OpCode.CONTINUATION; // only without an aggregator in front
+        }
+        return null;
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (!(msg instanceof Frame frame)) {
+            ctx.write(msg, promise);
+            return;
+        }
+        OpCode op = frame.opCode();
+        boolean data = op == OpCode.BINARY || op == OpCode.TEXT;
+        if (closeSent || (!ready && !data)) {
+            // After a close frame nothing may be sent; before the upgrade there is no WebSocket to close or ping
+            // (the caller closes the connection itself).
+            if (!promise.isVoid()) {
+                promise.tryFailure(new ClosedChannelException());
+            }
+            return;
+        }
+        if (!ready) {
+            promise.tryFailure(new IllegalStateException("cannot write " + frame
+                    + " before the WebSocket upgrade has completed"));
+            return;
+        }
+        byte[] payload = frame.payload();
+        if (data && payload.length > maxFrameLength) {
+            promise.tryFailure(new EncoderException(new TooLongFrameException("cannot write a " + op
+                    + " frame of " + payload.length + " bytes (maxFrameLength: " + maxFrameLength + ")")));
+            return;
+        }
+        if (!data && op != OpCode.CLOSE && payload.length > MAX_CONTROL_PAYLOAD) {
+            promise.tryFailure(new EncoderException(new TooLongFrameException("cannot write a " + op
+                    + " frame of " + payload.length + " bytes (expected: <= " + MAX_CONTROL_PAYLOAD + ")")));
+            return;
+        }
+        WebSocketFrame ws = switch (op) {
+            case BINARY -> new BinaryWebSocketFrame(Unpooled.wrappedBuffer(payload));
+            case TEXT -> new TextWebSocketFrame(Unpooled.wrappedBuffer(payload));
+            case PING -> new PingWebSocketFrame(Unpooled.wrappedBuffer(payload));
+            case PONG -> new PongWebSocketFrame(Unpooled.wrappedBuffer(payload));
+            case CLOSE -> {
+                closeSent = true;
+                CloseStatus status = CloseStatus.decode(payload);
+                yield closeFrame(ctx.alloc(), status.code(), status.reason());
+            }
+            case CONTINUATION -> null;
+        };
+        if (ws == null) {
+            promise.tryFailure(new IllegalArgumentException("kim never fragments messages: cannot write " + frame));
+            return;
+        }
+        ctx.write(ws, promise);
+    }
+
+    /**
+     * Answers a framing error of the peer with the matching close frame (the decoder leaves that to us) and reports
+     * it on: a message or frame over the limit as a {@link TooLongFrameException}, anything else as it came.
+     */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable reported = cause;
+        if (cause instanceof CorruptedWebSocketFrameException e) {
+            int code = e.closeStatus().code();
+            sendClose(ctx, closeFrame(ctx.alloc(), code, reason(e, e.closeStatus().reasonText())));
+            if (code == WebSocketCloseStatus.MESSAGE_TOO_BIG.code()) {
+                // No cause: the server unwraps codec exceptions that have one and would see a corrupted frame.
+                reported = new TooLongFrameException(e.getMessage());
+            }
+        } else if (cause instanceof TooLongFrameException e) {
+            sendClose(ctx, closeFrame(ctx.alloc(), WebSocketCloseStatus.MESSAGE_TOO_BIG.code(),
+                    reason(e, CloseStatus.TOO_BIG.reason())));
+        }
+        ctx.fireExceptionCaught(reported);
+    }
+
+    private static String reason(Throwable e, String fallback) {
+        return e.getMessage() != null ? e.getMessage() : fallback;
+    }
+
+    private void sendClose(ChannelHandlerContext ctx, CloseWebSocketFrame close) {
+        if (!ready || closeSent || !ctx.channel().isActive()) {
+            close.release();
+            return;
+        }
+        closeSent = true;
+        ctx.writeAndFlush(close); // a failure means the connection is gone already: nothing left to tell
+    }
+
+    /** The answer to the peer's close frame: the same status code, no reason (an empty close if it had none). */
+    private static CloseWebSocketFrame echo(ByteBufAllocator alloc, byte[] peerClose) {
+        if (peerClose.length < 2) {
+            return new CloseWebSocketFrame(true, 0, alloc.buffer(0));
+        }
+        return closeFrame(alloc, ((peerClose[0] & 0xFF) << 8) | (peerClose[1] & 0xFF), "");
+    }
+
+    /**
+     * A close frame with {@code code} (replaced by 1008 if WebSocket forbids it on the wire) and {@code reason} cut
+     * to 123 UTF-8 bytes at a character boundary, so the frame stays within the 125 bytes of a control frame.
+     */
+    static CloseWebSocketFrame closeFrame(ByteBufAllocator alloc, int code, String reason) {
+        int wire = code >= 1000 && code <= 4999 && WebSocketCloseStatus.isValidStatusCode(code)
+                ? code : FALLBACK_CLOSE_CODE;
+        byte[] text = reason.getBytes(StandardCharsets.UTF_8);
+        int n = utf8Prefix(text, MAX_CLOSE_REASON_BYTES);
+        ByteBuf buf = alloc.buffer(2 + n);
+        buf.writeShort(wire).writeBytes(text, 0, n);
+        return new CloseWebSocketFrame(true, 0, buf);
+    }
+
+    /** The length of the longest prefix of {@code utf8} of at most {@code max} bytes that ends on a character. */
+    static int utf8Prefix(byte[] utf8, int max) {
+        if (utf8.length <= max) {
+            return utf8.length;
+        }
+        int n = max;
+        while (n > 0 && (utf8[n] & 0xC0) == 0x80) {
+            n--; // utf8[n] continues the character that started before it: cut before that character
+        }
+        return n;
+    }
+}

@@ -1,0 +1,350 @@
+package io.kim.transport.ws;
+
+import static io.kim.transport.ws.Wire.ascii;
+import static io.kim.transport.ws.Wire.closeCode;
+import static io.kim.transport.ws.Wire.decodeOutbound;
+import static io.kim.transport.ws.Wire.encode;
+import static io.kim.transport.ws.Wire.outboundText;
+import static io.kim.transport.ws.Wire.releaseAll;
+import static io.kim.transport.ws.Wire.upgradeRequest;
+import static io.kim.transport.ws.Wire.utf8;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kim.net.CloseStatus;
+import io.kim.net.Frame;
+import io.kim.net.OpCode;
+import io.kim.net.TransportOptions;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.EncoderException;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The server pipeline of {@link WebSocketTransport} after the upgrade, on an {@link EmbeddedChannel}. */
+class WebSocketServerCodecTest {
+
+    private static final int MAX = 64;
+
+    private final Wire.Events events = new Wire.Events();
+    private EmbeddedChannel ch;
+
+    private EmbeddedChannel upgraded(int maxFrameLength) {
+        ch = new EmbeddedChannel();
+        new WebSocketTransport().configureServer(ch.pipeline(), new TransportOptions(maxFrameLength));
+        ch.pipeline().addLast(events);
+        ch.writeInbound(ascii(upgradeRequest("/ws")));
+        String response = outboundText(ch);
+        assertTrue(response.startsWith("HTTP/1.1 101 Switching Protocols"), response);
+        assertTrue(events.ready());
+        return ch;
+    }
+
+    @AfterEach
+    void release() {
+        if (ch != null) {
+            ch.finishAndReleaseAll();
+        }
+    }
+
+    private void receive(WebSocketFrame... frames) {
+        ch.writeInbound(encode(true, frames));
+    }
+
+    private Frame next() {
+        return ch.readInbound();
+    }
+
+    // ---- inbound -------------------------------------------------------------------------------------------
+
+    @Test
+    void binaryMessage_arrivesAsBinaryFrame() {
+        upgraded(MAX);
+        receive(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(utf8("hello"))));
+        assertEquals(Frame.binary(utf8("hello")), next());
+        assertNull(next());
+    }
+
+    @Test
+    void emptyBinaryMessage_arrivesAsEmptyBinaryFrame() {
+        upgraded(MAX);
+        receive(new BinaryWebSocketFrame(Unpooled.EMPTY_BUFFER));
+        assertEquals(Frame.binary(new byte[0]), next());
+    }
+
+    @Test
+    void textMessage_arrivesAsTextFrameWithItsUtf8Bytes() {
+        upgraded(MAX);
+        receive(new TextWebSocketFrame("héllo"));
+        assertEquals(new Frame(OpCode.TEXT, "héllo".getBytes(UTF_8)), next());
+    }
+
+    @Test
+    void ping_arrivesAsPingFrameAndIsNotAnsweredByTheCodec() {
+        upgraded(MAX);
+        receive(new PingWebSocketFrame(Unpooled.wrappedBuffer(utf8("hb"))));
+        assertEquals(new Frame(OpCode.PING, utf8("hb")), next());
+        assertNull(ch.readOutbound(), "the server above answers pings, so that they count as reads");
+    }
+
+    @Test
+    void pong_arrivesAsPongFrame() {
+        upgraded(MAX);
+        receive(new PongWebSocketFrame(Unpooled.wrappedBuffer(utf8("hb"))));
+        assertEquals(new Frame(OpCode.PONG, utf8("hb")), next());
+    }
+
+    @Test
+    void fragmentedMessage_arrivesWhole_withControlFramesBetweenFragmentsPassedOn() {
+        upgraded(MAX);
+        receive(new BinaryWebSocketFrame(false, 0, Unpooled.wrappedBuffer(utf8("one "))),
+                new PingWebSocketFrame(Unpooled.wrappedBuffer(utf8("p"))),
+                new ContinuationWebSocketFrame(false, 0, Unpooled.wrappedBuffer(utf8("two "))),
+                new ContinuationWebSocketFrame(true, 0, Unpooled.wrappedBuffer(utf8("three"))));
+        assertEquals(new Frame(OpCode.PING, utf8("p")), next());
+        assertEquals(Frame.binary(utf8("one two three")), next());
+        assertNull(next());
+    }
+
+    @Test
+    void messageSplitAcrossReads_arrivesOnce() {
+        upgraded(MAX);
+        ByteBuf bytes = encode(true, new BinaryWebSocketFrame(Unpooled.wrappedBuffer(utf8("split message"))));
+        ch.writeInbound(bytes.readRetainedSlice(3));
+        assertNull(next());
+        ch.writeInbound(bytes);
+        assertEquals(Frame.binary(utf8("split message")), next());
+    }
+
+    @Test
+    void closeFromPeer_arrivesWithCodeAndReason_andIsAnsweredWithTheSameCode() {
+        upgraded(MAX);
+        receive(new CloseWebSocketFrame(4001, "bye"));
+        Frame close = next();
+        assertEquals(OpCode.CLOSE, close.opCode());
+        assertEquals(new CloseStatus(4001, "bye"), CloseStatus.decode(close.payload()));
+
+        List<WebSocketFrame> sent = decodeOutbound(ch, false);
+        assertEquals(1, sent.size());
+        assertEquals(4001, closeCode(sent.get(0)));
+        releaseAll(sent);
+    }
+
+    @Test
+    void emptyCloseFromPeer_readsAsNormal_andIsAnsweredWithAnEmptyClose() {
+        upgraded(MAX);
+        receive(new CloseWebSocketFrame(true, 0, Unpooled.EMPTY_BUFFER));
+        Frame close = next();
+        assertEquals(CloseStatus.NORMAL.code(), CloseStatus.decode(close.payload()).code());
+        List<WebSocketFrame> sent = decodeOutbound(ch, false);
+        assertEquals(1, sent.size());
+        assertEquals(0, sent.get(0).content().readableBytes());
+        releaseAll(sent);
+    }
+
+    @Test
+    void afterPeerClose_nothingIsReadOrWritten() {
+        upgraded(MAX);
+        receive(new CloseWebSocketFrame(1000, "done"), new BinaryWebSocketFrame(Unpooled.wrappedBuffer(utf8("late"))));
+        assertEquals(OpCode.CLOSE, next().opCode());
+        assertNull(next());
+        releaseAll(decodeOutbound(ch, false)); // the answer to the close
+        ChannelFuture write = ch.writeAndFlush(Frame.binary(utf8("too late")));
+        assertFalse(write.isSuccess());
+        assertNull(ch.readOutbound());
+    }
+
+    // ---- inbound errors ------------------------------------------------------------------------------------
+
+    @Test
+    void frameLongerThanTheMaximum_isAnsweredWith1009_andReportedAsTooLong() {
+        upgraded(16);
+        TooLongFrameException e = assertThrows(TooLongFrameException.class,
+                () -> receive(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[17]))));
+        assertNull(e.getCause(), "the server unwraps codec exceptions with a cause and would see a corrupted frame");
+        assertNull(next());
+        List<WebSocketFrame> sent = decodeOutbound(ch, false);
+        assertEquals(1, sent.size());
+        assertEquals(1009, closeCode(sent.get(0)));
+        releaseAll(sent);
+        // whatever follows is discarded
+        receive(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(utf8("after"))));
+        assertNull(next());
+    }
+
+    @Test
+    void frameOfExactlyTheMaximum_isAccepted() {
+        upgraded(16);
+        receive(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[16])));
+        assertEquals(Frame.binary(new byte[16]), next());
+    }
+
+    @Test
+    void fragmentedMessageLongerThanTheMaximum_isAnsweredWith1009_andReportedAsTooLong() {
+        upgraded(16);
+        assertThrows(TooLongFrameException.class, () -> receive(
+                new BinaryWebSocketFrame(false, 0, Unpooled.wrappedBuffer(new byte[10])),
+                new ContinuationWebSocketFrame(true, 0, Unpooled.wrappedBuffer(new byte[10]))));
+        assertNull(next());
+        List<WebSocketFrame> sent = decodeOutbound(ch, false);
+        assertEquals(1, sent.size());
+        assertEquals(1009, closeCode(sent.get(0)));
+        releaseAll(sent);
+    }
+
+    @Test
+    void unmaskedClientFrame_isAnsweredWith1002_andReportedAsCorrupted() {
+        upgraded(MAX);
+        assertThrows(CorruptedFrameException.class,
+                () -> ch.writeInbound(encode(false, new BinaryWebSocketFrame(Unpooled.wrappedBuffer(utf8("x"))))));
+        List<WebSocketFrame> sent = decodeOutbound(ch, false);
+        assertEquals(1, sent.size());
+        assertEquals(1002, closeCode(sent.get(0)));
+        releaseAll(sent);
+    }
+
+    @Test
+    void closeWrittenAfterAFramingError_isNotSentTwice() {
+        upgraded(16);
+        assertThrows(TooLongFrameException.class,
+                () -> receive(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[17]))));
+        ch.writeAndFlush(Frame.close(CloseStatus.TOO_BIG)); // what the server does next
+        List<WebSocketFrame> sent = decodeOutbound(ch, false);
+        assertEquals(1, sent.size());
+        releaseAll(sent);
+    }
+
+    // ---- outbound ------------------------------------------------------------------------------------------
+
+    @Test
+    void binaryFrame_isSentAsUnmaskedBinaryMessage_wrappingThePayloadWithoutCopy() {
+        upgraded(MAX);
+        List<byte[]> arrays = new ArrayList<>();
+        ch.pipeline().addBefore("ws-frames", "spy", new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+                ByteBuf content = ((WebSocketFrame) msg).content();
+                arrays.add(content.hasArray() ? content.array() : null);
+                ctx.write(msg, promise);
+            }
+        });
+        byte[] payload = utf8("fan-out");
+        ch.writeAndFlush(Frame.binary(payload));
+        ch.writeAndFlush(Frame.binary(payload));
+        assertEquals(2, arrays.size());
+        for (byte[] array : arrays) {
+            assertSame(payload, array, "the frame must wrap the payload array, not a copy");
+        }
+        List<WebSocketFrame> sent = decodeOutbound(ch, false);
+        assertEquals(2, sent.size());
+        for (WebSocketFrame f : sent) {
+            assertInstanceOf(BinaryWebSocketFrame.class, f);
+            assertEquals("fan-out", f.content().toString(UTF_8));
+        }
+        releaseAll(sent);
+        assertArrayEquals(utf8("fan-out"), payload, "the payload must not be changed");
+    }
+
+    @Test
+    void pingAndPongFrames_areSentAsPingAndPong() {
+        upgraded(MAX);
+        ch.writeAndFlush(Frame.ping());
+        ch.writeAndFlush(new Frame(OpCode.PONG, utf8("hb")));
+        List<WebSocketFrame> sent = decodeOutbound(ch, false);
+        assertInstanceOf(PingWebSocketFrame.class, sent.get(0));
+        assertInstanceOf(PongWebSocketFrame.class, sent.get(1));
+        assertEquals("hb", sent.get(1).content().toString(UTF_8));
+        releaseAll(sent);
+    }
+
+    @Test
+    void closeFrame_isSentWithCodeAndReason_andNothingIsSentAfterIt() {
+        upgraded(MAX);
+        ch.writeAndFlush(Frame.close(CloseStatus.KICKED));
+        ChannelFuture late = ch.writeAndFlush(Frame.binary(utf8("late")));
+        assertFalse(late.isSuccess());
+        List<WebSocketFrame> sent = decodeOutbound(ch, false);
+        assertEquals(1, sent.size());
+        CloseWebSocketFrame close = (CloseWebSocketFrame) sent.get(0);
+        assertEquals(4003, close.statusCode());
+        assertEquals("kicked", close.reasonText());
+        releaseAll(sent);
+    }
+
+    @Test
+    void closeWithACodeForbiddenOnTheWire_isSentAs1008WithItsReason() {
+        upgraded(MAX);
+        ch.writeAndFlush(Frame.close(new CloseStatus(1005, "no status")));
+        List<WebSocketFrame> sent = decodeOutbound(ch, false);
+        CloseWebSocketFrame close = (CloseWebSocketFrame) sent.get(0);
+        assertEquals(1008, close.statusCode());
+        assertEquals("no status", close.reasonText());
+        releaseAll(sent);
+    }
+
+    @Test
+    void longCloseReason_isCutAtACharacterBoundaryWithinTheControlFrameLimit() {
+        upgraded(MAX);
+        String reason = "é".repeat(100); // 200 UTF-8 bytes
+        ch.writeAndFlush(Frame.close(CloseStatus.SERVER_ERROR.withReason(reason)));
+        List<WebSocketFrame> sent = decodeOutbound(ch, false); // the decoder validates the reason's UTF-8
+        CloseWebSocketFrame close = (CloseWebSocketFrame) sent.get(0);
+        assertTrue(close.content().readableBytes() <= 125);
+        assertEquals("é".repeat(61), close.reasonText());
+        releaseAll(sent);
+    }
+
+    @Test
+    void binaryFrameLongerThanTheMaximum_failsTheWriteAndSendsNothing() {
+        upgraded(16);
+        ChannelFuture write = ch.writeAndFlush(Frame.binary(new byte[17]));
+        assertInstanceOf(EncoderException.class, write.cause());
+        assertInstanceOf(TooLongFrameException.class, write.cause().getCause());
+        assertNull(ch.readOutbound());
+    }
+
+    @Test
+    void continuationFrame_cannotBeWritten() {
+        upgraded(MAX);
+        ChannelFuture write = ch.writeAndFlush(new Frame(OpCode.CONTINUATION, utf8("x")));
+        assertInstanceOf(IllegalArgumentException.class, write.cause());
+        assertNull(ch.readOutbound());
+    }
+
+    // ---- before the upgrade --------------------------------------------------------------------------------
+
+    @Test
+    void beforeTheUpgrade_closeFrameIsDropped_andDataFramesFail() {
+        ch = new EmbeddedChannel();
+        new WebSocketTransport().configureServer(ch.pipeline(), new TransportOptions(MAX));
+        ch.writeAndFlush(Frame.close(CloseStatus.LOGIN_TIMEOUT));
+        assertNull(ch.readOutbound());
+        assertTrue(ch.isOpen());
+        ChannelFuture write = ch.writeAndFlush(Frame.binary(utf8("early")));
+        assertInstanceOf(IllegalStateException.class, write.cause());
+        assertNull(ch.readOutbound());
+    }
+}
