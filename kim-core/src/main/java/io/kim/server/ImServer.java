@@ -49,7 +49,7 @@ public final class ImServer implements AutoCloseable {
         this.nodeId = b.nodeId;
         ImHandler handler = new ImHandler(new ImHandler.Settings(b.nodeId, b.authenticator, b.sessionStore,
                 b.messageStore, b.userDirectory, b.eventListener, b.devicePolicy, b.clock, b.maxBodyLength,
-                b.defaultSyncLimit, b.maxSyncLimit));
+                b.defaultSyncLimit, b.maxSyncLimit, b.maxFrameLength));
         b.server.acceptor(handler).messageListener(handler).stateListener(handler);
         this.server = b.server.build();
         handler.channels(server.channels());
@@ -116,6 +116,7 @@ public final class ImServer implements AutoCloseable {
         private int maxBodyLength = 64 * 1024;
         private int defaultSyncLimit = 100;
         private int maxSyncLimit = 500;
+        private int maxFrameLength = 1 << 20;
 
         private Builder() {
         }
@@ -199,6 +200,7 @@ public final class ImServer implements AutoCloseable {
         /** See {@link Server.Builder#maxFrameLength}. Default 1 MiB. */
         public Builder maxFrameLength(int bytes) {
             server.maxFrameLength(bytes);
+            this.maxFrameLength = bytes;
             return this;
         }
 
@@ -248,6 +250,10 @@ public final class ImServer implements AutoCloseable {
         public ImServer build() {
             if (authenticator == null) {
                 throw new IllegalStateException("authenticator not set");
+            }
+            if (maxBodyLength + 2 * ImHandler.SYNC_FRAME_RESERVE > maxFrameLength) {
+                throw new IllegalStateException("maxBodyLength: " + maxBodyLength + " (expected: <= maxFrameLength "
+                        + maxFrameLength + " - " + 2 * ImHandler.SYNC_FRAME_RESERVE + ", so any message fits a frame)");
             }
             if (sessionStore == null) {
                 sessionStore = new InMemorySessionStore();

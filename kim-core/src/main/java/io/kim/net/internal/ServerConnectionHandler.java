@@ -12,9 +12,9 @@ import io.kim.net.ServerObserver;
 import io.kim.net.StateListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.CodecException;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.EncoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
@@ -214,7 +214,14 @@ public final class ServerConnectionHandler extends ChannelInboundHandlerAdapter 
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        Throwable root = cause instanceof CodecException && cause.getCause() != null ? cause.getCause() : cause;
+        if (cause instanceof EncoderException) {
+            // our own outbound frame was refused (too large for the transport): the server's fault, not the peer's
+            log.warn("{} cannot encode an outbound frame", ctx.channel(), cause);
+            closeWith(ctx, CloseStatus.SERVER_ERROR, String.valueOf(cause.getMessage()));
+            return;
+        }
+        boolean wrapper = cause.getClass() == DecoderException.class && cause.getCause() != null;
+        Throwable root = wrapper ? cause.getCause() : cause;
         if (root instanceof TooLongFrameException) {
             closeWith(ctx, CloseStatus.TOO_BIG, root.getMessage());
         } else if (root instanceof CorruptedFrameException) {
@@ -251,8 +258,10 @@ public final class ServerConnectionHandler extends ChannelInboundHandlerAdapter 
     private void closeWith(ChannelHandlerContext ctx, CloseStatus status, String why) {
         if (status.code() >= 4000 || status.code() == 1000 || status.code() == 1001) {
             log.debug("{} closing: {} ({})", ctx.channel(), status, why);
-        } else {
+        } else if (status.code() == CloseStatus.SERVER_ERROR.code()) {
             log.warn("{} closing: {} ({})", ctx.channel(), status, why);
+        } else {
+            log.info("{} closing: {} ({})", ctx.channel(), status, why); // the peer's fault: no stack, no alarm
         }
         if (state != State.ACCEPTED) {
             state = State.CLOSED;

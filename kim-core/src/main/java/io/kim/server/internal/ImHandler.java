@@ -66,7 +66,7 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
     /** Everything the handler needs, fixed at build time. */
     public record Settings(String nodeId, Authenticator authenticator, SessionStore sessions, MessageStore messages,
             UserDirectory users, EventListener events, Function<String, DevicePolicy> devicePolicy, Clock clock,
-            int maxBodyLength, int defaultSyncLimit, int maxSyncLimit) {
+            int maxBodyLength, int defaultSyncLimit, int maxSyncLimit, int maxFrameLength) {
     }
 
     private final Settings s;
@@ -333,15 +333,32 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
                 channel.push(Packets.error(h, Status.UNAVAILABLE, "message store unavailable; retry"));
                 return;
             }
-            channel.push(Packets.ok(h, toWire(page)));
+            channel.push(Packets.ok(h, toWire(page, s.maxFrameLength() - SYNC_FRAME_RESERVE)));
         });
     }
 
-    private static SyncResponse toWire(InboxPage page) {
+    /** Room left in a frame for the packet header and the page's own fields. */
+    public static final int SYNC_FRAME_RESERVE = 1024;
+
+    /**
+     * The page as a response that fits in {@code byteBudget}: entries past the budget are left for the next page
+     * ({@code has_more} is set), so a page of large messages never exceeds the frame limit. The first entry always
+     * fits, because the server's body limit is well below its frame limit.
+     */
+    static SyncResponse toWire(InboxPage page, int byteBudget) {
         SyncResponse.Builder b = SyncResponse.newBuilder().setHeadSequence(page.headSequence())
                 .setHasMore(page.hasMore()).setTruncated(page.truncated()).setOldestSequence(page.oldestSequence());
+        int size = 0;
         for (InboxEntry e : page.entries()) {
-            b.addEntries(MessagePush.newBuilder().setSequence(e.sequence()).setMessage(toWire(e.message())));
+            MessagePush entry = MessagePush.newBuilder().setSequence(e.sequence()).setMessage(toWire(e.message()))
+                    .build();
+            int entrySize = entry.getSerializedSize() + 8; // field tag and length prefix
+            if (b.getEntriesCount() > 0 && size + entrySize > byteBudget) {
+                b.setHasMore(true);
+                break;
+            }
+            size += entrySize;
+            b.addEntries(entry);
         }
         return b.build();
     }
