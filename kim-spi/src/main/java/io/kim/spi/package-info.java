@@ -1,6 +1,6 @@
 /**
- * Contracts a host implements to plug its own auth, sessions and message storage into kim. Plain Java, no
- * dependencies.
+ * Contracts a host implements to plug its own auth, sessions, message storage, users, groups and content filter
+ * into kim. Plain Java, no dependencies.
  *
  * <h2>Threading</h2>
  * The server calls every SPI method on a Netty event loop, which must never block. Methods that may do I/O
@@ -16,6 +16,7 @@
  *
  * <h2>Contract tests</h2>
  * kim-spi's test jar holds a contract test suite per store ({@code MessageStoreContract},
- * {@code SessionStoreContract}); every implementation extends it.
+ * {@code SessionStoreContract}, {@code UserDirectoryContract}, {@code GroupStoreContract}); every implementation
+ * extends it.
  */
 package io.kim.spi;
