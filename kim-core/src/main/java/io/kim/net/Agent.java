@@ -21,4 +21,17 @@ public interface Agent {
      *         caller keeps the message, for instance in the receiver's inbox)
      */
     boolean push(byte[] payload);
+
+    /**
+     * Queues one {@link OpCode#BINARY} frame whose payload is {@code prefix} followed by {@code shared}. Fan-out
+     * uses it to write the same encoded bytes to many channels: each channel gets its own small prefix (say, a
+     * header with the receiver's sequence) and the very same {@code shared} array, written without a copy.
+     *
+     * <p>The default joins the two arrays and calls {@link #push(byte[])}.
+     *
+     * @return as {@link #push(byte[])}
+     */
+    default boolean push(byte[] prefix, byte[] shared) {
+        return push(new Frame(OpCode.BINARY, prefix, shared).joined());
+    }
 }

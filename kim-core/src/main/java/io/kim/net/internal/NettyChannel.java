@@ -60,6 +60,15 @@ public final class NettyChannel implements Channel {
     }
 
     @Override
+    public boolean push(byte[] prefix, byte[] shared) {
+        if (!ch.isActive()) {
+            return false;
+        }
+        ch.writeAndFlush(new Frame(io.kim.net.OpCode.BINARY, prefix, shared), ch.voidPromise());
+        return true;
+    }
+
+    @Override
     public void close(CloseStatus status) {
         close(ch, status);
     }

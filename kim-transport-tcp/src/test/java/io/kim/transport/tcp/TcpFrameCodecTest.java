@@ -171,6 +171,33 @@ class TcpFrameCodecTest {
     }
 
     @Test
+    void encode_splitFrame_writesPrefixThenTheSharedPayloadWithoutCopyingIt() {
+        byte[] shared = new byte[TcpFrameEncoderAccess.copyThreshold() + 1];
+        shared[0] = 42;
+        EmbeddedChannel big = new EmbeddedChannel();
+        new TcpTransport().configureServer(big.pipeline(), new TransportOptions(4 * MAX));
+        big.writeOutbound(new Frame(OpCode.BINARY, new byte[] {7, 8}, shared));
+        ByteBuf head = big.readOutbound();
+        ByteBuf tail = big.readOutbound();
+        big.finishAndReleaseAll();
+        assertEquals(TcpTransport.HEADER_LENGTH + 2, head.readableBytes());
+        assertEquals(2 + shared.length, head.getInt(4));
+        assertEquals(7, head.getByte(TcpTransport.HEADER_LENGTH));
+        assertTrue(tail.hasArray());
+        assertTrue(tail.array() == shared, "the shared payload must be wrapped, not copied");
+        head.release();
+        tail.release();
+    }
+
+    @Test
+    void encodeThenDecode_splitFrame_arrivesAsOnePayload() {
+        ch.writeOutbound(new Frame(OpCode.BINARY, "pre".getBytes(StandardCharsets.UTF_8),
+                "fix".getBytes(StandardCharsets.UTF_8)));
+        ch.writeInbound(readAllOutbound());
+        assertEquals("prefix", text(ch.readInbound()));
+    }
+
+    @Test
     void encode_oversizedFrame_failsTheWrite() {
         Exception e = assertThrows(Exception.class, () -> ch.writeOutbound(Frame.binary(new byte[MAX + 1])));
         assertTrue(e.getCause() instanceof TooLongFrameException, e.toString());

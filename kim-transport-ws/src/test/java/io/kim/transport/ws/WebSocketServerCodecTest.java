@@ -269,6 +269,19 @@ class WebSocketServerCodecTest {
     }
 
     @Test
+    void splitBinaryFrame_isSentAsOneMessage_sharingTheSuffixArray() {
+        upgraded(MAX);
+        byte[] shared = utf8(" shared by every receiver");
+        ch.writeAndFlush(new Frame(OpCode.BINARY, utf8("one:"), shared));
+        ch.writeAndFlush(new Frame(OpCode.BINARY, utf8("two:"), shared));
+        List<WebSocketFrame> sent = decodeOutbound(ch, false);
+        assertEquals(2, sent.size());
+        assertEquals("one: shared by every receiver", sent.get(0).content().toString(UTF_8));
+        assertEquals("two: shared by every receiver", sent.get(1).content().toString(UTF_8));
+        releaseAll(sent);
+    }
+
+    @Test
     void pingAndPongFrames_areSentAsPingAndPong() {
         upgraded(MAX);
         ch.writeAndFlush(Frame.ping());

@@ -10,13 +10,14 @@ import io.netty.handler.codec.TooLongFrameException;
 import java.util.List;
 
 /**
- * Encodes {@link Frame}s as {@link TcpTransport} frames. Small payloads are copied behind the header into one
- * buffer; larger ones are wrapped without a copy, so one payload array can be written to many connections.
+ * Encodes {@link Frame}s as {@link TcpTransport} frames. The header and the frame's prefix go into one buffer;
+ * a small payload is copied behind them, a larger one is wrapped without a copy, so one payload array can be
+ * written to many connections.
  */
 public final class TcpFrameEncoder extends MessageToMessageEncoder<Frame> {
 
     /** Payloads up to this size are copied next to the header; a copy is cheaper than a second buffer. */
-    static final int COPY_THRESHOLD = 1024;
+    public static final int COPY_THRESHOLD = 1024;
 
     private final int maxFrameLength;
 
@@ -27,17 +28,20 @@ public final class TcpFrameEncoder extends MessageToMessageEncoder<Frame> {
 
     @Override
     protected void encode(ChannelHandlerContext ctx, Frame frame, List<Object> out) {
+        byte[] prefix = frame.prefix();
         byte[] payload = frame.payload();
-        if (payload.length > maxFrameLength) {
-            throw new TooLongFrameException("outbound frame payload of " + payload.length
+        int length = frame.length();
+        if (length > maxFrameLength) {
+            throw new TooLongFrameException("outbound frame payload of " + length
                     + " bytes exceeds the maximum of " + maxFrameLength);
         }
         boolean copy = payload.length <= COPY_THRESHOLD;
-        ByteBuf header = ctx.alloc().buffer(TcpTransport.HEADER_LENGTH + (copy ? payload.length : 0));
+        ByteBuf header = ctx.alloc().buffer(TcpTransport.HEADER_LENGTH + prefix.length + (copy ? payload.length : 0));
         header.writeShort(TcpTransport.MAGIC)
                 .writeByte(TcpTransport.VERSION)
                 .writeByte(frame.opCode().code())
-                .writeInt(payload.length);
+                .writeInt(length)
+                .writeBytes(prefix);
         if (copy) {
             header.writeBytes(payload);
             out.add(header);

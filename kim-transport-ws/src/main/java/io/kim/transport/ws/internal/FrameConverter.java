@@ -133,10 +133,13 @@ public final class FrameConverter extends ChannelDuplexHandler {
             return;
         }
         byte[] payload = frame.payload();
-        if (data && payload.length > maxFrameLength) {
+        if (data && frame.length() > maxFrameLength) {
             promise.tryFailure(new EncoderException(new TooLongFrameException("cannot write a " + op
-                    + " frame of " + payload.length + " bytes (maxFrameLength: " + maxFrameLength + ")")));
+                    + " frame of " + frame.length() + " bytes (maxFrameLength: " + maxFrameLength + ")")));
             return;
+        }
+        if (op != OpCode.BINARY && frame.prefix().length > 0) {
+            payload = frame.joined(); // only binary fan-out frames are split; keep the rest simple
         }
         if (!data && op != OpCode.CLOSE && payload.length > MAX_CONTROL_PAYLOAD) {
             promise.tryFailure(new EncoderException(new TooLongFrameException("cannot write a " + op
@@ -144,7 +147,8 @@ public final class FrameConverter extends ChannelDuplexHandler {
             return;
         }
         WebSocketFrame ws = switch (op) {
-            case BINARY -> new BinaryWebSocketFrame(Unpooled.wrappedBuffer(payload));
+            case BINARY -> new BinaryWebSocketFrame(frame.prefix().length == 0 ? Unpooled.wrappedBuffer(payload)
+                    : Unpooled.wrappedBuffer(frame.prefix(), payload));
             case TEXT -> new TextWebSocketFrame(Unpooled.wrappedBuffer(payload));
             case PING -> new PingWebSocketFrame(Unpooled.wrappedBuffer(payload));
             case PONG -> new PongWebSocketFrame(Unpooled.wrappedBuffer(payload));

@@ -1,0 +1,13 @@
+package io.kim.transport.tcp;
+
+import io.kim.transport.tcp.internal.TcpFrameEncoder;
+
+/** Test access to the encoder's copy threshold. */
+final class TcpFrameEncoderAccess {
+    private TcpFrameEncoderAccess() {
+    }
+
+    static int copyThreshold() {
+        return TcpFrameEncoder.COPY_THRESHOLD;
+    }
+}
