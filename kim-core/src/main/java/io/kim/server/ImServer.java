@@ -1,5 +1,6 @@
 package io.kim.server;
 
+import io.kim.embedded.InMemoryGroupStore;
 import io.kim.embedded.InMemoryMessageStore;
 import io.kim.embedded.InMemorySessionStore;
 import io.kim.net.ChannelMap;
@@ -8,6 +9,9 @@ import io.kim.net.ServerObserver;
 import io.kim.net.Transport;
 import io.kim.server.internal.ImHandler;
 import io.kim.spi.Authenticator;
+import io.kim.spi.ContentFilter;
+import io.kim.spi.FilterPolicy;
+import io.kim.spi.GroupStore;
 import io.kim.spi.EventListener;
 import io.kim.spi.MessageStore;
 import io.kim.spi.SessionStore;
@@ -22,8 +26,8 @@ import java.util.function.Function;
 
 /**
  * The kim IM server: a {@link Server} on one or more transports running the kim protocol (see
- * {@code docs/protocol.md}): token login with a multi-device policy, one-to-one chat, inbox sync and
- * acknowledgements.
+ * {@code docs/protocol.md}): token login with a multi-device policy, one-to-one and group chat, groups, inbox
+ * sync and acknowledgements, and a content filter per tenant.
  *
  * <p>Delivery guarantees: a SEND is acknowledged only after the {@link MessageStore} has stored it (in the
  * receiver's and the sender's inbox); a retry with the same client message id returns the original acknowledgement
@@ -48,7 +52,8 @@ public final class ImServer implements AutoCloseable {
     private ImServer(Builder b) {
         this.nodeId = b.nodeId;
         ImHandler handler = new ImHandler(new ImHandler.Settings(b.nodeId, b.authenticator, b.sessionStore,
-                b.messageStore, b.userDirectory, b.eventListener, b.devicePolicy, b.clock, b.maxBodyLength,
+                b.messageStore, b.userDirectory, b.groupStore, b.contentFilter, b.filterPolicy, b.eventListener,
+                b.devicePolicy, b.clock, b.maxBodyLength,
                 b.defaultSyncLimit, b.maxSyncLimit, b.maxFrameLength));
         b.server.acceptor(handler).messageListener(handler).stateListener(handler);
         this.server = b.server.build();
@@ -109,6 +114,9 @@ public final class ImServer implements AutoCloseable {
         private SessionStore sessionStore;
         private MessageStore messageStore;
         private UserDirectory userDirectory;
+        private GroupStore groupStore;
+        private ContentFilter contentFilter = ContentFilter.none();
+        private Function<String, FilterPolicy> filterPolicy = tenant -> FilterPolicy.MASK;
         private EventListener eventListener = EventListener.none();
         private Function<String, DevicePolicy> devicePolicy = tenant -> DevicePolicy.ONE_PER_DEVICE_TYPE;
         private Clock clock = Clock.systemUTC();
@@ -148,6 +156,42 @@ public final class ImServer implements AutoCloseable {
         /** If set, a message to a user the directory does not know gets {@code NO_SUCH_USER}. Default: none. */
         public Builder userDirectory(UserDirectory directory) {
             this.userDirectory = Objects.requireNonNull(directory, "userDirectory");
+            return this;
+        }
+
+        /**
+         * Where groups and their members live. Default: an {@link InMemoryGroupStore} with a limit of 500 members
+         * per group.
+         */
+        public Builder groupStore(GroupStore store) {
+            this.groupStore = Objects.requireNonNull(store, "groupStore");
+            return this;
+        }
+
+        /**
+         * Checks the text of messages whose content type starts with {@code text} (for example
+         * {@code text/plain}); what happens to a match is the tenant's {@link #filterPolicy}. Default:
+         * {@link ContentFilter#none()}. Called on event loops; must not block.
+         */
+        public Builder contentFilter(ContentFilter filter) {
+            this.contentFilter = Objects.requireNonNull(filter, "contentFilter");
+            return this;
+        }
+
+        /** What every tenant does with filtered words. Default {@link FilterPolicy#MASK}. */
+        public Builder filterPolicy(FilterPolicy policy) {
+            Objects.requireNonNull(policy, "filterPolicy");
+            this.filterPolicy = tenant -> policy;
+            return this;
+        }
+
+        /**
+         * What each tenant does with filtered words: {@link FilterPolicy#REJECT} answers {@code CONTENT_REJECTED},
+         * {@link FilterPolicy#MASK} stores and delivers the text with every matched letter replaced by {@code *},
+         * {@link FilterPolicy#OFF} lets it through. Called on event loops; must not block or return {@code null}.
+         */
+        public Builder filterPolicy(Function<String, FilterPolicy> policyByTenant) {
+            this.filterPolicy = Objects.requireNonNull(policyByTenant, "filterPolicy");
             return this;
         }
 
@@ -260,6 +304,9 @@ public final class ImServer implements AutoCloseable {
             }
             if (messageStore == null) {
                 messageStore = InMemoryMessageStore.builder().build();
+            }
+            if (groupStore == null) {
+                groupStore = InMemoryGroupStore.create();
             }
             if (nodeId == null) {
                 nodeId = UUID.randomUUID().toString().substring(0, 8);

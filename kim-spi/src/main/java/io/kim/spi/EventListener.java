@@ -58,4 +58,11 @@ public interface EventListener {
      */
     default void delivered(String tenant, String userId, String deviceId, long sequence) {
     }
+
+    /**
+     * A group changed: {@code change} is {@code "created"}, {@code "joined"}, {@code "quit"} or {@code "dissolved"};
+     * {@code userId} is who joined or quit, or the owner for the other two.
+     */
+    default void groupChanged(String tenant, String groupId, String change, String userId) {
+    }
 }

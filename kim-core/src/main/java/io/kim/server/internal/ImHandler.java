@@ -39,9 +39,15 @@ import io.kim.spi.MessageStore;
 import io.kim.spi.Session;
 import io.kim.spi.SessionStore;
 import io.kim.spi.UserDirectory;
+import io.kim.spi.ContentFilter;
+import io.kim.spi.FilterPolicy;
+import io.kim.spi.FilterResult;
+import io.kim.spi.GroupStore;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.Collection;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -65,17 +71,20 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
 
     /** Everything the handler needs, fixed at build time. */
     public record Settings(String nodeId, Authenticator authenticator, SessionStore sessions, MessageStore messages,
-            UserDirectory users, EventListener events, Function<String, DevicePolicy> devicePolicy, Clock clock,
+            UserDirectory users, GroupStore groups, ContentFilter filter, Function<String, FilterPolicy> filterPolicy,
+            EventListener events, Function<String, DevicePolicy> devicePolicy, Clock clock,
             int maxBodyLength, int defaultSyncLimit, int maxSyncLimit, int maxFrameLength) {
     }
 
     private final Settings s;
+    private final GroupCommands groups;
     private final AtomicLong channelCounter = new AtomicLong();
     private final AtomicLong messageCounter = new AtomicLong();
     private volatile ChannelMap channels;
 
     public ImHandler(Settings settings) {
         this.s = settings;
+        this.groups = new GroupCommands(this, settings);
     }
 
     /** The live channels of the server this handler serves; set once before it starts. */
@@ -226,6 +235,8 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
                     channel.close(CloseStatus.NORMAL);
                 }
                 case LOGIN -> channel.push(Packets.error(h, Status.INVALID_PACKET, "already logged in"));
+                case GROUP_CREATE, GROUP_GET, GROUP_JOIN, GROUP_QUIT, GROUP_MEMBERS, GROUP_DISSOLVE ->
+                        groups.handle(channel, conn.session(), h, packet.getBody());
                 default -> channel.push(Packets.error(h, Status.UNKNOWN_COMMAND,
                         "unknown command " + h.getCommandValue()));
             }
@@ -246,27 +257,60 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
                     + " bytes exceeds the maximum of " + s.maxBodyLength()));
             return;
         }
-        if (req.getChatType() != io.kim.protocol.ChatType.CHAT_USER) {
-            channel.push(Packets.error(h, Status.NO_SUCH_GROUP, "no such group: " + req.getTarget()));
-            return;
+        byte[] body = req.getBody().toByteArray();
+        String contentType = req.getContentType().isEmpty() ? "application/octet-stream" : req.getContentType();
+        if (contentType.startsWith("text")) {
+            body = filter(me.tenant(), body);
+            if (body == null) {
+                channel.push(Packets.error(h, Status.CONTENT_REJECTED, "the message contains blocked words"));
+                return;
+            }
         }
-        CompletionStage<Boolean> receiverExists = s.users() == null ? CompletableFuture.completedFuture(true)
-                : s.users().find(me.tenant(), req.getTarget()).thenApply(u -> u.isPresent());
-        receiverExists.thenCompose(exists -> {
-            if (!exists) {
-                channel.push(Packets.error(h, Status.NO_SUCH_USER, "no such user: " + req.getTarget()));
-                return CompletableFuture.completedFuture(null);
+        byte[] content = body;
+        boolean group = req.getChatType() == io.kim.protocol.ChatType.CHAT_GROUP;
+        CompletionStage<Collection<String>> owners = group ? groups.sendTargets(channel, me, h, req.getTarget())
+                : userTargets(channel, me, h, req.getTarget());
+        owners.thenCompose(inboxes -> {
+            if (inboxes == null) {
+                return CompletableFuture.completedFuture(null); // refused; the error is sent
             }
             Message message = new Message(me.tenant(), newMessageId(), me.userId(), me.identity().deviceId(),
-                    ChatType.USER, req.getTarget(), req.getClientMessageId(),
-                    req.getContentType().isEmpty() ? "application/octet-stream" : req.getContentType(),
-                    req.getBody().toByteArray(), s.clock().millis());
-            Set<String> owners = new LinkedHashSet<>(List.of(req.getTarget(), me.userId()));
-            return s.messages().append(message, owners).thenAccept(result -> accepted(channel, me, h, result));
+                    group ? ChatType.GROUP : ChatType.USER, req.getTarget(), req.getClientMessageId(),
+                    contentType, content, s.clock().millis());
+            return s.messages().append(message, inboxes).thenAccept(result -> accepted(channel, me, h, result));
         }).exceptionally(e -> {
             log.warn("send from {} failed", me.channelId(), unwrap(e));
-            channel.push(Packets.error(h, Status.UNAVAILABLE, "message store unavailable; retry"));
+            channel.push(Packets.error(h, Status.UNAVAILABLE, "store unavailable; retry"));
             return null;
+        });
+    }
+
+    /**
+     * Applies the tenant's content policy to a text body: the body unchanged if clean or the policy is off, the
+     * masked body under {@link FilterPolicy#MASK}, {@code null} if {@link FilterPolicy#REJECT} refuses it.
+     */
+    private byte[] filter(String tenant, byte[] body) {
+        FilterPolicy policy = s.filterPolicy().apply(tenant);
+        if (policy == FilterPolicy.OFF) {
+            return body;
+        }
+        FilterResult result = s.filter().filter(tenant, new String(body, StandardCharsets.UTF_8));
+        if (!result.matched()) {
+            return body;
+        }
+        return policy == FilterPolicy.REJECT ? null : result.text().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The inboxes of a one-to-one message, or {@code null} (after answering) if the receiver does not exist. */
+    private CompletionStage<Collection<String>> userTargets(Channel channel, Session me, Header h, String target) {
+        CompletionStage<Boolean> exists = s.users() == null ? CompletableFuture.completedFuture(true)
+                : s.users().find(me.tenant(), target).thenApply(u -> u.isPresent());
+        return exists.thenApply(ok -> {
+            if (!ok) {
+                channel.push(Packets.error(h, Status.NO_SUCH_USER, "no such user: " + target));
+                return null;
+            }
+            return new LinkedHashSet<>(List.of(target, me.userId()));
         });
     }
 
@@ -291,16 +335,16 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
             return; // delivered when it was first stored; a device that missed it syncs
         }
         s.events().messageAccepted(m);
-        io.kim.protocol.Message wire = toWire(m);
-        result.sequences().forEach((owner, seq) -> {
-            byte[] push = Packets.push(Command.MESSAGE,
-                    MessagePush.newBuilder().setSequence(seq).setMessage(wire).build());
-            deliver(m.tenant(), owner, push, channel.id());
-        });
+        byte[] shared = toWire(m).toByteArray(); // encoded once, whatever the number of receivers
+        result.sequences().forEach((owner, seq) ->
+                deliver(m.tenant(), owner, Packets.messagePushPrefix(seq, shared.length), shared, channel.id()));
     }
 
-    /** Pushes one encoded packet to every device of {@code userId} on this node, except {@code exceptChannel}. */
-    private void deliver(String tenant, String userId, byte[] push, String exceptChannel) {
+    /**
+     * Pushes {@code prefix + shared} to every device of {@code userId} on this node, except {@code exceptChannel}
+     * ({@code null}: none). The shared bytes are written to every channel without a copy.
+     */
+    void deliver(String tenant, String userId, byte[] prefix, byte[] shared, String exceptChannel) {
         s.sessions().find(tenant, userId).thenAccept(sessions -> {
             ChannelMap map = channels;
             for (Session target : sessions) {
@@ -309,7 +353,7 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
                 }
                 Channel ch = map.get(target.channelId());
                 if (ch != null) {
-                    ch.push(push); // if it is closing, the entry waits in the inbox for the next sync
+                    ch.push(prefix, shared); // if it is closing, the entry waits in the inbox for the next sync
                 }
             }
         });
@@ -390,7 +434,7 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
 
     // ---- helpers -----------------------------------------------------------------------------------------
 
-    private String newMessageId() {
+    String newMessageId() {
         return s.nodeId() + "-" + Long.toString(s.clock().millis(), 36) + "-"
                 + Long.toString(messageCounter.incrementAndGet(), 36);
     }
@@ -403,7 +447,7 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
         return String.valueOf(a);
     }
 
-    private static Throwable unwrap(Throwable e) {
+    static Throwable unwrap(Throwable e) {
         while (e instanceof CompletionException && e.getCause() != null) {
             e = e.getCause();
         }

@@ -1,0 +1,44 @@
+package io.kim.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.google.protobuf.ByteString;
+import io.kim.protocol.Command;
+import io.kim.protocol.Flag;
+import io.kim.protocol.Message;
+import io.kim.protocol.MessagePush;
+import io.kim.protocol.Packet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class PacketsTest {
+
+    @ParameterizedTest
+    @ValueSource(longs = {0, 1, 127, 128, 300, 1L << 35, Long.MAX_VALUE})
+    void messagePushPrefixPlusSharedMessage_isExactlyWhatProtobufEncodes(long sequence) throws Exception {
+        Message m = Message.newBuilder().setMessageId("m-1").setSenderId("alice").setTarget("g")
+                .setBody(ByteString.copyFrom(new byte[200])).setTimestamp(42).build();
+        byte[] shared = m.toByteArray();
+        byte[] prefix = Packets.messagePushPrefix(sequence, shared.length);
+        byte[] joined = new byte[prefix.length + shared.length];
+        System.arraycopy(prefix, 0, joined, 0, prefix.length);
+        System.arraycopy(shared, 0, joined, prefix.length, shared.length);
+
+        byte[] expected = Packets.push(Command.MESSAGE, MessagePush.newBuilder().setSequence(sequence).setMessage(m).build());
+        assertArrayEquals(expected, joined);
+
+        Packet p = Packet.parseFrom(joined);
+        assertEquals(Flag.PUSH, p.getHeader().getFlag());
+        MessagePush push = MessagePush.parseFrom(p.getBody());
+        assertEquals(sequence, push.getSequence());
+        assertEquals(m, push.getMessage());
+    }
+
+    @Test
+    void messagePushPrefix_forAnEmptyMessage_isAWholePacket() throws Exception {
+        byte[] prefix = Packets.messagePushPrefix(5, 0);
+        assertEquals(5, MessagePush.parseFrom(Packet.parseFrom(prefix).getBody()).getSequence());
+    }
+}
