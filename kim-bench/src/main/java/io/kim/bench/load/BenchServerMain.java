@@ -1,0 +1,119 @@
+package io.kim.bench.load;
+
+import io.kim.embedded.InMemoryMessageStore;
+import io.kim.server.ImServer;
+import io.kim.transport.tcp.TcpTransport;
+import io.kim.transport.ws.WebSocketTransport;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.function.IntSupplier;
+
+/**
+ * The server side of a load run, in a JVM of its own: {@code --kind kim} (an {@link ImServer} with TCP and
+ * WebSocket listeners, the in-memory stores and {@link BenchAuthenticator}) or {@code --kind baseline} (the
+ * {@link RelayServer}), bound to {@code --host} (a loopback address, default 127.0.0.1) on ephemeral ports.
+ *
+ * <p>Once listening it prints {@code READY tcp=<port> ws=<port> pid=<pid>} on standard output, then answers one
+ * command per line of standard input: {@code heap} (runs a full GC twice and prints
+ * {@code HEAP <used bytes after GC>}), {@code conns} (prints {@code CONNS <registered connections>}) and
+ * {@code quit} (closes everything and exits; so does the end of standard input, so the server never outlives the
+ * load generator). The launcher in {@link LoadMain} does all this; run it by hand only to debug.
+ */
+public final class BenchServerMain {
+
+    private BenchServerMain() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        Args a = new Args(args);
+        String kind = a.get("kind", "kim");
+        String host = a.get("host", "127.0.0.1");
+        int ioThreads = a.getInt("io-threads", 0);
+        if (!InetSocketAddressCheck.isLoopback(host)) {
+            throw new IllegalArgumentException("host: " + host + " (expected: a loopback address)");
+        }
+        int threads = ioThreads == 0 ? 2 * Runtime.getRuntime().availableProcessors() : ioThreads;
+        AutoCloseable server;
+        IntSupplier conns;
+        String ready;
+        switch (kind) {
+            case "kim" -> {
+                ImServer im = ImServer.builder()
+                        .listen(new TcpTransport(), new InetSocketAddress(host, 0))
+                        .listen(new WebSocketTransport(), new InetSocketAddress(host, 0))
+                        .authenticator(new BenchAuthenticator())
+                        .messageStore(InMemoryMessageStore.builder()
+                                .retention(Duration.ofSeconds(a.getInt("retention-seconds", 3600))).build())
+                        .ioThreads(threads)
+                        .build()
+                        .start();
+                server = im;
+                conns = () -> im.channels().size();
+                ready = "READY tcp=" + im.boundAddress(TcpTransport.NAME).getPort()
+                        + " ws=" + im.boundAddress(WebSocketTransport.NAME).getPort();
+            }
+            case "baseline" -> {
+                RelayServer relay = new RelayServer(new InetSocketAddress(host, 0), threads);
+                server = relay;
+                conns = relay::connections;
+                ready = "READY tcp=" + relay.address().getPort() + " ws=0";
+            }
+            default -> throw new IllegalArgumentException("kind: " + kind + " (expected: kim or baseline)");
+        }
+        System.out.println(ready + " pid=" + ProcessHandle.current().pid());
+        System.out.flush();
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        String line;
+        while ((line = in.readLine()) != null) {
+            switch (line.trim()) {
+                case "heap" -> System.out.println("HEAP " + heapAfterGc());
+                case "conns" -> System.out.println("CONNS " + conns.getAsInt());
+                case "quit" -> {
+                    line = null;
+                }
+                default -> System.out.println("ERROR unknown command " + line);
+            }
+            System.out.flush();
+            if (line == null) {
+                break;
+            }
+        }
+        try {
+            server.close();
+        } catch (Exception e) {
+            e.printStackTrace();
+        }
+        System.exit(0);
+    }
+
+    /** Heap in use right after two full collections: what live objects hold. */
+    static long heapAfterGc() {
+        for (int i = 0; i < 2; i++) {
+            System.gc();
+        }
+        long used = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP && pool.getCollectionUsage() != null) {
+                used += pool.getUsage().getUsed();
+            }
+        }
+        return used;
+    }
+
+    /** Loopback check without resolving names. */
+    static final class InetSocketAddressCheck {
+        private InetSocketAddressCheck() {
+        }
+
+        static boolean isLoopback(String host) {
+            return host.startsWith("127.") || host.equals("::1") || host.equals("localhost");
+        }
+    }
+}
