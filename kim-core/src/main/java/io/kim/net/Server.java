@@ -1,5 +1,6 @@
 package io.kim.net;
 
+import io.kim.net.internal.ByteCounter;
 import io.kim.net.internal.NettyIo;
 import io.kim.net.internal.ServerConnectionHandler;
 import io.netty.bootstrap.ServerBootstrap;
@@ -129,6 +130,7 @@ public final class Server implements AutoCloseable {
     private ServerBootstrap bootstrap(Listener l, TransportOptions options) {
         ServerConnectionHandler.Settings settings = new ServerConnectionHandler.Settings(l.transport().name(),
                 acceptor, messageListener, stateListener, channelMap, loginTimeout, observer);
+        ByteCounter bytes = observer == ServerObserver.NONE ? null : new ByteCounter(l.transport().name(), observer);
         return new ServerBootstrap()
                 .group(bossGroup, workerGroup)
                 .channel(NettyIo.serverChannelType(workerGroup))
@@ -141,6 +143,9 @@ public final class Server implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         connections.add(ch);
+                        if (bytes != null) {
+                            ch.pipeline().addLast("bytes", bytes);
+                        }
                         ch.pipeline().addLast("flush", new FlushConsolidationHandler(256, true));
                         l.transport().configureServer(ch.pipeline(), options);
                         if (!readWait.isZero()) {

@@ -24,4 +24,12 @@ public interface ServerObserver {
     /** A connection was closed because it stopped reading. */
     default void slowConsumer(String transport) {
     }
+
+    /** {@code bytes} arrived from a connection of {@code transport}. Only called if this observer is not NONE. */
+    default void bytesRead(String transport, long bytes) {
+    }
+
+    /** {@code bytes} were written to a connection of {@code transport}. Only called if this observer is not NONE. */
+    default void bytesWritten(String transport, long bytes) {
+    }
 }

@@ -8,6 +8,9 @@ import io.kim.net.Server;
 import io.kim.net.ServerObserver;
 import io.kim.net.Transport;
 import io.kim.server.internal.ImHandler;
+import io.kim.server.internal.ImMetrics;
+import io.kim.server.internal.MicrometerMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.kim.spi.Authenticator;
 import io.kim.spi.ContentFilter;
 import io.kim.spi.FilterPolicy;
@@ -54,8 +57,11 @@ public final class ImServer implements AutoCloseable {
         ImHandler handler = new ImHandler(new ImHandler.Settings(b.nodeId, b.authenticator, b.sessionStore,
                 b.messageStore, b.userDirectory, b.groupStore, b.contentFilter, b.filterPolicy, b.eventListener,
                 b.devicePolicy, b.clock, b.maxBodyLength,
-                b.defaultSyncLimit, b.maxSyncLimit, b.maxFrameLength));
+                b.defaultSyncLimit, b.maxSyncLimit, b.maxFrameLength, b.metrics));
         b.server.acceptor(handler).messageListener(handler).stateListener(handler);
+        if (b.metrics instanceof ServerObserver observer) {
+            b.server.observer(observer);
+        }
         this.server = b.server.build();
         handler.channels(server.channels());
     }
@@ -125,6 +131,7 @@ public final class ImServer implements AutoCloseable {
         private int defaultSyncLimit = 100;
         private int maxSyncLimit = 500;
         private int maxFrameLength = 1 << 20;
+        private ImMetrics metrics = ImMetrics.NONE;
 
         private Builder() {
         }
@@ -260,9 +267,15 @@ public final class ImServer implements AutoCloseable {
             return this;
         }
 
-        /** See {@link Server.Builder#observer}. */
-        public Builder observer(ServerObserver observer) {
-            server.observer(observer);
+        /**
+         * Publishes the server's metrics to {@code registry}: online connections by transport and tenant; logins,
+         * logouts, kicks and login failures by reason; packets in and out by command; bytes in and out; request
+         * handling time per command; delivery latency; sync pages; rejections by reason; slow-consumer
+         * disconnects (see {@code docs/observability.md} for the names). Default: none, and then no metric costs
+         * anything beyond a no-op call.
+         */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.metrics = new MicrometerMetrics(Objects.requireNonNull(registry, "registry"));
             return this;
         }
 

@@ -258,6 +258,16 @@ public abstract class ImGroupContractTest {
         }
     }
 
+    @Test
+    void ackPastTheInboxHead_isInvalid_andAValidAckIsAccepted() throws Exception {
+        RawImClient alice = login("alice");
+        RawImClient bob = login("bob");
+        alice.expect(Status.OK, Command.SEND, RawImClient.text(CHAT_USER, "bob", "a-1", "one"));
+        bob.nextMessage();
+        bob.expect(Status.INVALID_PACKET, Command.ACK, io.kim.protocol.AckRequest.newBuilder().setSequence(2).build());
+        bob.expect(Status.OK, Command.ACK, io.kim.protocol.AckRequest.newBuilder().setSequence(1).build());
+    }
+
     // ---- content filter ----------------------------------------------------------------------------------------
 
     @Test

@@ -183,6 +183,7 @@ final class GroupCommands {
                             return null;
                         });
             }
+            s.metrics().rejected("forbidden");
             return store.find(me.tenant(), groupId).thenApply(g -> {
                 channel.push(g.isEmpty() ? Packets.error(h, Status.NO_SUCH_GROUP, "no such group: " + groupId)
                         : Packets.error(h, Status.FORBIDDEN, "not a member of " + groupId));
@@ -196,7 +197,7 @@ final class GroupCommands {
         byte[] push = Packets.push(Command.GROUP_EVENT,
                 GroupEventPush.newBuilder().setKind(kind).setGroupId(groupId).setUserId(userId).build());
         for (String member : members) {
-            handler.deliver(tenant, member, NO_PREFIX, push, null);
+            handler.deliver(tenant, member, NO_PREFIX, push, null, Command.GROUP_EVENT, -1);
         }
     }
 

@@ -73,7 +73,7 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
     public record Settings(String nodeId, Authenticator authenticator, SessionStore sessions, MessageStore messages,
             UserDirectory users, GroupStore groups, ContentFilter filter, Function<String, FilterPolicy> filterPolicy,
             EventListener events, Function<String, DevicePolicy> devicePolicy, Clock clock,
-            int maxBodyLength, int defaultSyncLimit, int maxSyncLimit, int maxFrameLength) {
+            int maxBodyLength, int defaultSyncLimit, int maxSyncLimit, int maxFrameLength, ImMetrics metrics) {
     }
 
     private final Settings s;
@@ -171,6 +171,7 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
                                 .setDeviceId(id.deviceId()).setDeviceType(id.deviceType())
                                 .setHeadSequence(head).setServerTime(s.clock().millis()).build());
                         s.events().loggedIn(session);
+                        s.metrics().loggedIn(id.tenant());
                         return Acceptance.accept(channelId, reply, new Connection(session));
                     });
         });
@@ -179,6 +180,7 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
     private void kick(Session old, Session by) {
         s.sessions().remove(old.tenant(), old.userId(), old.channelId());
         s.events().kicked(old, by);
+        s.metrics().kicked(old.tenant());
         ChannelMap map = channels;
         Channel ch = map == null ? null : map.get(old.channelId());
         if (ch == null) {
@@ -204,6 +206,7 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
     private CompletionStage<Acceptance> reject(Header h, Status status, String detail, CloseStatus close,
             String tenant, Handshake hs, String reason) {
         s.events().loginRejected(tenant, address(hs.remoteAddress()), reason);
+        s.metrics().loginFailed(reason.split(":")[0].trim().replace(' ', '_'));
         return CompletableFuture.completedFuture(Acceptance.reject(Packets.error(h, status, detail), close));
     }
 
@@ -224,6 +227,10 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
             return;
         }
         Connection conn = (Connection) channel.attachment();
+        s.metrics().packetIn(h.getCommand());
+        if (s.metrics() != ImMetrics.NONE) {
+            channel = new TimedChannel(channel, h.getCommand(), System.nanoTime(), s.metrics());
+        }
         try {
             switch (h.getCommand()) {
                 case SEND -> onSend(channel, conn, h, SendRequest.parseFrom(packet.getBody()));
@@ -253,6 +260,7 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
             return;
         }
         if (req.getBody().size() > s.maxBodyLength()) {
+            s.metrics().rejected("too_large");
             channel.push(Packets.error(h, Status.TOO_LARGE, "body of " + req.getBody().size()
                     + " bytes exceeds the maximum of " + s.maxBodyLength()));
             return;
@@ -262,6 +270,7 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
         if (contentType.startsWith("text")) {
             body = filter(me.tenant(), body);
             if (body == null) {
+                s.metrics().rejected("filter");
                 channel.push(Packets.error(h, Status.CONTENT_REJECTED, "the message contains blocked words"));
                 return;
             }
@@ -336,15 +345,17 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
         }
         s.events().messageAccepted(m);
         byte[] shared = toWire(m).toByteArray(); // encoded once, whatever the number of receivers
-        result.sequences().forEach((owner, seq) ->
-                deliver(m.tenant(), owner, Packets.messagePushPrefix(seq, shared.length), shared, channel.id()));
+        result.sequences().forEach((owner, seq) -> deliver(m.tenant(), owner,
+                Packets.messagePushPrefix(seq, shared.length), shared, channel.id(), Command.MESSAGE, m.timestamp()));
     }
 
     /**
      * Pushes {@code prefix + shared} to every device of {@code userId} on this node, except {@code exceptChannel}
-     * ({@code null}: none). The shared bytes are written to every channel without a copy.
+     * ({@code null}: none). The shared bytes are written to every channel without a copy. {@code storedAt} is the
+     * message's store time for the delivery-latency metric, or -1.
      */
-    void deliver(String tenant, String userId, byte[] prefix, byte[] shared, String exceptChannel) {
+    void deliver(String tenant, String userId, byte[] prefix, byte[] shared, String exceptChannel, Command command,
+            long storedAt) {
         s.sessions().find(tenant, userId).thenAccept(sessions -> {
             ChannelMap map = channels;
             for (Session target : sessions) {
@@ -352,8 +363,11 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
                     continue;
                 }
                 Channel ch = map.get(target.channelId());
-                if (ch != null) {
-                    ch.push(prefix, shared); // if it is closing, the entry waits in the inbox for the next sync
+                if (ch != null && ch.push(prefix, shared)) { // if closing, the entry waits in the inbox for a sync
+                    s.metrics().packetOut(command);
+                    if (storedAt >= 0) {
+                        s.metrics().delivered(s.clock().millis() - storedAt);
+                    }
                 }
             }
         });
@@ -377,7 +391,9 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
                 channel.push(Packets.error(h, Status.UNAVAILABLE, "message store unavailable; retry"));
                 return;
             }
-            channel.push(Packets.ok(h, toWire(page, s.maxFrameLength() - SYNC_FRAME_RESERVE)));
+            SyncResponse response = toWire(page, s.maxFrameLength() - SYNC_FRAME_RESERVE);
+            s.metrics().syncPage(response.getEntriesCount());
+            channel.push(Packets.ok(h, response));
         });
     }
 
@@ -409,16 +425,24 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
 
     private void onAck(Channel channel, Connection conn, Header h, AckRequest req) {
         Session me = conn.session();
-        s.messages().acknowledge(me.tenant(), me.userId(), me.identity().deviceId(), req.getSequence())
-                .whenComplete((v, e) -> {
-                    if (e != null) {
-                        channel.push(Packets.error(h, Status.UNAVAILABLE, "message store unavailable; retry"));
-                        return;
-                    }
-                    channel.push(Packets.ok(h, null));
-                    s.events().delivered(me.tenant(), me.userId(), me.identity().deviceId(), req.getSequence());
-                });
+        String device = me.identity().deviceId();
+        s.messages().headSequence(me.tenant(), me.userId()).thenCompose(head -> {
+            if (req.getSequence() > head) { // never let a device claim entries that do not exist yet
+                channel.push(Packets.error(h, Status.INVALID_PACKET, "sequence " + req.getSequence()
+                        + " is past the inbox head " + head));
+                return CompletableFuture.completedFuture(null);
+            }
+            return s.messages().acknowledge(me.tenant(), me.userId(), device, req.getSequence()).thenRun(() -> {
+                channel.push(Packets.ok(h, null));
+                s.events().delivered(me.tenant(), me.userId(), device, req.getSequence());
+            });
+        }).exceptionally(e -> {
+            log.warn("ack from {} failed", me.channelId(), unwrap(e));
+            channel.push(Packets.error(h, Status.UNAVAILABLE, "message store unavailable; retry"));
+            return null;
+        });
     }
+
 
     // ---- disconnect --------------------------------------------------------------------------------------
 
@@ -430,6 +454,7 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
         Session session = conn.session();
         s.sessions().remove(session.tenant(), session.userId(), session.channelId());
         s.events().loggedOut(session, conn.closeReason());
+        s.metrics().loggedOut(session.tenant(), conn.closeReason());
     }
 
     // ---- helpers -----------------------------------------------------------------------------------------
