@@ -19,6 +19,14 @@ public interface Acceptor {
     CompletionStage<Acceptance> accept(Handshake handshake);
 
     /**
+     * Called once the accepted channel is registered in the {@link ChannelMap} and the acceptance's reply is
+     * written: from now on it receives pushes and its messages reach the {@link MessageListener}. Called on the
+     * channel's event loop; default: does nothing.
+     */
+    default void accepted(Channel channel) {
+    }
+
+    /**
      * Called instead of registering the channel when an acceptance arrives too late: the connection closed while
      * {@link #accept} was working, or the channel id was already taken. Lets an acceptor undo what it did for the
      * login (a session it stored, for example). Called on the connection's event loop; default: does nothing.

@@ -165,6 +165,11 @@ public final class ServerConnectionHandler extends ChannelInboundHandlerAdapter 
         channel = accepted;
         state = State.ACCEPTED;
         settings.observer().channelOpened(accepted);
+        try {
+            settings.acceptor().accepted(accepted);
+        } catch (RuntimeException e) {
+            log.warn("{} acceptor failed after registration", accepted, e);
+        }
         if (early != null) {
             byte[] next;
             while (state == State.ACCEPTED && (next = early.poll()) != null) {

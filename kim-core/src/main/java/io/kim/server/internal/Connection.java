@@ -6,10 +6,21 @@ import io.kim.spi.Session;
 public final class Connection {
 
     private final Session session;
+    private final Runnable loginDone;
     private volatile String closeReason = "disconnected";
 
-    public Connection(Session session) {
+    /**
+     * @param loginDone run once when the login is over (the channel is registered, or the login was abandoned);
+     *                  it lets the next login of the same user proceed
+     */
+    public Connection(Session session, Runnable loginDone) {
         this.session = session;
+        this.loginDone = loginDone;
+    }
+
+    /** Lets the next login of the same user proceed. Idempotent. */
+    void loginDone() {
+        loginDone.run();
     }
 
     public Session session() {

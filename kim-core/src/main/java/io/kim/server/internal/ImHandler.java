@@ -55,6 +55,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -79,6 +81,8 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
     private final Settings s;
     private final GroupCommands groups;
     private final AtomicLong channelCounter = new AtomicLong();
+    private final ConcurrentHashMap<String, CompletableFuture<Void>> loginQueue = new ConcurrentHashMap<>();
+    private static final long LOGIN_TURN_TIMEOUT_SECONDS = 10;
     private final AtomicLong messageCounter = new AtomicLong();
     private volatile ChannelMap channels;
 
@@ -127,7 +131,7 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
         }
         return identity.handle((id, error) -> {
             if (error == null) {
-                return login(h, id, hs);
+                return oneLoginAtATime(id, done -> login(h, id, hs, done));
             }
             Throwable cause = unwrap(error);
             if (cause instanceof AuthenticationException ae) {
@@ -141,7 +145,31 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
         }).thenCompose(Function.identity());
     }
 
-    private CompletionStage<Acceptance> login(Header h, Identity id, Handshake hs) {
+    /**
+     * Runs the logins of one user on this node one after another, each until its channel is registered or the
+     * login abandoned, so that a login never decides on sessions a concurrent login is still changing (and a kick
+     * always finds the channel it kicks). A login that is refused releases the next one at once.
+     */
+    private CompletionStage<Acceptance> oneLoginAtATime(Identity id,
+            Function<Runnable, CompletionStage<Acceptance>> login) {
+        String key = id.tenant() + '\u0000' + id.userId();
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        Runnable done = () -> {
+            loginQueue.remove(key, mine);
+            mine.complete(null);
+        };
+        CompletableFuture<Void> previous = loginQueue.put(key, mine);
+        CompletableFuture<Void> turn = previous == null ? CompletableFuture.completedFuture(null)
+                // a login that never finishes must not block the user for good
+                : previous.completeOnTimeout(null, LOGIN_TURN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        return turn.thenCompose(v -> login.apply(done)).whenComplete((acceptance, e) -> {
+            if (e != null || acceptance == null || !acceptance.accepted()) {
+                done.run();
+            }
+        });
+    }
+
+    private CompletionStage<Acceptance> login(Header h, Identity id, Handshake hs, Runnable done) {
         DevicePolicy policy = s.devicePolicy().apply(id.tenant());
         return s.sessions().find(id.tenant(), id.userId()).thenCompose(existing -> {
             List<Session> replaced = new ArrayList<>();
@@ -172,7 +200,7 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
                                 .setHeadSequence(head).setServerTime(s.clock().millis()).build());
                         s.events().loggedIn(session);
                         s.metrics().loggedIn(id.tenant());
-                        return Acceptance.accept(channelId, reply, new Connection(session));
+                        return Acceptance.accept(channelId, reply, new Connection(session, done));
                     });
         });
     }
@@ -195,8 +223,16 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
     }
 
     @Override
+    public void accepted(Channel channel) {
+        if (channel.attachment() instanceof Connection c) {
+            c.loginDone();
+        }
+    }
+
+    @Override
     public void abandoned(Acceptance acceptance) {
         if (acceptance.attachment() instanceof Connection c) {
+            c.loginDone();
             Session session = c.session();
             s.sessions().remove(session.tenant(), session.userId(), session.channelId());
             s.events().loggedOut(session, "connection lost during login");
