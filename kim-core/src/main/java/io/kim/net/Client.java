@@ -1,5 +1,6 @@
 package io.kim.net;
 
+import io.kim.net.internal.Args;
 import io.kim.net.internal.ClientConnectionHandler;
 import io.kim.net.internal.NettyIo;
 import io.netty.bootstrap.Bootstrap;
@@ -294,43 +295,37 @@ public final class Client implements Channel {
 
         /** How long to wait for the TCP connection. Default 5 seconds. */
         public Builder connectTimeout(Duration timeout) {
-            this.connectTimeout = positive(timeout, "connectTimeout");
+            this.connectTimeout = Args.positive(timeout, "connectTimeout");
             return this;
         }
 
         /** How long the transport upgrade plus the {@link Dialer} may take. Default 10 seconds. */
         public Builder handshakeTimeout(Duration timeout) {
-            this.handshakeTimeout = positive(timeout, "handshakeTimeout");
+            this.handshakeTimeout = Args.positive(timeout, "handshakeTimeout");
             return this;
         }
 
         /** Send a ping when nothing was written for this long. Default 30 seconds; zero disables. */
         public Builder heartbeat(Duration interval) {
-            this.heartbeat = Server.Builder.nonNegative(interval, "heartbeat");
+            this.heartbeat = Args.nonNegative(interval, "heartbeat");
             return this;
         }
 
         /** Close when nothing was read for this long. Default 90 seconds; zero disables. */
         public Builder readWait(Duration readWait) {
-            this.readWait = Server.Builder.nonNegative(readWait, "readWait");
+            this.readWait = Args.nonNegative(readWait, "readWait");
             return this;
         }
 
         /** The largest frame payload accepted or sent, in bytes. Default 1 MiB. */
         public Builder maxFrameLength(int maxFrameLength) {
-            if (maxFrameLength <= 0) {
-                throw new IllegalArgumentException("maxFrameLength: " + maxFrameLength + " (expected: > 0)");
-            }
-            this.maxFrameLength = maxFrameLength;
+            this.maxFrameLength = Args.atLeast(maxFrameLength, 1, "maxFrameLength");
             return this;
         }
 
         /** Unsent bytes above which {@link #push} keeps queueing but the channel reports unwritable. Default 4 MiB. */
         public Builder writeBufferHighWaterMark(int bytes) {
-            if (bytes < 2) {
-                throw new IllegalArgumentException("writeBufferHighWaterMark: " + bytes + " (expected: >= 2)");
-            }
-            this.writeBufferHighWaterMark = bytes;
+            this.writeBufferHighWaterMark = Args.atLeast(bytes, 2, "writeBufferHighWaterMark");
             return this;
         }
 
@@ -355,12 +350,5 @@ public final class Client implements Channel {
             return new Client(this);
         }
 
-        private static Duration positive(Duration d, String name) {
-            Objects.requireNonNull(d, name);
-            if (d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(name + ": " + d + " (expected: > 0)");
-            }
-            return d;
-        }
     }
 }

@@ -1,5 +1,6 @@
 package io.kim.net;
 
+import io.kim.net.internal.Args;
 import io.kim.net.internal.ByteCounter;
 import io.kim.net.internal.NettyIo;
 import io.kim.net.internal.ServerConnectionHandler;
@@ -304,22 +305,19 @@ public final class Server implements AutoCloseable {
          * disables it. Clients should ping well within it.
          */
         public Builder readWait(Duration readWait) {
-            this.readWait = nonNegative(readWait, "readWait");
+            this.readWait = Args.nonNegative(readWait, "readWait");
             return this;
         }
 
         /** Close a connection whose handshake is not accepted within this time. Default 10 seconds; zero disables. */
         public Builder loginTimeout(Duration loginTimeout) {
-            this.loginTimeout = nonNegative(loginTimeout, "loginTimeout");
+            this.loginTimeout = Args.nonNegative(loginTimeout, "loginTimeout");
             return this;
         }
 
         /** The largest frame payload accepted or sent, in bytes. Default 1 MiB. */
         public Builder maxFrameLength(int maxFrameLength) {
-            if (maxFrameLength <= 0) {
-                throw new IllegalArgumentException("maxFrameLength: " + maxFrameLength + " (expected: > 0)");
-            }
-            this.maxFrameLength = maxFrameLength;
+            this.maxFrameLength = Args.atLeast(maxFrameLength, 1, "maxFrameLength");
             return this;
         }
 
@@ -328,19 +326,13 @@ public final class Server implements AutoCloseable {
          * stay wherever the application keeps them. Default 4 MiB.
          */
         public Builder writeBufferHighWaterMark(int bytes) {
-            if (bytes < 2) {
-                throw new IllegalArgumentException("writeBufferHighWaterMark: " + bytes + " (expected: >= 2)");
-            }
-            this.writeBufferHighWaterMark = bytes;
+            this.writeBufferHighWaterMark = Args.atLeast(bytes, 2, "writeBufferHighWaterMark");
             return this;
         }
 
         /** I/O threads. Default 0: twice the number of CPUs. */
         public Builder ioThreads(int ioThreads) {
-            if (ioThreads < 0) {
-                throw new IllegalArgumentException("ioThreads: " + ioThreads + " (expected: >= 0)");
-            }
-            this.ioThreads = ioThreads;
+            this.ioThreads = Args.atLeast(ioThreads, 0, "ioThreads");
             return this;
         }
 
@@ -369,14 +361,6 @@ public final class Server implements AutoCloseable {
                 channelMap = ChannelMap.concurrent();
             }
             return new Server(this);
-        }
-
-        static Duration nonNegative(Duration d, String name) {
-            Objects.requireNonNull(d, name);
-            if (d.isNegative()) {
-                throw new IllegalArgumentException(name + ": " + d + " (expected: >= 0)");
-            }
-            return d;
         }
     }
 }
