@@ -315,7 +315,23 @@ public final class InMemoryMessageStore implements MessageStore {
         }
     }
 
-    private record IdempotencyKey(String senderId, String clientMessageId) {
+    /**
+     * Comparable, so that keys whose hashes collide share a map bin as a tree searched by comparison rather than
+     * scanned end to end: short client message ids (counters) of many senders collide a lot under a record's
+     * {@code 31 * h(sender) + h(id)}, and colliding ids are easy to forge. The hash spreads the sender's over the
+     * whole {@code int} for the same reason.
+     */
+    private record IdempotencyKey(String senderId, String clientMessageId) implements Comparable<IdempotencyKey> {
+        @Override
+        public int hashCode() {
+            return senderId.hashCode() * 0x9E3779B9 + clientMessageId.hashCode();
+        }
+
+        @Override
+        public int compareTo(IdempotencyKey o) {
+            int c = senderId.compareTo(o.senderId);
+            return c != 0 ? c : clientMessageId.compareTo(o.clientMessageId);
+        }
     }
 
     private record DeviceKey(String userId, String deviceId) {

@@ -120,6 +120,32 @@ class InMemoryMessageStoreTest extends MessageStoreContract {
     }
 
     @Test
+    void append_clientMessageIdsWithOneHash_areStoredOnceEachAndRetriesAreDuplicates() {
+        // "Aa" and "BB" have the same String hash, so all 64 ids built from six of them collide.
+        List<String> ids = new java.util.ArrayList<>(List.of(""));
+        for (int i = 0; i < 6; i++) {
+            List<String> longer = new java.util.ArrayList<>();
+            for (String id : ids) {
+                longer.add(id + "Aa");
+                longer.add(id + "BB");
+            }
+            ids = longer;
+        }
+        for (String id : ids) {
+            assertEquals(ids.get(0).hashCode(), id.hashCode());
+            assertFalse(await(store.append(message(tenant, "alice", id, ChatType.USER, "bob"), List.of("bob")))
+                    .duplicate());
+        }
+        for (String id : ids) {
+            AppendResult retry = await(store.append(message(tenant, "alice", id, ChatType.USER, "bob"),
+                    List.of("bob")));
+            assertTrue(retry.duplicate());
+            assertEquals(id, retry.message().clientMessageId());
+        }
+        assertEquals(ids.size(), (long) await(store.headSequence(tenant, "bob")));
+    }
+
+    @Test
     void read_farBeyondTheHead_returnsAnEmptyPage() {
         append(tenant, "alice", "c1", "bob", "bob");
 
