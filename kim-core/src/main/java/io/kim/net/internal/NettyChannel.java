@@ -14,14 +14,14 @@ public final class NettyChannel implements Channel {
     private final String transport;
     private final io.netty.channel.Channel ch;
     private final Object attachment;
-    private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
+    /** Made by the first {@link #closeFuture()} call: most channels never need one, and it costs memory. */
+    private volatile CompletableFuture<Void> closeFuture;
 
     public NettyChannel(String id, String transport, io.netty.channel.Channel ch, Object attachment) {
         this.id = id;
         this.transport = transport;
         this.ch = ch;
         this.attachment = attachment;
-        ch.closeFuture().addListener(f -> closeFuture.complete(null));
     }
 
     /** The Netty channel underneath. */
@@ -75,7 +75,18 @@ public final class NettyChannel implements Channel {
 
     @Override
     public CompletionStage<Void> closeFuture() {
-        return closeFuture.minimalCompletionStage();
+        CompletableFuture<Void> f = closeFuture;
+        if (f == null) {
+            synchronized (this) {
+                f = closeFuture;
+                if (f == null) {
+                    CompletableFuture<Void> created = new CompletableFuture<>();
+                    ch.closeFuture().addListener(x -> created.complete(null)); // at once if closed already
+                    closeFuture = f = created;
+                }
+            }
+        }
+        return f.minimalCompletionStage();
     }
 
     @Override

@@ -6,7 +6,8 @@ import io.kim.spi.Session;
 public final class Connection {
 
     private final Session session;
-    private final Runnable loginDone;
+    /** Dropped once run: a connection lives long, and the callback holds the user's login turn. */
+    private volatile Runnable loginDone;
     private volatile String closeReason = "disconnected";
 
     /**
@@ -20,7 +21,11 @@ public final class Connection {
 
     /** Lets the next login of the same user proceed. Idempotent. */
     void loginDone() {
-        loginDone.run();
+        Runnable done = loginDone;
+        if (done != null) {
+            loginDone = null;
+            done.run();
+        }
     }
 
     public Session session() {
