@@ -1,26 +1,33 @@
 package io.kim.examples;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kim.client.ImClient;
 import io.kim.client.ImClientListener;
 import io.kim.client.ReceivedMessage;
 import io.kim.net.Transports;
 import java.io.BufferedReader;
+import java.io.Console;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A command-line chat client for the example server. It fetches a token for the user from the server's HTTP token
- * service, logs in over TCP (or WebSocket), prints every message that arrives, and sends each line typed as
- * {@code @user text}. {@code /quit} (or end of input) leaves.
+ * A command-line chat client for the example server. It asks for the user's password (or reads
+ * {@code KIM_PASSWORD}), creates the user through the admin API if it does not exist yet ({@code POST /users}),
+ * logs in with the password ({@code POST /login}) for a token, logs in over TCP (or WebSocket) with that token,
+ * prints every message that arrives, and sends each line typed as {@code @user text}. {@code /quit} (or end of
+ * input) leaves.
  *
  * <pre>
  * java -cp kim-examples/target/kim-server.jar io.kim.examples.ChatClientMain alice [host] [tcp|ws]
@@ -28,7 +35,7 @@ import java.util.regex.Pattern;
  */
 public final class ChatClientMain {
 
-    private static final Pattern TOKEN = Pattern.compile("\"token\":\"([^\"]+)\"");
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern LINE = Pattern.compile("@(\\S+)\\s+(.+)");
 
     private ChatClientMain() {
@@ -44,7 +51,21 @@ public final class ChatClientMain {
         String transport = args.length > 2 ? args[2] : "tcp";
         int port = transport.equals("ws") ? 8001 : 8000;
 
-        String token = fetchToken(host, user);
+        char[] password = password(user);
+        String token;
+        try {
+            token = fetchToken(URI.create("http://" + host + ":8080"), user, password);
+        } catch (IllegalStateException e) {
+            System.err.println("* cannot log in: " + e.getMessage());
+            System.exit(1);
+            return;
+        } catch (IOException e) {
+            System.err.println("* cannot reach the admin API at http://" + host + ":8080: " + e);
+            System.exit(1);
+            return;
+        } finally {
+            Arrays.fill(password, '\0');
+        }
         ImClient client = ImClient.builder()
                 .address(new InetSocketAddress(host, port))
                 .transport(Transports.get(transport))
@@ -94,14 +115,53 @@ public final class ChatClientMain {
         client.close();
     }
 
-    static String fetchToken(String host, String user) throws Exception {
-        HttpResponse<String> res = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
-                "http://" + host + ":8080/token?user=" + URLEncoder.encode(user, StandardCharsets.UTF_8))).build(),
-                HttpResponse.BodyHandlers.ofString());
-        Matcher m = TOKEN.matcher(res.body());
-        if (res.statusCode() != 200 || !m.find()) {
-            throw new IllegalStateException("token service answered " + res.statusCode() + ": " + res.body());
+    private static char[] password(String user) {
+        String env = System.getenv("KIM_PASSWORD");
+        if (env != null && !env.isEmpty()) {
+            return env.toCharArray();
         }
-        return m.group(1);
+        Console console = System.console();
+        if (console == null) {
+            System.err.println("no terminal to ask for the password: set KIM_PASSWORD");
+            System.exit(2);
+        }
+        char[] p = console.readPassword("password of %s (a new user is created with it): ", user);
+        if (p == null || p.length == 0) {
+            System.err.println("a password is required");
+            System.exit(2);
+        }
+        return p;
+    }
+
+    /**
+     * Creates {@code user} through the admin API at {@code admin} unless it exists (201 or 409 are both fine), then
+     * logs in with {@code password} and returns the token.
+     *
+     * @throws IllegalStateException if the server refuses (wrong password, bad request, ...)
+     */
+    static String fetchToken(URI admin, String user, char[] password) throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        String pw = new String(password);
+        HttpResponse<String> created = post(http, admin.resolve("/users"),
+                Map.of("userId", user, "nickname", user, "password", pw));
+        if (created.statusCode() == 201) {
+            System.out.println("* created user " + user);
+        } else if (created.statusCode() != 409) {
+            throw new IllegalStateException("POST /users answered " + created.statusCode() + ": " + created.body());
+        }
+        HttpResponse<String> login = post(http, admin.resolve("/login"), Map.of("userId", user, "password", pw,
+                "deviceId", user + "-cli", "deviceType", "cli"));
+        if (login.statusCode() != 200) {
+            throw new IllegalStateException("POST /login answered " + login.statusCode() + ": " + login.body());
+        }
+        return JSON.readTree(login.body()).path("token").asText();
+    }
+
+    private static HttpResponse<String> post(HttpClient http, URI uri, Map<String, String> body) throws Exception {
+        return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 }

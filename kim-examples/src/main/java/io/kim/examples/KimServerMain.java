@@ -1,36 +1,147 @@
 package io.kim.examples;
 
+import ch.qos.logback.classic.LoggerContext;
+import io.kim.embedded.InMemoryGroupStore;
+import io.kim.embedded.InMemoryUserDirectory;
+import io.kim.embedded.PasswordHasher;
+import io.kim.examples.admin.AdminHttpServer;
+import io.kim.examples.auth.JwtTokens;
+import io.kim.examples.events.Slf4jEventLog;
 import io.kim.net.Transports;
 import io.kim.server.ImServer;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.ExecutorServiceMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmInfoMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The kim server on embedded (in-memory) defaults: TCP on 8000, WebSocket on 8001 at {@code /ws}, and the HTTP
- * token service on 8080. Stops cleanly on Ctrl-C.
+ * The kim server on embedded (in-memory) defaults: TCP on 8000, WebSocket on 8001 at {@code /ws}, and the admin
+ * HTTP API on 8080 (users, password login, groups, {@code /health}, {@code /metrics}; see
+ * {@code docs/admin-api.md}). Business events go to the {@code kim.events} log. Stops cleanly on Ctrl-C or
+ * SIGTERM: {@code /health} turns 503 first, then the IM connections close, then the HTTP API.
  *
- * <p>Settings come from environment variables: {@code KIM_HOST} (default 0.0.0.0), {@code KIM_TCP_PORT},
- * {@code KIM_WS_PORT}, {@code KIM_HTTP_PORT}, {@code KIM_TENANTS} (comma-separated, default {@code demo}) and
- * {@code KIM_JWT_SECRET} (the HMAC secret shared by every tenant; at least 32 bytes; without it a development
- * secret is used and a warning printed).
+ * <p>Settings come from environment variables:
+ * <ul>
+ *   <li>{@code KIM_HOST} (default 0.0.0.0), {@code KIM_TCP_PORT} (8000), {@code KIM_WS_PORT} (8001),
+ *       {@code KIM_HTTP_PORT} (8080); port 0 picks a free port</li>
+ *   <li>{@code KIM_TENANTS}: comma-separated, default {@code demo}; the first is the admin API's default</li>
+ *   <li>{@code KIM_JWT_SECRET}: the HMAC secret shared by every tenant, at least 32 bytes; without it a
+ *       development secret is used and a warning printed</li>
+ *   <li>{@code KIM_PASSWORD_ITERATIONS}: PBKDF2 iterations of new password hashes, default
+ *       {@value PasswordHasher#DEFAULT_ITERATIONS}; fewer only for tests</li>
+ *   <li>{@code KIM_GROUP_MEMBER_LIMIT}: most members per group, default
+ *       {@value InMemoryGroupStore#DEFAULT_MEMBER_LIMIT}</li>
+ *   <li>{@code KIM_HTTP_MAX_BODY}: largest admin API request body in bytes, default 65536</li>
+ *   <li>{@code KIM_LOG_DIR} (read by {@code logback.xml}): where {@code kim.log} and {@code kim-events.log} go,
+ *       default {@code logs}</li>
+ * </ul>
  */
 public final class KimServerMain {
 
     private static final Logger log = LoggerFactory.getLogger(KimServerMain.class);
     static final String DEV_SECRET = "kim-development-secret-change-me-0123456789";
 
-    /** The running example: IM server plus HTTP token service. */
-    public record Running(ImServer server, AdminHttpServer admin, InetSocketAddress httpAddress) implements AutoCloseable {
+    /**
+     * The running example: IM server, admin HTTP API and what they share. Thread-safe; {@link #close()} is
+     * idempotent.
+     */
+    public static final class Running implements AutoCloseable {
+
+        private final ImServer server;
+        private final AdminHttpServer admin;
+        private final InetSocketAddress httpAddress;
+        private final PrometheusMeterRegistry meterRegistry;
+        private final InMemoryUserDirectory users;
+        private final InMemoryGroupStore groups;
+        private final AtomicBoolean up;
+        private final List<AutoCloseable> resources;
+        private final AtomicBoolean closed = new AtomicBoolean();
+
+        private Running(ImServer server, AdminHttpServer admin, InetSocketAddress httpAddress,
+                PrometheusMeterRegistry meterRegistry, InMemoryUserDirectory users, InMemoryGroupStore groups,
+                AtomicBoolean up, List<AutoCloseable> resources) {
+            this.server = server;
+            this.admin = admin;
+            this.httpAddress = httpAddress;
+            this.meterRegistry = meterRegistry;
+            this.users = users;
+            this.groups = groups;
+            this.up = up;
+            this.resources = resources;
+        }
+
+        public ImServer server() {
+            return server;
+        }
+
+        public AdminHttpServer admin() {
+            return admin;
+        }
+
+        /** Where the admin HTTP API listens. */
+        public InetSocketAddress httpAddress() {
+            return httpAddress;
+        }
+
+        /** The registry {@code GET /metrics} serves. */
+        public PrometheusMeterRegistry meterRegistry() {
+            return meterRegistry;
+        }
+
+        /** The user directory shared by the IM server and the admin API. */
+        public InMemoryUserDirectory users() {
+            return users;
+        }
+
+        /** The group store shared by the IM server and the admin API. */
+        public InMemoryGroupStore groups() {
+            return groups;
+        }
+
+        /** {@code true} while the server is up: what {@code GET /health} reports. */
+        public boolean isHealthy() {
+            return up.get() && server.isRunning();
+        }
+
+        /**
+         * Stops: reports DOWN on {@code /health} first, then closes the IM server (its clients are told it is going
+         * away), then the admin API and the rest. Idempotent.
+         */
         @Override
         public void close() {
-            admin.close();
-            server.shutdown(Duration.ofSeconds(5));
+            if (!closed.compareAndSet(false, true)) {
+                return;
+            }
+            up.set(false);
+            try {
+                server.shutdown(Duration.ofSeconds(5));
+            } finally {
+                admin.close();
+                closeAll(resources);
+            }
         }
     }
 
@@ -38,25 +149,42 @@ public final class KimServerMain {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        Map<String, String> env = System.getenv();
-        Running running = start(env);
+        Running running = start(System.getenv());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("shutting down");
-            running.close();
-            stopped.countDown();
+            try {
+                running.close();
+                log.info("stopped");
+            } finally {
+                stopped.countDown();
+                // Last: flushes the asynchronous appenders, so the final events reach the files.
+                if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logback) {
+                    logback.stop();
+                }
+            }
         }, "kim-shutdown"));
-        log.info("kim is up: tcp {}, ws {} (path /ws), http {} — press Ctrl-C to stop",
+        log.info("kim is up: tcp {}, ws {} (path /ws), admin http {} (docs/admin-api.md) — press Ctrl-C to stop",
                 running.server().boundAddress("tcp"), running.server().boundAddress("ws"), running.httpAddress());
         stopped.await();
     }
 
-    /** Starts everything from {@code env} (the variables listed on the class); port 0 picks a free port. */
+    /**
+     * Starts everything from {@code env} (the variables listed on the class).
+     *
+     * @throws IllegalArgumentException if a setting is invalid
+     * @throws IllegalStateException    if a port cannot be bound (nothing is left running then)
+     */
     public static Running start(Map<String, String> env) {
         String host = env.getOrDefault("KIM_HOST", "0.0.0.0");
-        int tcp = Integer.parseInt(env.getOrDefault("KIM_TCP_PORT", "8000"));
-        int ws = Integer.parseInt(env.getOrDefault("KIM_WS_PORT", "8001"));
-        int http = Integer.parseInt(env.getOrDefault("KIM_HTTP_PORT", "8080"));
+        int tcp = intSetting(env, "KIM_TCP_PORT", 8000, 0, 65535);
+        int ws = intSetting(env, "KIM_WS_PORT", 8001, 0, 65535);
+        int http = intSetting(env, "KIM_HTTP_PORT", 8080, 0, 65535);
+        int iterations = intSetting(env, "KIM_PASSWORD_ITERATIONS", PasswordHasher.DEFAULT_ITERATIONS, 1,
+                PasswordHasher.MAX_ITERATIONS);
+        int memberLimit = intSetting(env, "KIM_GROUP_MEMBER_LIMIT", InMemoryGroupStore.DEFAULT_MEMBER_LIMIT, 1,
+                1_000_000);
+        int maxBody = intSetting(env, "KIM_HTTP_MAX_BODY", 64 * 1024, 1, 16 * 1024 * 1024);
         String secret = env.get("KIM_JWT_SECRET");
         if (secret == null || secret.isBlank()) {
             log.warn("KIM_JWT_SECRET is not set: using the development secret; never do this in production");
@@ -68,22 +196,122 @@ public final class KimServerMain {
                 secrets.put(tenant.trim(), secret);
             }
         }
+        if (secrets.isEmpty()) {
+            throw new IllegalArgumentException("KIM_TENANTS: \"" + env.get("KIM_TENANTS")
+                    + "\" (expected: at least one tenant)");
+        }
+        if (iterations < PasswordHasher.DEFAULT_ITERATIONS) {
+            log.warn("KIM_PASSWORD_ITERATIONS={} is below the recommended {}: for tests only", iterations,
+                    PasswordHasher.DEFAULT_ITERATIONS);
+        }
         JwtTokens tokens = new JwtTokens(secrets, Duration.ofHours(12), Clock.systemUTC());
-        ImServer server = ImServer.builder()
-                .listen(Transports.get("tcp"), new InetSocketAddress(host, tcp))
-                .listen(Transports.get("ws"), new InetSocketAddress(host, ws))
-                .authenticator(tokens)
-                .build()
-                .start();
-        AdminHttpServer admin = new AdminHttpServer(tokens, secrets.keySet().iterator().next());
+
+        List<AutoCloseable> resources = new ArrayList<>();
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        resources.add(registry::close);
+        bindJvmMetrics(registry, resources);
+
+        // Password hashing is deliberately slow: a pool of its own, with a bounded queue, so a burst of logins
+        // gets 503s instead of an ever-growing backlog, and nothing else waits behind it.
+        ThreadPoolExecutor hashPool = hashPool();
+        resources.add(0, hashPool::shutdownNow);
+        new ExecutorServiceMetrics(hashPool, "kim.password.hashing", Tags.empty()).bindTo(registry);
+        InMemoryUserDirectory users = InMemoryUserDirectory.builder()
+                .passwordHasher(PasswordHasher.withIterations(iterations))
+                .hashExecutor(hashPool)
+                .build();
+        InMemoryGroupStore groups = InMemoryGroupStore.builder().memberLimit(memberLimit).build();
+        Slf4jEventLog events = new Slf4jEventLog();
+
+        ImServer server;
+        try {
+            server = ImServer.builder()
+                    .listen(Transports.get("tcp"), new InetSocketAddress(host, tcp))
+                    .listen(Transports.get("ws"), new InetSocketAddress(host, ws))
+                    .authenticator(tokens)
+                    .userDirectory(users)
+                    .groupStore(groups)
+                    .meterRegistry(registry)
+                    .eventListener(events)
+                    .build()
+                    .start();
+        } catch (RuntimeException e) {
+            closeAll(resources);
+            throw e;
+        }
+        AtomicBoolean up = new AtomicBoolean();
+        AdminHttpServer admin = AdminHttpServer.builder()
+                .tokens(tokens)
+                .users(users)
+                .groups(groups)
+                .groupMemberLimit(memberLimit)
+                .eventLog(events)
+                .metrics(registry)
+                .health(() -> up.get() && server.isRunning())
+                .maxContentLength(maxBody)
+                .build();
         InetSocketAddress httpAddress;
         try {
             httpAddress = admin.start(new InetSocketAddress(host, http));
         } catch (RuntimeException e) {
             server.shutdown(Duration.ZERO);
             admin.close();
+            closeAll(resources);
             throw e;
         }
-        return new Running(server, admin, httpAddress);
+        up.set(true);
+        return new Running(server, admin, httpAddress, registry, users, groups, up, resources);
+    }
+
+    private static void bindJvmMetrics(PrometheusMeterRegistry registry, List<AutoCloseable> resources) {
+        new ClassLoaderMetrics().bindTo(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        JvmGcMetrics gc = new JvmGcMetrics();
+        gc.bindTo(registry);
+        resources.add(gc);
+        new JvmThreadMetrics().bindTo(registry);
+        new JvmInfoMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+    }
+
+    private static ThreadPoolExecutor hashPool() {
+        int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
+        AtomicInteger n = new AtomicInteger();
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(256), r -> {
+                    Thread t = new Thread(r, "kim-password-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
+
+    private static int intSetting(Map<String, String> env, String name, int dflt, int min, int max) {
+        String v = env.get(name);
+        if (v == null || v.isBlank()) {
+            return dflt;
+        }
+        try {
+            int i = Integer.parseInt(v.trim());
+            if (i >= min && i <= max) {
+                return i;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(name + ": " + v + " (expected: an integer from " + min + " to " + max + ")");
+    }
+
+    private static void closeAll(List<AutoCloseable> resources) {
+        for (AutoCloseable r : resources) {
+            try {
+                r.close();
+            } catch (Exception e) {
+                log.warn("could not close {}", r, e);
+            }
+        }
     }
 }

@@ -1,2 +1,5 @@
-/** The runnable kim server on embedded defaults, its token service, and a command-line chat client. */
+/**
+ * The runnable kim server on embedded defaults ({@link io.kim.examples.KimServerMain}) and a command-line chat
+ * client ({@link io.kim.examples.ChatClientMain}).
+ */
 package io.kim.examples;

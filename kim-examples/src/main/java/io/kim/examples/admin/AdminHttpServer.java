@@ -1,147 +1,249 @@
-package io.kim.examples;
+package io.kim.examples.admin;
 
-import io.kim.spi.Identity;
+import io.kim.examples.auth.JwtTokens;
+import io.kim.examples.events.Slf4jEventLog;
+import io.kim.spi.GroupStore;
+import io.kim.spi.UserDirectory;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.Map;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
- * The example server's small HTTP API, for development: {@code GET /token?tenant=&user=&device=&type=} issues a
- * login token. Answers JSON; errors are HTTP statuses with a JSON body {@code {"error": "..."}}.
+ * The example server's admin HTTP API: JSON endpoints to create and look up users and groups, a password login that
+ * issues kim tokens, {@code /health} and {@code /metrics} (Prometheus text format). The endpoints, bodies and
+ * statuses are documented in {@code docs/admin-api.md}.
+ *
+ * <pre>{@code
+ * AdminHttpServer admin = AdminHttpServer.builder()
+ *         .tokens(jwtTokens)                    // required; its tenants are the API's, the first the default
+ *         .users(userDirectory)                 // required
+ *         .groups(groupStore)                   // required
+ *         .metrics(prometheusRegistry)          // optional: serves GET /metrics
+ *         .health(() -> imServer.isRunning())   // default: always UP
+ *         .build();
+ * InetSocketAddress bound = admin.start(new InetSocketAddress("127.0.0.1", 8080));
+ * }</pre>
+ *
+ * <p>Every answer is JSON except {@code /metrics}; every error is {@code {"error": "...", "status": N}} with the
+ * HTTP status N. Requests are read on one Netty event loop of the server's own; password hashing runs on the user
+ * directory's executor, so the loop never waits for it. Neither passwords nor tokens are logged.
+ *
+ * <p>Thread-safe. {@link #start} once; {@link #close} is idempotent.
  */
 public final class AdminHttpServer implements AutoCloseable {
 
-    private final JwtTokens tokens;
-    private final String defaultTenant;
+    private final AdminApi api;
+    private final int maxContentLength;
+    private final Duration requestTimeout;
+    private final Duration idleTimeout;
+    private final PrometheusMeterRegistry metrics;
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    private Channel channel;
+    private volatile Channel channel;
 
-    public AdminHttpServer(JwtTokens tokens, String defaultTenant) {
-        this.tokens = tokens;
-        this.defaultTenant = defaultTenant;
+    private AdminHttpServer(Builder b) {
+        this.api = new AdminApi(b.tokens, b.users, b.groups, b.eventLog, b.metrics, b.health, b.clock,
+                b.groupMemberLimit);
+        this.maxContentLength = b.maxContentLength;
+        this.requestTimeout = b.requestTimeout;
+        this.idleTimeout = b.idleTimeout;
+        this.metrics = b.metrics;
     }
 
-    /** Binds {@code address}; returns the bound address. */
-    public InetSocketAddress start(InetSocketAddress address) {
+    /** A new builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Binds {@code address} and starts answering.
+     *
+     * @return the bound address (with the actual port when {@code address} had port 0)
+     * @throws IllegalStateException if started before
+     */
+    public synchronized InetSocketAddress start(InetSocketAddress address) {
+        if (channel != null) {
+            throw new IllegalStateException("already started");
+        }
+        Router router = api.router();
         channel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 * 1024),
-                                new Handler());
+                        ch.pipeline().addLast(
+                                new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS),
+                                new HttpServerCodec(new HttpDecoderConfig()
+                                        .setMaxInitialLineLength(4096)
+                                        .setMaxHeaderSize(8192), 16),
+                                new JsonObjectAggregator(maxContentLength),
+                                new HttpHandler(router, requestTimeout, metrics));
                     }
                 }).bind(address).syncUninterruptibly().channel();
         return (InetSocketAddress) channel.localAddress();
     }
 
+    /** The bound address, or {@code null} before {@link #start}. */
+    public InetSocketAddress boundAddress() {
+        Channel c = channel;
+        return c == null ? null : (InetSocketAddress) c.localAddress();
+    }
+
+    /** Stops listening, closes every connection and the event loop. Idempotent. */
     @Override
     public void close() {
-        if (channel != null) {
-            channel.close().syncUninterruptibly();
+        Channel c = channel;
+        if (c != null) {
+            c.close().syncUninterruptibly();
         }
-        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
-    private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
-        @Override
-        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
-            QueryStringDecoder q = new QueryStringDecoder(req.uri());
-            if (!q.path().equals("/token")) {
-                respond(ctx, req, HttpResponseStatus.NOT_FOUND, error("no such resource: " + q.path()));
-                return;
-            }
-            if (!req.method().equals(HttpMethod.GET)) {
-                respond(ctx, req, HttpResponseStatus.METHOD_NOT_ALLOWED, error("use GET"));
-                return;
-            }
-            Map<String, List<String>> p = q.parameters();
-            String user = first(p, "user", null);
-            if (user == null || user.isBlank()) {
-                respond(ctx, req, HttpResponseStatus.BAD_REQUEST, error("query parameter 'user' is required"));
-                return;
-            }
-            String device = first(p, "device", user + "-cli");
-            String type = first(p, "type", "cli");
-            String tenant = first(p, "tenant", defaultTenant);
-            try {
-                String token = tokens.issue(new Identity(tenant, user, device, type));
-                respond(ctx, req, HttpResponseStatus.OK, "{\"token\":\"" + token + "\"}");
-            } catch (IllegalArgumentException e) {
-                respond(ctx, req, HttpResponseStatus.BAD_REQUEST, error(e.getMessage()));
-            }
+    /** Settings of an {@link AdminHttpServer}. Not thread-safe; {@link #build()} copies them. */
+    public static final class Builder {
+
+        private JwtTokens tokens;
+        private UserDirectory users;
+        private GroupStore groups;
+        private Slf4jEventLog eventLog;
+        private PrometheusMeterRegistry metrics;
+        private BooleanSupplier health = () -> true;
+        private Clock clock = Clock.systemUTC();
+        private int groupMemberLimit;
+        private int maxContentLength = 64 * 1024;
+        private Duration requestTimeout = Duration.ofSeconds(30);
+        private Duration idleTimeout = Duration.ofSeconds(60);
+
+        private Builder() {
         }
 
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            ctx.close();
+        /** Issues the tokens of {@code POST /login}; its tenants are the API's, the first the default. Required. */
+        public Builder tokens(JwtTokens tokens) {
+            this.tokens = Objects.requireNonNull(tokens, "tokens");
+            return this;
         }
-    }
 
-    private static String first(Map<String, List<String>> params, String name, String dflt) {
-        List<String> v = params.get(name);
-        return v == null || v.isEmpty() ? dflt : v.get(0);
-    }
+        /** The users of {@code /users} and {@code /login}. Required. */
+        public Builder users(UserDirectory users) {
+            this.users = Objects.requireNonNull(users, "users");
+            return this;
+        }
 
-    static String error(String message) {
-        return "{\"error\":\"" + json(message) + "\"}";
-    }
+        /** The groups of {@code /groups}. Required. */
+        public Builder groups(GroupStore groups) {
+            this.groups = Objects.requireNonNull(groups, "groups");
+            return this;
+        }
 
-    static String json(String s) {
-        StringBuilder b = new StringBuilder(s.length() + 8);
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
+        /** Where account events (user created, token issued, password rejected, ...) go. Default: a new one. */
+        public Builder eventLog(Slf4jEventLog eventLog) {
+            this.eventLog = Objects.requireNonNull(eventLog, "eventLog");
+            return this;
+        }
+
+        /**
+         * Serves {@code GET /metrics} from this registry and records {@code kim.admin.requests} timers in it.
+         * Default: none, and {@code /metrics} is 404.
+         */
+        public Builder metrics(PrometheusMeterRegistry registry) {
+            this.metrics = Objects.requireNonNull(registry, "registry");
+            return this;
+        }
+
+        /**
+         * Answers {@code GET /health}: {@code true} is 200 {@code {"status":"UP"}}, {@code false} 503
+         * {@code {"status":"DOWN"}}. Called on the event loop; must be quick. Default: always {@code true}.
+         */
+        public Builder health(BooleanSupplier health) {
+            this.health = Objects.requireNonNull(health, "health");
+            return this;
+        }
+
+        /** The creation time of groups. Default: {@link Clock#systemUTC()}. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * The group store's member limit, so that {@code POST /groups} refuses a group that is too large before
+         * looking its members up. The store refuses one in any case. Default 0: not known here.
+         *
+         * @param limit &gt;= 0
+         */
+        public Builder groupMemberLimit(int limit) {
+            if (limit < 0) {
+                throw new IllegalArgumentException("groupMemberLimit: " + limit + " (expected: >= 0)");
             }
+            this.groupMemberLimit = limit;
+            return this;
         }
-        return b.toString();
-    }
 
-    private static void respond(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String body) {
-        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-                Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
-        res.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON + "; charset=utf-8");
-        HttpUtil.setContentLength(res, res.content().readableBytes());
-        boolean keepAlive = HttpUtil.isKeepAlive(req);
-        HttpUtil.setKeepAlive(res, keepAlive);
-        var f = ctx.writeAndFlush(res);
-        if (!keepAlive) {
-            f.addListener(ChannelFutureListener.CLOSE);
+        /**
+         * The largest request body accepted; a larger one gets 413. Default 64 KiB.
+         *
+         * @param bytes &gt; 0
+         */
+        public Builder maxContentLength(int bytes) {
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("maxContentLength: " + bytes + " (expected: > 0)");
+            }
+            this.maxContentLength = bytes;
+            return this;
+        }
+
+        /** How long a request may take before it is answered with 503. Default 30 seconds. */
+        public Builder requestTimeout(Duration timeout) {
+            this.requestTimeout = positive(timeout, "requestTimeout");
+            return this;
+        }
+
+        /** How long a connection may be idle (nothing read or written) before it is closed. Default 60 seconds. */
+        public Builder idleTimeout(Duration timeout) {
+            this.idleTimeout = positive(timeout, "idleTimeout");
+            return this;
+        }
+
+        /**
+         * A server with these settings, not yet started.
+         *
+         * @throws IllegalStateException if tokens, users or groups are not set
+         */
+        public AdminHttpServer build() {
+            if (tokens == null) {
+                throw new IllegalStateException("tokens not set");
+            }
+            if (users == null) {
+                throw new IllegalStateException("users not set");
+            }
+            if (groups == null) {
+                throw new IllegalStateException("groups not set");
+            }
+            if (eventLog == null) {
+                eventLog = new Slf4jEventLog();
+            }
+            return new AdminHttpServer(this);
+        }
+
+        private static Duration positive(Duration d, String name) {
+            Objects.requireNonNull(d, name);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + ": " + d + " (expected: > 0)");
+            }
+            return d;
         }
     }
 }

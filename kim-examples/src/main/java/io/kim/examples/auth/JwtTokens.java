@@ -1,4 +1,4 @@
-package io.kim.examples;
+package io.kim.examples.auth;
 
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
@@ -15,9 +15,14 @@ import io.kim.spi.Identity;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -34,6 +39,7 @@ public final class JwtTokens implements Authenticator {
     static final String ISSUER = "kim";
 
     private final Map<String, Algorithm> keys;
+    private final Set<String> tenants;
     private final Map<String, JWTVerifier> verifiers = new HashMap<>();
     private final Duration ttl;
     private final Clock clock;
@@ -45,6 +51,12 @@ public final class JwtTokens implements Authenticator {
      */
     public JwtTokens(Map<String, String> secretsByTenant, Duration ttl, Clock clock) {
         this.ttl = Objects.requireNonNull(ttl, "ttl");
+        if (ttl.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new IllegalArgumentException("ttl: " + ttl + " (expected: >= 1 second)");
+        }
+        if (secretsByTenant.isEmpty()) {
+            throw new IllegalArgumentException("secretsByTenant: empty (expected: at least one tenant)");
+        }
         this.clock = Objects.requireNonNull(clock, "clock");
         Map<String, Algorithm> k = new HashMap<>();
         secretsByTenant.forEach((tenant, secret) -> {
@@ -58,20 +70,58 @@ public final class JwtTokens implements Authenticator {
             verifiers.put(tenant, ((com.auth0.jwt.JWTVerifier.BaseVerification) v).build(clock));
         });
         this.keys = Map.copyOf(k);
+        this.tenants = Collections.unmodifiableSet(new LinkedHashSet<>(secretsByTenant.keySet()));
+    }
+
+    /**
+     * A token and the moment it stops being accepted. Its {@code toString} leaves the token out, so that logging
+     * one by mistake leaks nothing.
+     *
+     * @param token     the signed JWT; a secret of its holder
+     * @param expiresAt when the token expires, to the second (JWT times have no fractions)
+     */
+    public record Issued(String token, Instant expiresAt) {
+
+        public Issued {
+            Objects.requireNonNull(token, "token");
+            Objects.requireNonNull(expiresAt, "expiresAt");
+        }
+
+        @Override
+        public String toString() {
+            return "Issued[token=<redacted>, expiresAt=" + expiresAt + ']';
+        }
     }
 
     /** Issues a token for {@code identity}, valid for this instance's time to live. */
     public String issue(Identity identity) {
+        return issueToken(identity).token();
+    }
+
+    /**
+     * Issues a token for {@code identity}, valid for this instance's time to live, and tells when it expires.
+     *
+     * @throws IllegalArgumentException if this instance does not serve the identity's tenant
+     */
+    public Issued issueToken(Identity identity) {
         Algorithm alg = keys.get(identity.tenant());
         if (alg == null) {
             throw new IllegalArgumentException("tenant: " + identity.tenant() + " (expected: one of " + keys.keySet() + ")");
         }
-        java.time.Instant now = clock.instant();
-        return JWT.create().withIssuer(ISSUER).withSubject(identity.userId())
+        // JWT times are whole seconds: truncate here so that expiresAt is exactly the token's "exp".
+        Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+        Instant expiresAt = now.plus(ttl);
+        String token = JWT.create().withIssuer(ISSUER).withSubject(identity.userId())
                 .withClaim("tnt", identity.tenant()).withClaim("dev", identity.deviceId())
                 .withClaim("dvt", identity.deviceType())
-                .withIssuedAt(now).withExpiresAt(now.plus(ttl))
+                .withIssuedAt(now).withExpiresAt(expiresAt)
                 .sign(alg);
+        return new Issued(token, expiresAt);
+    }
+
+    /** The tenants this instance issues and accepts tokens for, in the order given to the constructor. */
+    public Set<String> tenants() {
+        return tenants;
     }
 
     @Override

@@ -1,6 +1,7 @@
-package io.kim.examples;
+package io.kim.examples.auth;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.kim.spi.AuthenticationException;
@@ -65,5 +66,42 @@ class JwtTokensTest {
     @Test
     void shortSecret_isRefusedUpFront() {
         assertThrows(IllegalArgumentException.class, () -> tokens(Map.of("a", "short"), NOW));
+    }
+
+    @Test
+    void issueToken_tellsTheTokensExpiry_toTheSecond() {
+        Instant now = NOW.plusMillis(1500);
+        JwtTokens t = tokens(Map.of("a", SECRET_A), now);
+        JwtTokens.Issued issued = t.issueToken(alice);
+        assertEquals(NOW.plusSeconds(1).plus(Duration.ofHours(1)), issued.expiresAt());
+        assertEquals(issued.expiresAt(), com.auth0.jwt.JWT.decode(issued.token()).getExpiresAtAsInstant());
+        assertEquals(alice, t.verify(issued.token()));
+    }
+
+    @Test
+    void issued_toString_leavesTheTokenOut() {
+        JwtTokens.Issued issued = tokens(Map.of("a", SECRET_A), NOW).issueToken(alice);
+        assertFalse(issued.toString().contains(issued.token()), issued.toString());
+    }
+
+    @Test
+    void tenants_areTheConfiguredOnesInOrder() {
+        Map<String, String> secrets = new java.util.LinkedHashMap<>();
+        secrets.put("b", SECRET_B);
+        secrets.put("a", SECRET_A);
+        assertEquals(java.util.List.of("b", "a"), java.util.List.copyOf(tokens(secrets, NOW).tenants()));
+    }
+
+    @Test
+    void issuingForATenantNotServed_isRefused() {
+        JwtTokens onlyB = tokens(Map.of("b", SECRET_B), NOW);
+        assertThrows(IllegalArgumentException.class, () -> onlyB.issue(alice));
+    }
+
+    @Test
+    void noTenantsOrANonPositiveTtl_areRefusedUpFront() {
+        assertThrows(IllegalArgumentException.class, () -> tokens(Map.of(), NOW));
+        assertThrows(IllegalArgumentException.class,
+                () -> new JwtTokens(Map.of("a", SECRET_A), Duration.ZERO, Clock.systemUTC()));
     }
 }

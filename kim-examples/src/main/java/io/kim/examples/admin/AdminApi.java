@@ -1,0 +1,312 @@
+package io.kim.examples.admin;
+
+import io.kim.examples.auth.JwtTokens;
+import io.kim.examples.events.Slf4jEventLog;
+import io.kim.spi.Group;
+import io.kim.spi.GroupExistsException;
+import io.kim.spi.GroupFullException;
+import io.kim.spi.GroupStore;
+import io.kim.spi.Identity;
+import io.kim.spi.User;
+import io.kim.spi.UserDirectory;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The endpoints of the admin API; see {@code docs/admin-api.md}. Each handler parses and checks the request on the
+ * calling event loop, then chains the SPI's stages without blocking: password hashing runs on the user directory's
+ * own executor, and the response is written from whichever thread completes the stage. Thread-safe.
+ */
+final class AdminApi {
+
+    private static final Set<String> USER_FIELDS = fields("tenant", "userId", "nickname", "avatar", "password");
+    private static final Set<String> LOGIN_FIELDS = fields("tenant", "userId", "password", "deviceId", "deviceType");
+    private static final Set<String> GROUP_FIELDS = fields("tenant", "groupId", "ownerId", "name", "avatar",
+            "introduction", "members");
+    /** The device type of a password login that names none. */
+    static final String DEFAULT_DEVICE_TYPE = "web";
+    /** Unknown users listed in a 422 answer, at most. */
+    private static final int MAX_LISTED = 10;
+
+    private final JwtTokens tokens;
+    private final UserDirectory users;
+    private final GroupStore groups;
+    private final Slf4jEventLog events;
+    private final PrometheusMeterRegistry metrics;
+    private final BooleanSupplier healthy;
+    private final Clock clock;
+    private final int groupMemberLimit;
+    private final String defaultTenant;
+    private final SecureRandom random = new SecureRandom();
+
+    AdminApi(JwtTokens tokens, UserDirectory users, GroupStore groups, Slf4jEventLog events,
+            PrometheusMeterRegistry metrics, BooleanSupplier healthy, Clock clock, int groupMemberLimit) {
+        this.tokens = tokens;
+        this.users = users;
+        this.groups = groups;
+        this.events = events;
+        this.metrics = metrics;
+        this.healthy = healthy;
+        this.clock = clock;
+        this.groupMemberLimit = groupMemberLimit;
+        this.defaultTenant = tokens.tenants().iterator().next();
+    }
+
+    /** Every endpoint, in the order of {@code docs/admin-api.md}. */
+    Router router() {
+        Router r = new Router()
+                .add(HttpMethod.POST, "/users", this::createUser)
+                .add(HttpMethod.GET, "/users/{userId}", this::getUser)
+                .add(HttpMethod.POST, "/login", this::login)
+                .add(HttpMethod.POST, "/groups", this::createGroup)
+                .add(HttpMethod.GET, "/groups/{groupId}", this::getGroup)
+                .add(HttpMethod.GET, "/health", this::health);
+        if (metrics != null) {
+            r.add(HttpMethod.GET, "/metrics", this::metrics);
+        }
+        return r;
+    }
+
+    // ---- users ------------------------------------------------------------------------------------------------
+
+    private CompletionStage<Response> createUser(Request req) {
+        Json body = Json.parseObject(req, USER_FIELDS);
+        String tenant = tenant(body.optionalId("tenant", null));
+        String userId = body.id("userId");
+        String nickname = body.optionalText("nickname", Json.MAX_TEXT_LENGTH, "");
+        String avatar = body.optionalText("avatar", Json.MAX_TEXT_LENGTH, "");
+        char[] password = body.password("password");
+        CompletionStage<User> created;
+        try {
+            created = users.create(tenant, userId, nickname, avatar, password);
+        } finally {
+            Arrays.fill(password, '\0'); // the directory copied what it needs before returning
+        }
+        return created.thenApply(user -> {
+            events.userCreated(tenant, userId, req.remote());
+            return Response.json(HttpResponseStatus.CREATED, UserView.of(user))
+                    .withHeader("Location", "/users/" + encode(userId) + tenantQuery(tenant));
+        });
+    }
+
+    private CompletionStage<Response> getUser(Request req) {
+        String tenant = tenant(queryTenant(req));
+        String userId = Json.checkId("path parameter userId", req.pathParams().get(0));
+        return users.find(tenant, userId).thenApply(user -> user
+                .map(u -> Response.json(HttpResponseStatus.OK, UserView.of(u)))
+                .orElseGet(() -> Response.error(HttpResponseStatus.NOT_FOUND,
+                        "no user " + userId + " in tenant " + tenant)));
+    }
+
+    // ---- login ------------------------------------------------------------------------------------------------
+
+    private CompletionStage<Response> login(Request req) {
+        Json body = Json.parseObject(req, LOGIN_FIELDS);
+        String tenant = tenant(body.optionalId("tenant", null));
+        String userId = body.id("userId");
+        String deviceType = body.optionalId("deviceType", DEFAULT_DEVICE_TYPE);
+        String deviceId = body.optionalId("deviceId", userId + "-" + deviceType);
+        char[] password = body.password("password");
+        CompletionStage<Optional<User>> verified;
+        try {
+            verified = users.verifyPassword(tenant, userId, password);
+        } finally {
+            Arrays.fill(password, '\0');
+        }
+        return verified.thenApply(user -> {
+            if (user.isEmpty()) {
+                events.passwordRejected(tenant, userId, req.remote());
+                // The same answer for an unknown user and a wrong password.
+                return Response.error(HttpResponseStatus.UNAUTHORIZED, "wrong user id or password");
+            }
+            Identity identity = new Identity(tenant, userId, deviceId, deviceType);
+            JwtTokens.Issued issued = tokens.issueToken(identity);
+            events.tokenIssued(identity, req.remote());
+            return Response.json(HttpResponseStatus.OK, new TokenView(issued.token(), issued.expiresAt().toString(),
+                            tenant, userId, deviceId, deviceType))
+                    .withHeader("Cache-Control", "no-store");
+        });
+    }
+
+    // ---- groups -----------------------------------------------------------------------------------------------
+
+    private CompletionStage<Response> createGroup(Request req) {
+        Json body = Json.parseObject(req, GROUP_FIELDS);
+        String tenant = tenant(body.optionalId("tenant", null));
+        String requestedId = body.optionalId("groupId", null);
+        String groupId = requestedId != null ? requestedId : newGroupId();
+        String ownerId = body.id("ownerId");
+        String name = body.text("name", Json.MAX_TEXT_LENGTH);
+        String avatar = body.optionalText("avatar", Json.MAX_TEXT_LENGTH, "");
+        String introduction = body.optionalText("introduction", Json.MAX_TEXT_LENGTH, "");
+        List<String> members = body.ids("members");
+
+        Set<String> everyone = new LinkedHashSet<>();
+        everyone.add(ownerId);
+        everyone.addAll(members);
+        if (groupMemberLimit > 0 && everyone.size() > groupMemberLimit) {
+            throw overLimit(everyone.size(), groupMemberLimit);
+        }
+        Group group = new Group(tenant, groupId, ownerId, name, avatar, introduction, clock.instant());
+        return unknownUsers(tenant, everyone).thenCompose(unknown -> {
+            if (!unknown.isEmpty()) {
+                throw new ApiException(HttpResponseStatus.UNPROCESSABLE_ENTITY, "unknown user"
+                        + (unknown.size() > 1 ? "s" : "") + " in tenant " + tenant + ": " + listed(unknown)
+                        + " (expected: every member and the owner to exist)");
+            }
+            return groups.create(group, members);
+        }).exceptionally(e -> {
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof GroupFullException full) {
+                throw overLimit(everyone.size(), full.memberLimit());
+            }
+            if (cause instanceof GroupExistsException) {
+                throw new ApiException(HttpResponseStatus.CONFLICT,
+                        "group " + groupId + " already exists in tenant " + tenant);
+            }
+            throw e instanceof CompletionException ce ? ce : new CompletionException(e);
+        }).thenCompose(created -> groups.members(tenant, groupId).thenApply(m -> {
+            events.groupCreated(tenant, groupId, ownerId, m.size(), req.remote());
+            return Response.json(HttpResponseStatus.CREATED, GroupView.of(created, m))
+                    .withHeader("Location", "/groups/" + encode(groupId) + tenantQuery(tenant));
+        }));
+    }
+
+    private CompletionStage<Response> getGroup(Request req) {
+        String tenant = tenant(queryTenant(req));
+        String groupId = Json.checkId("path parameter groupId", req.pathParams().get(0));
+        Response notFound = Response.error(HttpResponseStatus.NOT_FOUND,
+                "no group " + groupId + " in tenant " + tenant);
+        return groups.find(tenant, groupId).thenCompose(group -> {
+            if (group.isEmpty()) {
+                return CompletableFuture.completedFuture(notFound);
+            }
+            // Deleted in between: NoSuchGroupException, which the handler answers with 404 too.
+            return groups.members(tenant, groupId)
+                    .thenApply(m -> Response.json(HttpResponseStatus.OK, GroupView.of(group.get(), m)));
+        });
+    }
+
+    /** The ids of {@code ids} the directory does not know, in order. */
+    private CompletionStage<List<String>> unknownUsers(String tenant, Set<String> ids) {
+        List<String> order = List.copyOf(ids);
+        List<CompletableFuture<Optional<User>>> lookups = new ArrayList<>(order.size());
+        for (String id : order) {
+            lookups.add(users.find(tenant, id).toCompletableFuture());
+        }
+        return CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            List<String> unknown = new ArrayList<>();
+            for (int i = 0; i < order.size(); i++) {
+                if (lookups.get(i).join().isEmpty()) {
+                    unknown.add(order.get(i));
+                }
+            }
+            return unknown;
+        });
+    }
+
+    private static ApiException overLimit(int members, int limit) {
+        return new ApiException(HttpResponseStatus.UNPROCESSABLE_ENTITY, "members: " + members
+                + " distinct users with the owner (expected: at most " + limit + ", the member limit)");
+    }
+
+    private String newGroupId() {
+        byte[] b = new byte[8];
+        random.nextBytes(b);
+        return "g" + HexFormat.of().formatHex(b);
+    }
+
+    // ---- health and metrics -----------------------------------------------------------------------------------
+
+    private CompletionStage<Response> health(Request req) {
+        boolean up = healthy.getAsBoolean();
+        return CompletableFuture.completedFuture(Response.json(
+                up ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+                new HealthView(up ? "UP" : "DOWN")).withHeader("Cache-Control", "no-store"));
+    }
+
+    private CompletionStage<Response> metrics(Request req) {
+        // Reads gauges in memory (JVM MXBeans, counters): quick enough for the event loop.
+        return CompletableFuture.completedFuture(Response.text(HttpResponseStatus.OK,
+                "text/plain; version=0.0.4; charset=utf-8", metrics.scrape()));
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------------------------
+
+    private String tenant(String given) {
+        if (given == null) {
+            return defaultTenant;
+        }
+        if (!tokens.tenants().contains(given)) {
+            throw ApiException.badRequest("tenant: " + given + " (expected: one of " + tokens.tenants() + ")");
+        }
+        return given;
+    }
+
+    private static String queryTenant(Request req) {
+        String t = req.query("tenant", null);
+        return t == null ? null : Json.checkId("query parameter tenant", t);
+    }
+
+    private String tenantQuery(String tenant) {
+        return tenant.equals(defaultTenant) ? "" : "?tenant=" + encode(tenant);
+    }
+
+    private static String encode(String segment) {
+        return URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    private static String listed(List<String> ids) {
+        return ids.size() <= MAX_LISTED ? ids.toString()
+                : ids.subList(0, MAX_LISTED) + " and " + (ids.size() - MAX_LISTED) + " more";
+    }
+
+    private static Set<String> fields(String... names) {
+        return new LinkedHashSet<>(List.of(names));
+    }
+
+    // ---- JSON views -------------------------------------------------------------------------------------------
+
+    record UserView(String tenant, String userId, String nickname, String avatar, String createdAt) {
+        static UserView of(User u) {
+            return new UserView(u.tenant(), u.userId(), u.nickname(), u.avatar(), u.createdAt().toString());
+        }
+    }
+
+    record GroupView(String tenant, String groupId, String ownerId, String name, String avatar,
+            String introduction, String createdAt, List<String> members) {
+        static GroupView of(Group g, List<String> members) {
+            return new GroupView(g.tenant(), g.groupId(), g.ownerId(), g.name(), g.avatar(), g.introduction(),
+                    g.createdAt().toString(), members);
+        }
+    }
+
+    /** The answer to a password login. Its {@code toString} leaves the token out. */
+    record TokenView(String token, String expiresAt, String tenant, String userId, String deviceId,
+            String deviceType) {
+        @Override
+        public String toString() {
+            return "TokenView[token=<redacted>, expiresAt=" + expiresAt + ", " + tenant + "/" + userId + "/"
+                    + deviceId + "]";
+        }
+    }
+
+    record HealthView(String status) {
+    }
+}

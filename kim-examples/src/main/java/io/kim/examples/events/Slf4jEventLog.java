@@ -1,0 +1,248 @@
+package io.kim.examples.events;
+
+import io.kim.spi.EventListener;
+import io.kim.spi.Identity;
+import io.kim.spi.Message;
+import io.kim.spi.Session;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.spi.LoggingEventBuilder;
+
+/**
+ * The business event log: writes kim's {@link EventListener} events, and the admin API's account events, as one
+ * INFO line each on the slf4j logger {@value #LOGGER_NAME}, for example
+ *
+ * <pre>
+ * event=login tenant=demo user=alice device=alice-cli deviceType=cli channel=3f9a-1 remote=127.0.0.1:53422
+ * event=message_accepted tenant=demo user=alice device=alice-cli channel=3f9a-1 remote=127.0.0.1:53422 messageId=3f9a-mh2-1 clientMessageId=c-1 chatType=USER target=bob contentType=text/plain bytes=5
+ * event=login_rejected tenant=- user=- device=- channel=- remote=127.0.0.1:53430 reason="unauthorized: INVALID"
+ * </pre>
+ *
+ * <p>Every line starts with {@code event=<name>} followed by {@code tenant}, {@code user}, {@code device},
+ * {@code channel} and {@code remote} (a dash where not known), then the event's own fields. The same pairs are
+ * attached to the logging event as slf4j key-value pairs, for encoders that write JSON. A value made only of
+ * letters, digits and {@code . _ : @ / + -} is written as is; any other is double-quoted, with quotes, backslashes
+ * and control characters escaped, so a user id cannot forge a line.
+ *
+ * <p>What never appears: message bodies (only their length), tokens, passwords. kim reports a message and an
+ * acknowledgement without the connection, so this log remembers which channel and address each logged-in device
+ * uses (from {@link #loggedIn}, forgotten at {@link #loggedOut}) and adds them to those lines.
+ *
+ * <p>Thread-safe and non-blocking as far as the logging backend is: the example's {@code logback.xml} puts the
+ * file behind an asynchronous appender, so an event loop never waits for the disk.
+ */
+public final class Slf4jEventLog implements EventListener {
+
+    /** The logger all events go to. */
+    public static final String LOGGER_NAME = "kim.events";
+
+    private static final String NONE = "-";
+
+    private record DeviceKey(String tenant, String userId, String deviceId) {
+    }
+
+    private final Logger log;
+    private final ConcurrentMap<DeviceKey, Session> live = new ConcurrentHashMap<>();
+
+    /** An event log on the logger {@value #LOGGER_NAME}. */
+    public Slf4jEventLog() {
+        this(LoggerFactory.getLogger(LOGGER_NAME));
+    }
+
+    /** An event log on {@code logger}. */
+    public Slf4jEventLog(Logger logger) {
+        this.log = Objects.requireNonNull(logger, "logger");
+    }
+
+    // ---- kim's events -----------------------------------------------------------------------------------------
+
+    @Override
+    public void loggedIn(Session session) {
+        live.put(key(session), session);
+        line("login", session).field("deviceType", session.identity().deviceType()).log();
+    }
+
+    @Override
+    public void loggedOut(Session session, String reason) {
+        // Only this channel's entry: a login that replaced it (same device) must stay.
+        live.computeIfPresent(key(session),
+                (k, s) -> s.channelId().equals(session.channelId()) ? null : s);
+        line("logout", session).field("reason", reason).log();
+    }
+
+    @Override
+    public void kicked(Session kicked, Session by) {
+        line("kick", kicked)
+                .field("byDevice", by.deviceId())
+                .field("byDeviceType", by.identity().deviceType())
+                .field("byChannel", by.channelId())
+                .field("byRemote", by.remoteAddress())
+                .log();
+    }
+
+    @Override
+    public void loginRejected(String tenant, String remoteAddress, String reason) {
+        new Line("login_rejected", tenant, null, null, null, remoteAddress).field("reason", reason).log();
+    }
+
+    @Override
+    public void messageAccepted(Message m) {
+        Session sender = live.get(new DeviceKey(m.tenant(), m.senderId(), m.senderDevice()));
+        new Line("message_accepted", m.tenant(), m.senderId(), m.senderDevice(),
+                sender == null ? null : sender.channelId(), sender == null ? null : sender.remoteAddress())
+                .field("messageId", m.messageId())
+                .field("clientMessageId", m.clientMessageId())
+                .field("chatType", m.chatType().name())
+                .field("target", m.target())
+                .field("contentType", m.contentType())
+                .field("bytes", Integer.toString(m.body().length))
+                .log();
+    }
+
+    @Override
+    public void delivered(String tenant, String userId, String deviceId, long sequence) {
+        Session device = live.get(new DeviceKey(tenant, userId, deviceId));
+        new Line("delivered", tenant, userId, deviceId,
+                device == null ? null : device.channelId(), device == null ? null : device.remoteAddress())
+                .field("sequence", Long.toString(sequence))
+                .log();
+    }
+
+    @Override
+    public void groupChanged(String tenant, String groupId, String change, String userId) {
+        new Line("group_changed", tenant, userId, null, null, null)
+                .field("groupId", groupId)
+                .field("change", change)
+                .log();
+    }
+
+    // ---- the admin API's events -------------------------------------------------------------------------------
+
+    /** A user was created through the admin API. */
+    public void userCreated(String tenant, String userId, String remoteAddress) {
+        new Line("user_created", tenant, userId, null, null, remoteAddress).log();
+    }
+
+    /** A password login succeeded and a token was issued to {@code identity} (the token itself is not logged). */
+    public void tokenIssued(Identity identity, String remoteAddress) {
+        new Line("token_issued", identity.tenant(), identity.userId(), identity.deviceId(), null, remoteAddress)
+                .field("deviceType", identity.deviceType())
+                .log();
+    }
+
+    /** A password login failed: unknown user or wrong password (which one is deliberately not told). */
+    public void passwordRejected(String tenant, String userId, String remoteAddress) {
+        new Line("password_rejected", tenant, userId, null, null, remoteAddress).log();
+    }
+
+    /**
+     * A group was created through the admin API: logged as the IM server logs one created by a client
+     * ({@code event=group_changed ... change=created}), with the admin client's address and the member count.
+     */
+    public void groupCreated(String tenant, String groupId, String ownerId, int members, String remoteAddress) {
+        new Line("group_changed", tenant, ownerId, null, null, remoteAddress)
+                .field("groupId", groupId)
+                .field("change", "created")
+                .field("members", Integer.toString(members))
+                .log();
+    }
+
+    // ---- formatting -------------------------------------------------------------------------------------------
+
+    private static DeviceKey key(Session s) {
+        return new DeviceKey(s.tenant(), s.userId(), s.deviceId());
+    }
+
+    private Line line(String event, Session s) {
+        return new Line(event, s.tenant(), s.userId(), s.deviceId(), s.channelId(), s.remoteAddress());
+    }
+
+    /** One event line being built; does nothing when the logger's INFO is off. */
+    private final class Line {
+        private final StringBuilder text;
+        private final LoggingEventBuilder event;
+
+        Line(String name, String tenant, String user, String device, String channel, String remote) {
+            if (log.isInfoEnabled()) {
+                text = new StringBuilder(160);
+                event = log.atInfo();
+            } else {
+                text = null;
+                event = null;
+            }
+            field("event", name);
+            field("tenant", tenant);
+            field("user", user);
+            field("device", device);
+            field("channel", channel);
+            field("remote", remote);
+        }
+
+        Line field(String key, String value) {
+            if (text == null) {
+                return this;
+            }
+            String v = value == null || value.isEmpty() ? NONE : value;
+            if (!text.isEmpty()) {
+                text.append(' ');
+            }
+            text.append(key).append('=');
+            appendValue(text, v);
+            event.addKeyValue(key, v);
+            return this;
+        }
+
+        void log() {
+            if (text != null) {
+                event.setMessage(text.toString()).log();
+            }
+        }
+    }
+
+    /** Appends {@code v} bare if it is made of safe characters only, else quoted and escaped. */
+    static void appendValue(StringBuilder b, String v) {
+        if (isBare(v)) {
+            b.append(v);
+            return;
+        }
+        b.append('"');
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        b.append('"');
+    }
+
+    private static boolean isBare(String v) {
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+                    || c == '.' || c == '_' || c == ':' || c == '@' || c == '/' || c == '+' || c == '-';
+            if (!ok) {
+                return false;
+            }
+        }
+        return !v.isEmpty();
+    }
+
+    @Override
+    public String toString() {
+        return "Slf4jEventLog[" + log.getName() + ", liveDevices=" + live.size() + ']';
+    }
+}
