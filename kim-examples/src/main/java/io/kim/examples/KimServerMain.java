@@ -7,8 +7,10 @@ import io.kim.embedded.PasswordHasher;
 import io.kim.examples.admin.AdminHttpServer;
 import io.kim.examples.auth.JwtTokens;
 import io.kim.examples.events.Slf4jEventLog;
+import io.kim.filter.SensitiveWordFilter;
 import io.kim.net.Transports;
 import io.kim.server.ImServer;
+import io.kim.spi.FilterPolicy;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.ExecutorServiceMetrics;
@@ -57,6 +59,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code KIM_HTTP_MAX_BODY}: largest admin API request body in bytes, default 65536</li>
  *   <li>{@code KIM_LOG_DIR} (read by {@code logback.xml}): where {@code kim.log} and {@code kim-events.log} go,
  *       default {@code logs}</li>
+ *   <li>{@code KIM_WORDS_FILE}: the sensitive-word list (UTF-8, one word per line), reloaded every 30 seconds;
+ *       default: kim's built-in placeholder list</li>
+ *   <li>{@code KIM_FILTER_POLICY}: {@code MASK} (default), {@code REJECT} or {@code OFF}, for every tenant</li>
  * </ul>
  */
 public final class KimServerMain {
@@ -222,6 +227,17 @@ public final class KimServerMain {
                 .build();
         InMemoryGroupStore groups = InMemoryGroupStore.builder().memberLimit(memberLimit).build();
         Slf4jEventLog events = new Slf4jEventLog();
+        FilterPolicy filterPolicy = FilterPolicy.valueOf(env.getOrDefault("KIM_FILTER_POLICY", "MASK").trim()
+                .toUpperCase(java.util.Locale.ROOT));
+        SensitiveWordFilter.Builder words = SensitiveWordFilter.builder();
+        String wordsFile = env.get("KIM_WORDS_FILE");
+        if (wordsFile == null || wordsFile.isBlank()) {
+            words.wordResource(SensitiveWordFilter.DEFAULT_WORDS_RESOURCE);
+        } else {
+            words.wordFile(java.nio.file.Path.of(wordsFile)).reloadEvery(Duration.ofSeconds(30));
+        }
+        SensitiveWordFilter filter = words.build();
+        resources.add(filter::close);
 
         ImServer server;
         try {
@@ -233,6 +249,8 @@ public final class KimServerMain {
                     .groupStore(groups)
                     .meterRegistry(registry)
                     .eventListener(events)
+                    .contentFilter(filter)
+                    .filterPolicy(filterPolicy)
                     .build()
                     .start();
         } catch (RuntimeException e) {

@@ -125,6 +125,22 @@ class KimServerMainTest {
     }
 
     @Test
+    void builtInWordList_masksFilteredWordsByDefault() throws Exception {
+        admin.createUser("alice", "alice-pw");
+        admin.createUser("bob", "bob-pw");
+        CompletableFuture<ReceivedMessage> toBob = new CompletableFuture<>();
+        try (ImClient bob = client(admin.login("bob", "bob-pw", "b1", "pc"), (seq, m) -> toBob.complete(m));
+                ImClient alice = client(admin.login("alice", "alice-pw", "a1", "pc"), (seq, m) -> { })) {
+            bob.connect().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            alice.connect().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            alice.send("bob", "text/plain", "a B.A.D.W.O.R.D here".getBytes(StandardCharsets.UTF_8))
+                    .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertEquals("a *.*.*.*.*.*.* here",
+                    new String(toBob.get(WAIT.toSeconds(), TimeUnit.SECONDS).body(), StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
     void aGroupCreatedOverHttp_carriesGroupMessagesOverTcp_soTheGroupStoreIsShared() throws Exception {
         for (String u : List.of("alice", "bob", "carol")) {
             admin.createUser(u, u + "-pw");
