@@ -6,6 +6,7 @@ import io.kim.spi.ChatType;
 import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Random;
@@ -48,6 +49,30 @@ import java.util.random.RandomGenerator;
  *       most once and answers a retry with the original acknowledgement. Sends wait while the client is
  *       (re)connecting.</li>
  * </ul>
+ *
+ * <h2>Group requests</h2>
+ * The group methods ({@link #createGroup(NewGroup)}, {@link #group}, {@link #joinGroup}, {@link #quitGroup},
+ * {@link #groupMembers}, {@link #dissolveGroup}) are requests like sends: called before {@link #connect()} or while
+ * reconnecting they wait for the connection; each attempt may take the {@link Builder#requestTimeout request
+ * timeout} and the whole request the {@link Builder#sendTimeout send timeout}. Their futures fail with
+ * <ul>
+ *   <li>an {@link ImStatusException} carrying the server's status when it refuses ({@code NO_SUCH_GROUP},
+ *       {@code FORBIDDEN}, {@code GROUP_FULL}, {@code INVALID_PACKET}, ...);</li>
+ *   <li>a {@link java.util.concurrent.TimeoutException} after the send timeout;</li>
+ *   <li>an {@link ImClientException} if the client is closed or kicked first.</li>
+ * </ul>
+ * The requests that are harmless to repeat ({@link #group}, {@link #groupMembers}, {@link #joinGroup}: joining
+ * twice changes nothing) are retried like sends, after a request timeout, a lost connection or an
+ * {@code UNAVAILABLE}/{@code RATE_LIMITED} answer. The others ({@link #createGroup(NewGroup)}, {@link #quitGroup},
+ * {@link #dissolveGroup}) are sent at most once, because a repeat of one that got through would be refused (or,
+ * for a create without an id, make a second group): if the connection is lost after one was sent, it fails with an
+ * {@link ImClientException}; if no answer comes within the request timeout, with a
+ * {@link java.util.concurrent.TimeoutException}; and an {@code UNAVAILABLE} answer fails it with its status. It may
+ * or may not have taken effect then: look with {@link #group} or {@link #groupMembers} before trying again.
+ *
+ * <p>Members who are online hear of every change through {@link ImClientListener#onGroupEvent}; messages sent to a
+ * group ({@link #sendToGroup}) arrive as inbox entries through {@link ImClientListener#onMessage}, like one-to-one
+ * messages.
  *
  * <h2>Threading</h2>
  * Thread-safe: every method may be called from any thread and returns at once. Each client runs on a single event
@@ -132,14 +157,129 @@ public final class ImClient implements AutoCloseable {
     public CompletableFuture<SendResult> send(ChatType chatType, String target, String clientMessageId,
             String contentType, byte[] body) {
         Objects.requireNonNull(chatType, "chatType");
-        id(target, "target");
-        id(clientMessageId, "clientMessageId");
-        id(contentType, "contentType");
+        checkId(target, "target");
+        checkId(clientMessageId, "clientMessageId");
+        checkId(contentType, "contentType");
         Objects.requireNonNull(body, "body");
         return core.send(chatType, target, clientMessageId, contentType, body);
     }
 
-    private static void id(String value, String name) {
+    /**
+     * Sends a message to a group with a new random client message id: shortcut for
+     * {@code send(ChatType.GROUP, groupId, <random id>, contentType, body)}; see
+     * {@link #send(ChatType, String, String, String, byte[])} for the retries and the future. Every member, this
+     * user included, gets the message as an entry of their inbox ({@link ReceivedMessage#chatType()}
+     * {@link ChatType#GROUP GROUP}, {@link ReceivedMessage#target()} the group id). Fails with an
+     * {@link ImStatusException} of {@code FORBIDDEN} if this user is not a member, {@code NO_SUCH_GROUP} if the
+     * group does not exist.
+     *
+     * @throws IllegalArgumentException if an argument is out of range
+     */
+    public CompletableFuture<SendResult> sendToGroup(String groupId, String contentType, byte[] body) {
+        return send(ChatType.GROUP, groupId, UUID.randomUUID().toString(), contentType, body);
+    }
+
+    // ---- groups: see "Group requests" in the class comment for waiting, timeouts and retries ----------------
+
+    /**
+     * Creates a group with this user as its owner and first member; see {@link #createGroup(NewGroup)}.
+     *
+     * @param groupId the id to create it under (1-128 characters), or {@code null} to let the server choose one
+     * @param name    the display name, 1-128 characters
+     * @param members the other initial members (user ids); possibly empty
+     * @throws IllegalArgumentException if an id or the name is blank or longer than 128 characters
+     */
+    public CompletableFuture<GroupInfo> createGroup(String groupId, String name, Collection<String> members) {
+        Objects.requireNonNull(members, "members");
+        return createGroup(new NewGroup(groupId, name, List.copyOf(members)));
+    }
+
+    /**
+     * Creates a group with this user as its owner and first member. Every member who is online, this user
+     * included, gets {@link ImClientListener#onGroupEvent} {@link GroupEvent.Kind#CREATED CREATED}.
+     *
+     * <p>Not retried (a repeat would find the id taken, or create a second group): if the connection drops after
+     * the request went out, or no answer comes within the request timeout, the future fails and the group may
+     * exist; look it up with {@link #group} if it has a known id.
+     *
+     * @return the new group; fails with an {@link ImStatusException} of {@code FORBIDDEN} (the id is taken),
+     *         {@code GROUP_FULL} (more initial members than the server allows), {@code INVALID_PACKET}, or
+     *         {@code NO_SUCH_GROUP} (the server has no groups)
+     */
+    public CompletableFuture<GroupInfo> createGroup(NewGroup group) {
+        Objects.requireNonNull(group, "group");
+        return core.createGroup(group);
+    }
+
+    /**
+     * Looks a group of this user's tenant up; members and non-members alike may. Retried like a send.
+     *
+     * @return the group, with its current member count; fails with an {@link ImStatusException} of
+     *         {@code NO_SUCH_GROUP} if there is none
+     * @throws IllegalArgumentException if {@code groupId} is blank or longer than 128 characters
+     */
+    public CompletableFuture<GroupInfo> group(String groupId) {
+        checkId(groupId, "groupId");
+        return core.group(groupId);
+    }
+
+    /**
+     * Joins a group. Every member who is online, this user included, gets {@link GroupEvent.Kind#JOINED JOINED}.
+     * Joining a group one is a member of already succeeds and changes nothing, so this is retried like a send.
+     *
+     * @return completes once this user is a member; fails with an {@link ImStatusException} of
+     *         {@code NO_SUCH_GROUP} or {@code GROUP_FULL}
+     * @throws IllegalArgumentException if {@code groupId} is blank or longer than 128 characters
+     */
+    public CompletableFuture<Void> joinGroup(String groupId) {
+        checkId(groupId, "groupId");
+        return core.joinGroup(groupId);
+    }
+
+    /**
+     * Leaves a group. The remaining members who are online, and this user, get {@link GroupEvent.Kind#QUIT QUIT}.
+     * Not retried (a repeat of a quit that got through is refused): if its answer is lost, the future fails and
+     * this user may or may not still be a member.
+     *
+     * @return completes once this user is no longer a member; fails with an {@link ImStatusException} of
+     *         {@code NO_SUCH_GROUP}, or {@code FORBIDDEN} if this user is not a member or is the owner (who dissolves
+     *         the group instead)
+     * @throws IllegalArgumentException if {@code groupId} is blank or longer than 128 characters
+     */
+    public CompletableFuture<Void> quitGroup(String groupId) {
+        checkId(groupId, "groupId");
+        return core.quitGroup(groupId);
+    }
+
+    /**
+     * Lists a group's members; only members may. Retried like a send.
+     *
+     * @return the members' user ids, the owner first, the others in join order (immutable); fails with an
+     *         {@link ImStatusException} of {@code NO_SUCH_GROUP}, or {@code FORBIDDEN} if this user is not a member
+     * @throws IllegalArgumentException if {@code groupId} is blank or longer than 128 characters
+     */
+    public CompletableFuture<List<String>> groupMembers(String groupId) {
+        checkId(groupId, "groupId");
+        return core.groupMembers(groupId);
+    }
+
+    /**
+     * Dissolves a group; only its owner may. Every member who is online gets
+     * {@link GroupEvent.Kind#DISSOLVED DISSOLVED}. Messages already sent to the group stay in the members' inboxes.
+     * Not retried (a repeat of a dissolve that got through finds no group): if its answer is lost, the future
+     * fails and the group may or may not be gone.
+     *
+     * @return completes once the group is gone; fails with an {@link ImStatusException} of {@code NO_SUCH_GROUP},
+     *         or {@code FORBIDDEN} if this user is not the owner
+     * @throws IllegalArgumentException if {@code groupId} is blank or longer than 128 characters
+     */
+    public CompletableFuture<Void> dissolveGroup(String groupId) {
+        checkId(groupId, "groupId");
+        return core.dissolveGroup(groupId);
+    }
+
+    /** Checks an id (or a name or content type) of 1-128 characters, not blank. */
+    static void checkId(String value, String name) {
         Objects.requireNonNull(value, name);
         if (value.isBlank() || value.length() > 128) {
             throw new IllegalArgumentException(name + ": \"" + (value.length() > 20 ? value.substring(0, 20) + "..."
@@ -272,15 +412,19 @@ public final class ImClient implements AutoCloseable {
         }
 
         /**
-         * How long one attempt may take: connecting plus login, and each request (a send attempt, a sync page)
-         * before it is sent again. Default 5 seconds.
+         * How long one attempt may take: connecting plus login, and each request (a send attempt, a group request,
+         * a sync page) before it is sent again (or, for a group request that is not retried, fails). Default 5
+         * seconds.
          */
         public Builder requestTimeout(Duration timeout) {
             this.requestTimeout = positive(timeout, "requestTimeout");
             return this;
         }
 
-        /** How long a send may take overall, across retries and reconnects, before it fails. Default 30 seconds. */
+        /**
+         * How long a send or a group request may take overall, waiting for a connection included, across retries and
+         * reconnects, before it fails with a {@link java.util.concurrent.TimeoutException}. Default 30 seconds.
+         */
         public Builder sendTimeout(Duration timeout) {
             this.sendTimeout = positive(timeout, "sendTimeout");
             return this;

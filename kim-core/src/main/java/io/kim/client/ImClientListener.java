@@ -35,4 +35,15 @@ public interface ImClientListener {
      */
     default void onMessagesExpired(long fromSequence, long toSequence) {
     }
+
+    /**
+     * A group this user is (or, for {@link GroupEvent.Kind#QUIT}, was) a member of changed, this user's own
+     * changes included. Called in the order the server pushed the events. Group events are not inbox entries: they
+     * reach only connected clients and are not replayed after a reconnect, so refresh what the application shows
+     * of its groups with {@link ImClient#group} or {@link ImClient#groupMembers} when the state becomes
+     * {@link ImClient.State#ONLINE} again. Messages sent to a group arrive through {@link #onMessage}. Default:
+     * does nothing.
+     */
+    default void onGroupEvent(GroupEvent event) {
+    }
 }

@@ -79,4 +79,40 @@ class ImClientBuilderTest {
         }
         assertEquals(ImClient.State.CLOSED, client.state());
     }
+
+    @Test
+    void groupRequests_badArguments_failFastBeforeAnythingIsQueued() {
+        ImClient client = complete().build();
+        try {
+            assertThrows(IllegalArgumentException.class, () -> client.createGroup("g", " ", List.of()));
+            assertThrows(IllegalArgumentException.class, () -> client.createGroup("", "name", List.of()));
+            assertThrows(IllegalArgumentException.class, () -> client.createGroup("g", "name", List.of("bob", "")));
+            assertThrows(NullPointerException.class, () -> client.createGroup("g", "name", null));
+            assertThrows(NullPointerException.class, () -> client.createGroup(null));
+            assertThrows(IllegalArgumentException.class, () -> client.group(""));
+            assertThrows(IllegalArgumentException.class, () -> client.joinGroup("x".repeat(129)));
+            assertThrows(NullPointerException.class, () -> client.quitGroup(null));
+            assertThrows(IllegalArgumentException.class, () -> client.groupMembers(" "));
+            assertThrows(IllegalArgumentException.class, () -> client.dissolveGroup(""));
+            assertThrows(IllegalArgumentException.class, () -> client.sendToGroup("", "text/plain", new byte[0]));
+            assertEquals(ImClient.State.NEW, client.state());
+        } finally {
+            client.close();
+            client.closeFuture().join();
+        }
+    }
+
+    @Test
+    void newGroup_validatesAndCopies() {
+        java.util.ArrayList<String> members = new java.util.ArrayList<>(List.of("bob"));
+        NewGroup g = new NewGroup(null, "team", members);
+        members.add("carol");
+        assertEquals(List.of("bob"), g.members());
+        assertEquals("", g.avatar());
+        assertEquals("", g.introduction());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new NewGroup(null, "", List.of()))
+                .getMessage().contains("expected: 1-128 characters"));
+        assertThrows(NullPointerException.class, () -> new NewGroup("g", "team", null, "", List.of()));
+        assertThrows(NullPointerException.class, () -> new NewGroup("g", "team", java.util.Arrays.asList("a", null)));
+    }
 }

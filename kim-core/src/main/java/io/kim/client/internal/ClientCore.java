@@ -2,11 +2,15 @@ package io.kim.client.internal;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.MessageLite;
+import io.kim.client.GroupEvent;
+import io.kim.client.GroupInfo;
 import io.kim.client.ImClient;
 import io.kim.client.ImClientException;
 import io.kim.client.ImClientListener;
 import io.kim.client.ImStatusException;
 import io.kim.client.LoginInfo;
+import io.kim.client.NewGroup;
 import io.kim.client.ReceivedMessage;
 import io.kim.client.SendResult;
 import io.kim.internal.Packets;
@@ -17,6 +21,10 @@ import io.kim.net.Transport;
 import io.kim.protocol.AckRequest;
 import io.kim.protocol.Command;
 import io.kim.protocol.Flag;
+import io.kim.protocol.GroupCreateRequest;
+import io.kim.protocol.GroupEventPush;
+import io.kim.protocol.GroupMembers;
+import io.kim.protocol.GroupRequest;
 import io.kim.protocol.Header;
 import io.kim.protocol.KickPush;
 import io.kim.protocol.LoginRequest;
@@ -36,7 +44,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -59,9 +67,14 @@ import org.slf4j.LoggerFactory;
  * are no locks. Public entry points hop onto the loop.
  *
  * <p>Life of a connection ({@link Conn}): dial and LOGIN in the {@link io.kim.net.Dialer}; once the low-level client
- * is ready, go ONLINE, sync from the last delivered sequence, (re)send every unacknowledged message. When it
- * closes, fail its in-flight requests back into the queue and reconnect after a backoff, unless the close was a
- * kick or the client was closed.
+ * is ready, go ONLINE, sync from the last delivered sequence, (re)send every unanswered request. When it closes,
+ * put its in-flight requests back into the queue (or fail those that are not safe to repeat) and reconnect after a
+ * backoff, unless the close was a kick or the client was closed.
+ *
+ * <p>Sends and group commands are both {@link Op}s: queued in call order until a connection is ready, each attempt
+ * bounded by the request timeout, the whole by the send timeout. An op that is harmless to repeat (a send, thanks
+ * to its client message id; a group read; a join) is sent again after a timed-out attempt, a lost connection or an
+ * UNAVAILABLE/RATE_LIMITED answer; any other op fails instead, since its outcome is unknown.
  */
 public final class ClientCore {
 
@@ -93,8 +106,8 @@ public final class ClientCore {
         /** Its end (failed attempt or close) has been handled. */
         boolean ended;
         int nextRequest = 1;
-        /** In-flight SEND requests by request sequence (a retried op may be here under several). */
-        final Map<Integer, SendOp> sends = new HashMap<>();
+        /** In-flight requests by request sequence (a retried op may be here under several). */
+        final Map<Integer, Op<?>> inFlight = new HashMap<>();
         /** The request sequence of the sync in flight, 0 if none. */
         int syncRequest;
         /** The after_sequence that sync asked from. */
@@ -113,14 +126,27 @@ public final class ClientCore {
         }
     }
 
-    /** One message being sent, across attempts and connections, until acknowledged, refused or timed out. */
-    private static final class SendOp {
-        final ChatType chatType;
-        final String target;
+    /** Reads the body of an OK answer into the value of the request's future. Runs on the loop. */
+    @FunctionalInterface
+    private interface Answer<T> {
+        T read(Conn c, ByteString body) throws InvalidProtocolBufferException;
+    }
+
+    /**
+     * One request (a message to send or a group command), across attempts and connections, until answered, refused
+     * or timed out.
+     */
+    private static final class Op<T> {
+        final Command command;
+        final MessageLite request;
+        /** Whether sending it again is harmless; if not, it is sent at most once. */
+        final boolean retryable;
+        /** What it is, for log and exception messages: "send of c-1 to bob", "GROUP_JOIN team". */
+        final String what;
+        /** The client message id of a send (to join sends of the same id); {@code null} for other requests. */
         final String clientMessageId;
-        final String contentType;
-        final SendRequest request;
-        final CompletableFuture<SendResult> future = new CompletableFuture<>();
+        final Answer<T> answer;
+        final CompletableFuture<T> future = new CompletableFuture<>();
         /** The connection the latest attempt went out on; {@code null} while waiting for one. */
         Conn conn;
         int attempts;
@@ -128,16 +154,14 @@ public final class ClientCore {
         ScheduledFuture<?> attemptTimer;
         ScheduledFuture<?> retryTimer;
 
-        SendOp(ChatType chatType, String target, String clientMessageId, String contentType, byte[] body) {
-            this.chatType = chatType;
-            this.target = target;
+        Op(Command command, MessageLite request, boolean retryable, String what, String clientMessageId,
+                Answer<T> answer) {
+            this.command = command;
+            this.request = request;
+            this.retryable = retryable;
+            this.what = what;
             this.clientMessageId = clientMessageId;
-            this.contentType = contentType;
-            this.request = SendRequest.newBuilder()
-                    .setChatType(chatType == ChatType.USER ? io.kim.protocol.ChatType.CHAT_USER
-                            : io.kim.protocol.ChatType.CHAT_GROUP)
-                    .setTarget(target).setClientMessageId(clientMessageId).setContentType(contentType)
-                    .setBody(ByteString.copyFrom(body)).build();
+            this.answer = answer;
         }
     }
 
@@ -166,7 +190,10 @@ public final class ClientCore {
     private boolean syncInFlight;
     private long ackedSequence;
     private int unacked;
-    private final LinkedHashMap<String, SendOp> sends = new LinkedHashMap<>();
+    /** Every unfinished request, in call order. */
+    private final LinkedHashSet<Op<?>> ops = new LinkedHashSet<>();
+    /** The unfinished sends by client message id. */
+    private final Map<String, Op<SendResult>> sendsById = new HashMap<>();
 
     public ClientCore(Settings settings) {
         this.s = settings;
@@ -200,9 +227,72 @@ public final class ClientCore {
 
     public CompletableFuture<SendResult> send(ChatType chatType, String target, String clientMessageId,
             String contentType, byte[] body) {
-        SendOp op = new SendOp(chatType, target, clientMessageId, contentType, body);
+        SendRequest request = SendRequest.newBuilder()
+                .setChatType(chatType == ChatType.USER ? io.kim.protocol.ChatType.CHAT_USER
+                        : io.kim.protocol.ChatType.CHAT_GROUP)
+                .setTarget(target).setClientMessageId(clientMessageId).setContentType(contentType)
+                .setBody(ByteString.copyFrom(body)).build();
+        Op<SendResult> op = new Op<>(Command.SEND, request, true, "send of " + clientMessageId + " to " + target,
+                clientMessageId, (c, answer) -> sent(c, chatType, request, SendResponse.parseFrom(answer)));
+        return enqueue(op, () -> submitSend(op));
+    }
+
+    public CompletableFuture<GroupInfo> createGroup(NewGroup group) {
+        GroupCreateRequest.Builder request = GroupCreateRequest.newBuilder().setName(group.name())
+                .setAvatar(group.avatar()).setIntroduction(group.introduction()).addAllMembers(group.members());
+        if (group.groupId() != null) {
+            request.setGroupId(group.groupId());
+        }
+        // Not retried: a repeat would find the id taken, or create a second group under a new id.
+        return request(Command.GROUP_CREATE, request.build(), false,
+                "GROUP_CREATE " + (group.groupId() == null ? "(id chosen by the server)" : group.groupId()),
+                (c, answer) -> groupInfo(io.kim.protocol.GroupInfo.parseFrom(answer)));
+    }
+
+    public CompletableFuture<GroupInfo> group(String groupId) {
+        return request(Command.GROUP_GET, groupRequest(groupId), true, "GROUP_GET " + groupId,
+                (c, answer) -> groupInfo(io.kim.protocol.GroupInfo.parseFrom(answer)));
+    }
+
+    public CompletableFuture<Void> joinGroup(String groupId) {
+        // Joining again changes nothing and answers OK: safe to repeat.
+        return request(Command.GROUP_JOIN, groupRequest(groupId), true, "GROUP_JOIN " + groupId, (c, answer) -> null);
+    }
+
+    public CompletableFuture<Void> quitGroup(String groupId) {
+        // Not retried: a repeat after a quit that got through would answer FORBIDDEN (not a member).
+        return request(Command.GROUP_QUIT, groupRequest(groupId), false, "GROUP_QUIT " + groupId, (c, answer) -> null);
+    }
+
+    public CompletableFuture<List<String>> groupMembers(String groupId) {
+        return request(Command.GROUP_MEMBERS, groupRequest(groupId), true, "GROUP_MEMBERS " + groupId,
+                (c, answer) -> List.copyOf(GroupMembers.parseFrom(answer).getMembersList()));
+    }
+
+    public CompletableFuture<Void> dissolveGroup(String groupId) {
+        // Not retried: a repeat after a dissolve that got through would answer NO_SUCH_GROUP.
+        return request(Command.GROUP_DISSOLVE, groupRequest(groupId), false, "GROUP_DISSOLVE " + groupId,
+                (c, answer) -> null);
+    }
+
+    private <T> CompletableFuture<T> request(Command command, MessageLite request, boolean retryable, String what,
+            Answer<T> answer) {
+        Op<T> op = new Op<>(command, request, retryable, what, null, answer);
+        return enqueue(op, () -> submit(op));
+    }
+
+    private static GroupRequest groupRequest(String groupId) {
+        return GroupRequest.newBuilder().setGroupId(groupId).build();
+    }
+
+    private static GroupInfo groupInfo(io.kim.protocol.GroupInfo g) {
+        return new GroupInfo(g.getGroupId(), g.getOwnerId(), g.getName(), g.getAvatar(), g.getIntroduction(),
+                g.getCreatedAt(), g.getMemberCount());
+    }
+
+    private <T> CompletableFuture<T> enqueue(Op<T> op, Runnable submit) {
         try {
-            loop.execute(() -> submit(op));
+            loop.execute(submit);
         } catch (RejectedExecutionException e) {
             op.future.completeExceptionally(new ImClientException("client closed"));
         }
@@ -364,7 +454,7 @@ public final class ClientCore {
         log.debug("logged in to {} as {}", c.address, c.login);
         setState(ImClient.State.ONLINE);
         requestSync();
-        for (SendOp op : new ArrayList<>(sends.values())) {
+        for (Op<?> op : new ArrayList<>(ops)) {
             if (op.conn == null && !op.future.isDone()) {
                 transmit(c, op);
             }
@@ -380,14 +470,19 @@ public final class ClientCore {
             return;
         }
         current = null;
-        for (SendOp op : c.sends.values()) {
-            if (op.conn == c) {
-                op.conn = null; // back to the queue: re-sent with the same client message id after re-login
-                cancel(op.attemptTimer);
-                op.attemptTimer = null;
+        for (Op<?> op : new ArrayList<>(c.inFlight.values())) {
+            if (op.conn != c || op.future.isDone()) {
+                continue;
             }
+            op.conn = null;
+            op.attemptTimer = cancel(op.attemptTimer);
+            if (op.retryable) {
+                continue; // back to the queue: sent again after re-login (a send with the same client message id)
+            }
+            op.future.completeExceptionally(new ImClientException(op.what + ": the connection was lost before the"
+                    + " answer; it may or may not have taken effect"));
         }
-        c.sends.clear();
+        c.inFlight.clear();
         syncInFlight = false;
         syncTimer = cancel(syncTimer);
         if (isTerminal()) {
@@ -424,10 +519,11 @@ public final class ClientCore {
         ackTimer = cancel(ackTimer);
         syncTimer = cancel(syncTimer);
         connectFuture.completeExceptionally(cause);
-        for (SendOp op : new ArrayList<>(sends.values())) {
+        for (Op<?> op : new ArrayList<>(ops)) {
             op.future.completeExceptionally(cause);
         }
-        sends.clear();
+        ops.clear();
+        sendsById.clear();
         if (kickReason != null) {
             safely(() -> s.listener().onKicked(kickReason));
         }
@@ -512,13 +608,30 @@ public final class ClientCore {
                 KickPush kick = KickPush.parseFrom(body);
                 kicked(kick.getReason().isEmpty() ? "kicked" : kick.getReason());
             }
+            case GROUP_EVENT -> {
+                GroupEventPush push = GroupEventPush.parseFrom(body);
+                GroupEvent.Kind kind = switch (push.getKind()) {
+                    case CREATED -> GroupEvent.Kind.CREATED;
+                    case JOINED -> GroupEvent.Kind.JOINED;
+                    case QUIT -> GroupEvent.Kind.QUIT;
+                    case DISSOLVED -> GroupEvent.Kind.DISSOLVED;
+                    default -> null;
+                };
+                if (kind == null) {
+                    log.debug("ignoring a group event of unknown kind {}", push.getKindValue());
+                } else {
+                    GroupEvent event = new GroupEvent(kind, push.getGroupId(), push.getUserId());
+                    safely(() -> s.listener().onGroupEvent(event));
+                }
+            }
             default -> log.debug("ignoring a {} push", h.getCommand());
         }
     }
 
     private void onResponse(Conn c, Header h, ByteString body) throws InvalidProtocolBufferException {
         switch (h.getCommand()) {
-            case SEND -> onSendResponse(c, h, body);
+            case SEND, GROUP_CREATE, GROUP_GET, GROUP_JOIN, GROUP_QUIT, GROUP_MEMBERS, GROUP_DISSOLVE ->
+                    onOpResponse(c, h, body);
             case SYNC -> onSyncResponse(c, h, body);
             default -> {
                 if (h.getStatus() != Status.OK) {
@@ -683,17 +796,11 @@ public final class ClientCore {
 
     // ---- sending -----------------------------------------------------------------------------------------
 
-    private void submit(SendOp op) {
-        if (isTerminal()) {
-            op.future.completeExceptionally(terminalCause);
-            return;
-        }
-        if (op.future.isDone()) {
-            return; // cancelled by the caller already
-        }
-        SendOp same = sends.get(op.clientMessageId);
-        if (same != null) {
-            // The same client message id is already on its way: answer both with its outcome.
+    /** Joins a send whose client message id is already on its way to that one; otherwise submits it. */
+    private void submitSend(Op<SendResult> op) {
+        Op<SendResult> same = sendsById.get(op.clientMessageId);
+        if (same != null && !isTerminal() && !op.future.isDone()) {
+            // Answer both with the outcome of the first.
             same.future.whenComplete((r, e) -> {
                 if (e != null) {
                     op.future.completeExceptionally(e);
@@ -703,65 +810,80 @@ public final class ClientCore {
             });
             return;
         }
-        sends.put(op.clientMessageId, op);
+        submit(op);
+        if (ops.contains(op)) {
+            sendsById.put(op.clientMessageId, op);
+        }
+    }
+
+    private void submit(Op<?> op) {
+        if (isTerminal()) {
+            op.future.completeExceptionally(terminalCause);
+            return;
+        }
+        if (op.future.isDone()) {
+            return; // cancelled by the caller already
+        }
+        ops.add(op);
         op.future.whenComplete((r, e) -> onLoop(() -> forget(op)));
-        op.deadline = loop.schedule(() -> op.future.completeExceptionally(new TimeoutException("send of "
-                + op.clientMessageId + " to " + op.target + " not acknowledged within " + s.sendTimeout() + " ("
-                + op.attempts + " attempt" + (op.attempts == 1 ? "" : "s") + ")")),
-                s.sendTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        op.deadline = loop.schedule(() -> op.future.completeExceptionally(new TimeoutException(op.what
+                + " not answered within " + s.sendTimeout() + " (" + op.attempts + " attempt"
+                + (op.attempts == 1 ? "" : "s") + ")")), s.sendTimeout().toNanos(), TimeUnit.NANOSECONDS);
         Conn c = current;
         if (c != null && c.ready) {
             transmit(c, op);
         }
     }
 
-    private void forget(SendOp op) {
-        if (sends.get(op.clientMessageId) == op) {
-            sends.remove(op.clientMessageId);
+    private void forget(Op<?> op) {
+        ops.remove(op);
+        if (op.clientMessageId != null && sendsById.get(op.clientMessageId) == op) {
+            sendsById.remove(op.clientMessageId);
         }
         op.deadline = cancel(op.deadline);
         op.attemptTimer = cancel(op.attemptTimer);
         op.retryTimer = cancel(op.retryTimer);
     }
 
-    private void transmit(Conn c, SendOp op) {
+    private void transmit(Conn c, Op<?> op) {
         op.attemptTimer = cancel(op.attemptTimer);
         op.retryTimer = cancel(op.retryTimer);
         int seq = c.nextRequest();
-        c.sends.put(seq, op);
+        if (!c.client.push(Packets.request(op.command, seq, op.request))) {
+            op.conn = null; // nothing was written: the connection is closing, and the next one sends it
+            return;
+        }
+        c.inFlight.put(seq, op);
         op.conn = c;
         op.attempts++;
-        c.client.push(Packets.request(Command.SEND, seq, op.request));
         op.attemptTimer = loop.schedule(() -> {
             op.attemptTimer = null;
-            if (!op.future.isDone() && op.conn == c && c == current) {
-                log.debug("send of {} not answered within {}; retrying", op.clientMessageId, s.requestTimeout());
-                transmit(c, op); // same client message id: the server stores it at most once
+            if (op.future.isDone() || op.conn != c || c != current) {
+                return;
+            }
+            if (op.retryable) {
+                log.debug("{} not answered within {}; retrying", op.what, s.requestTimeout());
+                transmit(c, op); // a send keeps its client message id: the server stores it at most once
+            } else {
+                op.future.completeExceptionally(new TimeoutException(op.what + " not answered within "
+                        + s.requestTimeout() + "; it may or may not have taken effect"));
             }
         }, s.requestTimeout().toNanos(), TimeUnit.NANOSECONDS);
     }
 
-    private void onSendResponse(Conn c, Header h, ByteString body) throws InvalidProtocolBufferException {
-        SendOp op = c.sends.remove(h.getSequence());
+    private void onOpResponse(Conn c, Header h, ByteString body) {
+        Op<?> op = c.inFlight.remove(h.getSequence());
         if (op == null || op.future.isDone()) {
             return;
         }
         Status status = h.getStatus();
         if (status == Status.OK) {
-            SendResponse r = SendResponse.parseFrom(body);
-            LoginInfo me = c.login;
-            // The message is also an entry of the sender's own inbox: deliver it so this stream has no gap there.
-            offer(r.getSequence(), new ReceivedMessage(r.getMessageId(), me.userId(), me.deviceId(), op.chatType,
-                    op.target, op.clientMessageId, op.contentType, op.request.getBody().toByteArray(),
-                    r.getTimestamp()));
-            afterOffer();
-            op.future.complete(new SendResult(r.getMessageId(), op.clientMessageId, r.getTimestamp(),
-                    r.getSequence(), r.getDuplicate()));
-        } else if (status == Status.UNAVAILABLE || status == Status.RATE_LIMITED) {
+            complete(c, op, body);
+        } else if (op.retryable && (status == Status.UNAVAILABLE || status == Status.RATE_LIMITED)) {
             op.conn = null;
             op.attemptTimer = cancel(op.attemptTimer);
             long delay = backoff.delayNanos(op.attempts - 1);
-            log.debug("send of {} answered {}; retrying in {} ms", op.clientMessageId, status, delay / 1_000_000);
+            log.debug("{} answered {}; retrying in {} ms", op.what, status, delay / 1_000_000);
             op.retryTimer = loop.schedule(() -> {
                 op.retryTimer = null;
                 Conn now = current;
@@ -770,9 +892,30 @@ public final class ClientCore {
                 }
             }, delay, TimeUnit.NANOSECONDS);
         } else {
-            op.future.completeExceptionally(
-                    new ImStatusException("send of " + op.clientMessageId, status, h.getStatusMessage()));
+            op.future.completeExceptionally(new ImStatusException(op.what, status, h.getStatusMessage()));
         }
+    }
+
+    private static <T> void complete(Conn c, Op<T> op, ByteString body) {
+        T value;
+        try {
+            value = op.answer.read(c, body);
+        } catch (InvalidProtocolBufferException e) {
+            op.future.completeExceptionally(new ImClientException("malformed answer to " + op.what, e));
+            return;
+        }
+        op.future.complete(value);
+    }
+
+    /** A send was acknowledged: the message is also an entry of the own inbox, delivered so it has no gap there. */
+    private SendResult sent(Conn c, ChatType chatType, SendRequest request, SendResponse r) {
+        LoginInfo me = c.login;
+        offer(r.getSequence(), new ReceivedMessage(r.getMessageId(), me.userId(), me.deviceId(), chatType,
+                request.getTarget(), request.getClientMessageId(), request.getContentType(),
+                request.getBody().toByteArray(), r.getTimestamp()));
+        afterOffer();
+        return new SendResult(r.getMessageId(), request.getClientMessageId(), r.getTimestamp(), r.getSequence(),
+                r.getDuplicate());
     }
 
     // ---- helpers -----------------------------------------------------------------------------------------

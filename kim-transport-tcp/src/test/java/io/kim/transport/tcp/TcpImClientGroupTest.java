@@ -1,0 +1,11 @@
+package io.kim.transport.tcp;
+
+import io.kim.client.ImClientGroupContractTest;
+import io.kim.net.Transport;
+
+class TcpImClientGroupTest extends ImClientGroupContractTest {
+    @Override
+    protected Transport transport() {
+        return new TcpTransport();
+    }
+}
