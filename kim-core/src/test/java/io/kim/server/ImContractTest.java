@@ -338,8 +338,10 @@ public abstract class ImContractTest {
             }
         }
 
+        /** Waits for the close, and for it to be recorded in {@link #events}. */
         void awaitClosed() throws Exception {
             client.closeFuture().toCompletableFuture().get(WAIT_SECONDS, TimeUnit.SECONDS);
+            awaitTrue("the close is recorded", () -> !events.isEmpty() && events.get(events.size() - 1).startsWith("CLOSED"));
         }
     }
 
