@@ -43,12 +43,31 @@ public final class Packets {
         return encode(Header.newBuilder().setCommand(command).setFlag(Flag.PUSH).build(), body);
     }
 
+    /**
+     * The bytes protobuf would give for {@code Packet{header, body: body's bytes}}, written straight into one array:
+     * no intermediate copy of the body and no {@link Packet} object (this runs for every response and push).
+     */
     private static byte[] encode(Header header, MessageLite body) {
-        Packet.Builder p = Packet.newBuilder().setHeader(header);
-        if (body != null) {
-            p.setBody(body.toByteString());
+        int headerSize = header.getSerializedSize();
+        int bodySize = body == null ? 0 : body.getSerializedSize(); // proto3 leaves empty bytes out
+        int size = 1 + CodedOutputStream.computeUInt32SizeNoTag(headerSize) + headerSize
+                + (bodySize == 0 ? 0 : 1 + CodedOutputStream.computeUInt32SizeNoTag(bodySize) + bodySize);
+        byte[] out = new byte[size];
+        CodedOutputStream o = CodedOutputStream.newInstance(out);
+        try {
+            o.writeUInt32NoTag(TAG_FIELD_1_BYTES); // Packet.header
+            o.writeUInt32NoTag(headerSize);
+            header.writeTo(o);
+            if (bodySize != 0) {
+                o.writeUInt32NoTag(TAG_FIELD_2_BYTES); // Packet.body
+                o.writeUInt32NoTag(bodySize);
+                body.writeTo(o);
+            }
+            o.checkNoSpaceLeft();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("packet size miscomputed", e);
         }
-        return p.build().toByteArray();
+        return out;
     }
 
     private static final byte[] MESSAGE_PUSH_HEADER =

@@ -4,11 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.MessageLite;
 import io.kim.protocol.Command;
 import io.kim.protocol.Flag;
+import io.kim.protocol.Header;
 import io.kim.protocol.Message;
 import io.kim.protocol.MessagePush;
 import io.kim.protocol.Packet;
+import io.kim.protocol.SendResponse;
+import io.kim.protocol.Status;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -34,6 +38,33 @@ class PacketsTest {
         MessagePush push = MessagePush.parseFrom(p.getBody());
         assertEquals(sequence, push.getSequence());
         assertEquals(m, push.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 127, 128, 20_000})
+    void everyPacket_isExactlyWhatProtobufEncodes(int bodyLength) {
+        SendResponse body = SendResponse.newBuilder().setMessageId("m".repeat(bodyLength))
+                .build();
+        Header request = Header.newBuilder().setCommand(Command.SEND)
+                .setSequence(bodyLength + 300).setFlag(Flag.REQUEST).build();
+
+        assertArrayEquals(protobuf(Header.newBuilder().setCommand(Command.SEND)
+                .setSequence(bodyLength + 300).setFlag(Flag.RESPONSE).build(), body), Packets.ok(request, body));
+        assertArrayEquals(protobuf(request, body), Packets.request(Command.SEND, bodyLength + 300, body));
+        assertArrayEquals(protobuf(Header.newBuilder().setCommand(Command.MESSAGE)
+                .setFlag(Flag.PUSH).build(), body), Packets.push(Command.MESSAGE, body));
+        assertArrayEquals(protobuf(Header.newBuilder().setCommand(Command.SEND)
+                .setSequence(bodyLength + 300).setFlag(Flag.RESPONSE).setStatus(Status.TOO_LARGE)
+                .setStatusMessage("x".repeat(bodyLength)).build(), null),
+                Packets.error(request, Status.TOO_LARGE, "x".repeat(bodyLength)));
+    }
+
+    private static byte[] protobuf(Header header, MessageLite body) {
+        Packet.Builder p = Packet.newBuilder().setHeader(header);
+        if (body != null) {
+            p.setBody(body.toByteString());
+        }
+        return p.build().toByteArray();
     }
 
     @Test
