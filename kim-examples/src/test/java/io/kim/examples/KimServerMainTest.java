@@ -125,6 +125,17 @@ class KimServerMainTest {
     }
 
     @Test
+    void groupCreatedOverTheWire_withAnUnknownMember_isRefusedWithNoSuchUser() throws Exception {
+        admin.createUser("alice", "alice-pw");
+        try (ImClient alice = client(admin.login("alice", "alice-pw", "a1", "pc"), (seq, m) -> { })) {
+            alice.connect().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            Throwable refused = assertThrowsWithin(alice.createGroup("g", "G", List.of("ghost")));
+            assertTrue(String.valueOf(refused).contains("NO_SUCH_USER"), String.valueOf(refused));
+            assertEquals(404, admin.get("/groups/g").statusCode());
+        }
+    }
+
+    @Test
     void builtInWordList_masksFilteredWordsByDefault() throws Exception {
         admin.createUser("alice", "alice-pw");
         admin.createUser("bob", "bob-pw");

@@ -21,6 +21,7 @@ import io.kim.spi.Session;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
@@ -81,12 +82,34 @@ final class GroupCommands {
         }
         Group group = new Group(me.tenant(), id, me.userId(), req.getName(), req.getAvatar(), req.getIntroduction(),
                 s.clock().instant());
-        return store.create(group, new LinkedHashSet<>(req.getMembersList()))
-                .thenCompose(created -> store.members(me.tenant(), id).thenApply(members -> {
-                    s.events().groupChanged(me.tenant(), id, "created", me.userId());
-                    notify(me.tenant(), members, GroupEventPush.Kind.CREATED, id, me.userId());
-                    return Packets.ok(h, info(created, members.size()));
-                }));
+        Set<String> initial = new LinkedHashSet<>(req.getMembersList());
+        return unknownUser(me.tenant(), initial).thenCompose(unknown -> {
+            if (unknown != null) {
+                return done(Packets.error(h, Status.NO_SUCH_USER, "no such user: " + unknown));
+            }
+            return store.create(group, initial)
+                    .thenCompose(created -> store.members(me.tenant(), id).thenApply(members -> {
+                        s.events().groupChanged(me.tenant(), id, "created", me.userId());
+                        notify(me.tenant(), members, GroupEventPush.Kind.CREATED, id, me.userId());
+                        return Packets.ok(h, info(created, members.size()));
+                    }));
+        });
+    }
+
+    /**
+     * The first of {@code users} the server's user directory does not know, or {@code null} if it knows them all
+     * (or the server has no directory).
+     */
+    private CompletionStage<String> unknownUser(String tenant, Collection<String> users) {
+        if (s.users() == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletionStage<String> result = CompletableFuture.completedFuture(null);
+        for (String user : users) {
+            result = result.thenCompose(found -> found != null ? CompletableFuture.completedFuture(found)
+                    : s.users().find(tenant, user).thenApply(u -> u.isPresent() ? null : user));
+        }
+        return result;
     }
 
     private CompletionStage<byte[]> get(GroupStore store, Session me, Header h, String id) {
