@@ -8,12 +8,11 @@ import io.kim.spi.MessageStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -82,13 +81,7 @@ public final class InMemoryMessageStore implements MessageStore {
     public CompletionStage<AppendResult> append(Message message, Collection<String> inboxOwners) {
         Objects.requireNonNull(message, "message");
         Objects.requireNonNull(inboxOwners, "inboxOwners");
-        TreeSet<String> owners = new TreeSet<>(); // sorted: the lock order
-        for (String owner : inboxOwners) {
-            owners.add(Checks.nonBlank(owner, "inboxOwners element"));
-        }
-        if (owners.isEmpty()) {
-            throw new IllegalArgumentException("inboxOwners: [] (expected: non-empty)");
-        }
+        String[] owners = sortedDistinct(inboxOwners); // sorted: the lock order
 
         TenantState tenant = tenants.computeIfAbsent(message.tenant(), k -> new TenantState());
         tenant.expireIdempotency(clock.millis(), retentionMillis);
@@ -102,25 +95,29 @@ public final class InMemoryMessageStore implements MessageStore {
         AppendResult result;
         long now;
         try {
-            List<Inbox> locked = new ArrayList<>(owners.size());
+            Inbox[] locked = new Inbox[owners.length];
+            int lockedCount = 0;
             try {
                 for (String owner : owners) {
-                    Inbox inbox = tenant.inboxes.computeIfAbsent(owner, k -> new Inbox());
+                    Inbox inbox = tenant.inboxes.get(owner);
+                    if (inbox == null) {
+                        inbox = tenant.inboxes.computeIfAbsent(owner, k -> new Inbox());
+                    }
                     inbox.lock.lock();
-                    locked.add(inbox);
+                    locked[lockedCount++] = inbox;
                 }
                 now = clock.millis();
-                Map<String, Long> sequences = new HashMap<>(owners.size() * 2);
-                int i = 0;
-                for (String owner : owners) {
-                    Inbox inbox = locked.get(i++);
-                    inbox.expire(now, retentionMillis);
-                    sequences.put(owner, inbox.append(message, now, maxInboxSize));
+                @SuppressWarnings("unchecked")
+                Map.Entry<String, Long>[] sequences = new Map.Entry[owners.length];
+                for (int i = 0; i < owners.length; i++) {
+                    locked[i].expire(now, retentionMillis);
+                    sequences[i] = Map.entry(owners[i], locked[i].append(message, now, maxInboxSize));
                 }
-                result = new AppendResult(message, sequences, false);
+                // immutable already, so AppendResult keeps it instead of copying it
+                result = new AppendResult(message, Map.ofEntries(sequences), false);
             } finally {
-                for (int i = locked.size() - 1; i >= 0; i--) {
-                    locked.get(i).lock.unlock();
+                for (int i = lockedCount - 1; i >= 0; i--) {
+                    locked[i].lock.unlock();
                 }
             }
         } catch (RuntimeException | Error e) {
@@ -136,6 +133,25 @@ public final class InMemoryMessageStore implements MessageStore {
         tenant.idempotencyExpiry.add(claim);
         claim.result.complete(result);
         return CompletableFuture.completedStage(result);
+    }
+
+    /** The distinct owners, checked and sorted. An array sort: a group message may have hundreds of owners. */
+    private static String[] sortedDistinct(Collection<String> inboxOwners) {
+        String[] owners = inboxOwners.toArray(new String[0]);
+        for (String owner : owners) {
+            Checks.nonBlank(owner, "inboxOwners element");
+        }
+        if (owners.length == 0) {
+            throw new IllegalArgumentException("inboxOwners: [] (expected: non-empty)");
+        }
+        Arrays.sort(owners);
+        int distinct = 1;
+        for (int i = 1; i < owners.length; i++) {
+            if (!owners[i].equals(owners[distinct - 1])) {
+                owners[distinct++] = owners[i];
+            }
+        }
+        return distinct == owners.length ? owners : Arrays.copyOf(owners, distinct);
     }
 
     @Override
