@@ -20,7 +20,8 @@ import org.openjdk.jmh.annotations.Setup;
 
 /**
  * The in-memory inbox ({@link InMemoryMessageStore}): {@link #append} stores a one-to-one message in the
- * receiver's and the sender's inbox (with its idempotency record), {@link #readPage} reads a page of
+ * receiver's and the sender's inbox (with its idempotency record), {@link #appendToGroupOf500} a group message in
+ * 500 inboxes, {@link #readPage} reads a page of
  * {@code limit} entries from an inbox of 10,000. The store's clock moves 1 ms per append and its retention is one
  * second, so appends run against a steady state of about 1,000 entries per inbox instead of growing without
  * bound. The baselines do the same with an {@link ArrayList} under a {@link ReentrantLock}: the floor of an
@@ -38,6 +39,7 @@ public class InboxBenchmark extends BenchmarkBase {
     private InMemoryMessageStore appendStore;
     private InMemoryMessageStore readStore;
     private final Set<String> owners = Set.of("alice", "bob");
+    private final List<String> group = new ArrayList<>();
     private final byte[] body = new byte[64];
     private long counter;
     private long readFrom;
@@ -50,6 +52,9 @@ public class InboxBenchmark extends BenchmarkBase {
     public void setUp() {
         appendStore = InMemoryMessageStore.builder().clock(clock).retention(Duration.ofSeconds(1)).build();
         readStore = InMemoryMessageStore.builder().build();
+        for (int i = 0; i < 500; i++) {
+            group.add("member-" + i);
+        }
         for (int i = 0; i < READ_INBOX; i++) {
             readStore.append(message("r" + i), owners).toCompletableFuture().join();
             baselineRead.add(message("b" + i));
@@ -60,6 +65,12 @@ public class InboxBenchmark extends BenchmarkBase {
     public AppendResult append() {
         clock.millis++;
         return appendStore.append(message("c" + ++counter), owners).toCompletableFuture().join();
+    }
+
+    @Benchmark
+    public AppendResult appendToGroupOf500() {
+        clock.millis++;
+        return appendStore.append(message("g" + ++counter), group).toCompletableFuture().join();
     }
 
     @Benchmark

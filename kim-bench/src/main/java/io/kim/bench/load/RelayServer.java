@@ -111,7 +111,8 @@ final class RelayServer implements AutoCloseable {
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ByteBuf frame = (ByteBuf) msg;
             int at = frame.readerIndex();
-            if (frame.getUnsignedShort(at) != TcpTransport.MAGIC || frame.getUnsignedByte(at + 2) != TcpTransport.VERSION) {
+            if (frame.getUnsignedShort(at) != TcpTransport.MAGIC
+                    || frame.getUnsignedByte(at + 2) != TcpTransport.VERSION) {
                 frame.release();
                 ctx.close();
                 return;

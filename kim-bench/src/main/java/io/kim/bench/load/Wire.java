@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * What the load generator says to a server, kim or the baseline relay: how to log in, how to address a message to
@@ -106,8 +107,14 @@ abstract class Wire {
 
         private static byte[] send(ChatType type, String target, int requestSeq, byte[] body) {
             return Packets.request(Command.SEND, requestSeq, SendRequest.newBuilder().setChatType(type)
-                    .setTarget(target).setClientMessageId(Integer.toString(requestSeq, 36))
+                    .setTarget(target).setClientMessageId(clientMessageId())
                     .setBody(ByteString.copyFrom(body)).build());
+        }
+
+        /** A random 128-bit id in hex, like the UUIDs the Java SDK sends (a counter would be cheaper to make). */
+        private static String clientMessageId() {
+            ThreadLocalRandom r = ThreadLocalRandom.current();
+            return Long.toHexString(r.nextLong()) + Long.toHexString(r.nextLong());
         }
 
         @Override
