@@ -33,7 +33,7 @@ import java.util.Map;
  * --pairs P (chat, 100)   --window W (chat 10, group 16)   --size message bytes (64, at least 20)
  * --members M (group, 500)   --senders S (group, 1)
  * --io-threads server I/O threads, both servers (0: 2 x CPUs)   --client-threads (0: the CPUs)
- * --server-heap (default 2g; fixed and pre-touched)   --server-jvm-opts "..."   --jfr DIR (record the servers)
+ * --server-heap (default 4g; fixed and pre-touched)   --server-jvm-opts "..."   --jfr DIR (record the servers)
  * --json FILE   append every result as one JSON line
  * </pre>
  */
@@ -69,7 +69,7 @@ public final class LoadMain {
         String host = a.get("host", "127.0.0.1");
         int ioThreads = a.getInt("io-threads", 0);
         int clientThreads = a.getInt("client-threads", 0);
-        String heap = a.get("server-heap", "2g");
+        String heap = a.get("server-heap", "4g");
         String jvmOpts = a.get("server-jvm-opts", "");
         String jfr = a.get("jfr", "");
         String json = a.get("json", "");
