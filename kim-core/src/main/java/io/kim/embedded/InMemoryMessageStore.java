@@ -365,8 +365,8 @@ public final class InMemoryMessageStore implements MessageStore {
         }
     }
 
-    /** One entry plus the time it was stored. */
-    private record Stored(InboxEntry entry, long storedAtMillis) {
+    /** One entry: the message and the time it was stored (its sequence follows from its position). */
+    private record Stored(Message message, long storedAtMillis) {
     }
 
     /**
@@ -389,7 +389,7 @@ public final class InMemoryMessageStore implements MessageStore {
 
         long append(Message message, long now, int maxSize) {
             head++;
-            entries.add(new Stored(new InboxEntry(head, message), now));
+            entries.add(new Stored(message, now)); // its sequence is implicit: entries are consecutive
             if (maxSize > 0 && size() > maxSize) {
                 dropOldest(size() - maxSize);
             }
@@ -438,7 +438,7 @@ public final class InMemoryMessageStore implements MessageStore {
             int index = start + (int) (from - oldest);
             List<InboxEntry> page = new ArrayList<>(count);
             for (int i = 0; i < count; i++) {
-                page.add(entries.get(index + i).entry());
+                page.add(new InboxEntry(from + i, entries.get(index + i).message()));
             }
             return new InboxPage(page, head, oldest, truncated, from + count - 1 < head);
         }
