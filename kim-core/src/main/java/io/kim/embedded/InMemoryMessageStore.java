@@ -89,11 +89,12 @@ public final class InMemoryMessageStore implements MessageStore {
         IdempotencyRecord claim = new IdempotencyRecord(key);
         IdempotencyRecord original = tenant.idempotency.putIfAbsent(key, claim);
         if (original != null) {
-            return original.result.thenApply(r -> new AppendResult(r.message(), r.sequences(), true));
+            return original.duplicate();
         }
 
         AppendResult result;
         long now;
+        long[] sequenceOf = new long[owners.length];
         try {
             Inbox[] locked = new Inbox[owners.length];
             int lockedCount = 0;
@@ -111,7 +112,8 @@ public final class InMemoryMessageStore implements MessageStore {
                 Map.Entry<String, Long>[] sequences = new Map.Entry[owners.length];
                 for (int i = 0; i < owners.length; i++) {
                     locked[i].expire(now, retentionMillis);
-                    sequences[i] = Map.entry(owners[i], locked[i].append(message, now, maxInboxSize));
+                    sequenceOf[i] = locked[i].append(message, now, maxInboxSize);
+                    sequences[i] = Map.entry(owners[i], sequenceOf[i]);
                 }
                 // immutable already, so AppendResult keeps it instead of copying it
                 result = new AppendResult(message, Map.ofEntries(sequences), false);
@@ -123,7 +125,7 @@ public final class InMemoryMessageStore implements MessageStore {
         } catch (RuntimeException | Error e) {
             // Nothing was appended (only allocation can fail above): release the claim so a retry can try again.
             tenant.idempotency.remove(key, claim);
-            claim.result.completeExceptionally(e);
+            claim.failed(e);
             if (e instanceof Error error) {
                 throw error;
             }
@@ -131,7 +133,7 @@ public final class InMemoryMessageStore implements MessageStore {
         }
         claim.storedAtMillis = now;
         tenant.idempotencyExpiry.add(claim);
-        claim.result.complete(result);
+        claim.succeeded(result, owners, sequenceOf);
         return CompletableFuture.completedStage(result);
     }
 
@@ -353,15 +355,50 @@ public final class InMemoryMessageStore implements MessageStore {
     private record DeviceKey(String userId, String deviceId) {
     }
 
-    /** Claims a client message id; completed with the original result once the append is done. */
+    /**
+     * Claims a client message id. While the append runs, a retry waits on {@code pending}; once it is done the
+     * record keeps only what a retry is answered with, the sequences in an array (a group message has hundreds
+     * of owners), and drops the future and the result's map: it lives as long as the retention.
+     */
     private static final class IdempotencyRecord {
         final IdempotencyKey key;
-        final CompletableFuture<AppendResult> result = new CompletableFuture<>();
+        private volatile CompletableFuture<AppendResult> pending = new CompletableFuture<>();
+        // written before pending is dropped, read only after it was seen dropped
+        private Message message;
+        private String[] owners;
+        private long[] sequences;
         /** Set before the record is queued for expiry; read only after it was taken from the queue. */
         volatile long storedAtMillis;
 
         IdempotencyRecord(IdempotencyKey key) {
             this.key = key;
+        }
+
+        /** The original append's result flagged duplicate, once the original append is done. */
+        CompletionStage<AppendResult> duplicate() {
+            CompletableFuture<AppendResult> p = pending;
+            if (p != null) {
+                return p.thenApply(r -> new AppendResult(r.message(), r.sequences(), true));
+            }
+            @SuppressWarnings("unchecked")
+            Map.Entry<String, Long>[] entries = new Map.Entry[owners.length];
+            for (int i = 0; i < owners.length; i++) {
+                entries[i] = Map.entry(owners[i], sequences[i]);
+            }
+            return CompletableFuture.completedStage(new AppendResult(message, Map.ofEntries(entries), true));
+        }
+
+        void succeeded(AppendResult result, String[] owners, long[] sequences) {
+            this.message = result.message();
+            this.owners = owners;
+            this.sequences = sequences;
+            CompletableFuture<AppendResult> p = pending;
+            pending = null; // the volatile write publishes the fields above
+            p.complete(result);
+        }
+
+        void failed(Throwable e) {
+            pending.completeExceptionally(e);
         }
     }
 
