@@ -67,6 +67,7 @@ final class ChatScenario {
             if (c.failed() > 0) {
                 return r.fail(c.failed() + " of " + peers.size() + " logins failed: " + c.firstError());
             }
+            long heap0 = server.heapAfterGc();
             running = true;
             for (Sender sender : senders) {
                 refill(sender);
@@ -85,6 +86,11 @@ final class ChatScenario {
             long inWindow = d1 - d0;
             r.put("delivered_per_s", inWindow / w.seconds()).latency("latency", h).cpu(w, inWindow, "msg");
             verify(r, peers, drained);
+            // what the server keeps per message it stored (kim's in-memory store; the relay keeps nothing)
+            long heap1 = server.heapAfterGc();
+            r.put("server_heap_growth_mib", (heap1 - heap0) / 1048576.0)
+                    .put("server_heap_per_msg_bytes",
+                            sent.get() == 0 ? Double.NaN : (heap1 - heap0) / (double) sent.get());
             return r;
         } finally {
             running = false;

@@ -86,6 +86,7 @@ final class GroupScenario {
             if (setup != null) {
                 return r.fail("group setup: " + setup);
             }
+            long heap0 = server.heapAfterGc();
             running = true;
             for (Sender sender : senders) {
                 refill(sender);
@@ -104,6 +105,11 @@ final class GroupScenario {
             long inWindow = d1 - d0;
             r.put("deliveries_per_s", inWindow / w.seconds()).latency("latency", h).cpu(w, inWindow, "delivery");
             verify(r, peers, drained);
+            // what the server keeps per message it stored (kim's in-memory store; the relay keeps nothing)
+            long heap1 = server.heapAfterGc();
+            r.put("server_heap_growth_mib", (heap1 - heap0) / 1048576.0)
+                    .put("server_heap_per_msg_bytes",
+                            sent.get() == 0 ? Double.NaN : (heap1 - heap0) / (double) sent.get());
             return r;
         } finally {
             running = false;
