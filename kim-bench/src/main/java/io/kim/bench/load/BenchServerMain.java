@@ -88,7 +88,7 @@ public final class BenchServerMain {
         try {
             server.close();
         } catch (Exception e) {
-            e.printStackTrace();
+            System.err.println("ERROR closing the server: " + e); // the load generator reads stderr
         }
         System.exit(0);
     }
