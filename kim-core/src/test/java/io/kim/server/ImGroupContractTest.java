@@ -259,6 +259,13 @@ public abstract class ImGroupContractTest {
     }
 
     @Test
+    void sendWithAnUnknownChatType_isInvalid() throws Exception {
+        RawImClient alice = login("alice");
+        alice.expect(Status.INVALID_PACKET, Command.SEND,
+                RawImClient.text(CHAT_USER, "bob", "u-1", "hi").toBuilder().setChatTypeValue(7).build());
+    }
+
+    @Test
     void ackPastTheInboxHead_isInvalid_andAValidAckIsAccepted() throws Exception {
         RawImClient alice = login("alice");
         RawImClient bob = login("bob");

@@ -360,6 +360,9 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
     }
 
     private static String validate(SendRequest req) {
+        if (req.getChatType() == io.kim.protocol.ChatType.UNRECOGNIZED) {
+            return "chat_type: unknown value " + req.getChatTypeValue();
+        }
         if (req.getTarget().isEmpty() || req.getTarget().length() > MAX_ID_LENGTH) {
             return "target: must be 1-" + MAX_ID_LENGTH + " characters";
         }
