@@ -259,6 +259,12 @@ public abstract class ImGroupContractTest {
     }
 
     @Test
+    void heartbeatRequest_isAnsweredOk() throws Exception {
+        RawImClient alice = login("alice");
+        alice.expect(Status.OK, Command.HEARTBEAT, io.kim.protocol.LogoutRequest.getDefaultInstance());
+    }
+
+    @Test
     void sendWithAnUnknownChatType_isInvalid() throws Exception {
         RawImClient alice = login("alice");
         alice.expect(Status.INVALID_PACKET, Command.SEND,

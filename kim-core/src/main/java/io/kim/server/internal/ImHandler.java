@@ -277,6 +277,7 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
                     channel.push(Packets.ok(h, null));
                     channel.close(CloseStatus.NORMAL);
                 }
+                case HEARTBEAT -> channel.push(Packets.ok(h, null)); // reading it already reset the idle timer
                 case LOGIN -> channel.push(Packets.error(h, Status.INVALID_PACKET, "already logged in"));
                 case GROUP_CREATE, GROUP_GET, GROUP_JOIN, GROUP_QUIT, GROUP_MEMBERS, GROUP_DISSOLVE ->
                         groups.handle(channel, conn.session(), h, packet.getBody());
