@@ -9,10 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import org.HdrHistogram.Histogram;
-import org.HdrHistogram.Recorder;
 
 /**
  * {@code group}: M members ({@code g0} ... {@code g<M-1>}, one connection each) in one group; the first S members
@@ -20,44 +17,28 @@ import org.HdrHistogram.Recorder;
  * member has it. Every delivery is checked (loss and duplicates must be 0) and its latency recorded. On kim the
  * group is created by {@code g0} with GROUP_CREATE listing the others; on the relay every member joins.
  */
-final class GroupScenario {
+final class GroupScenario extends ClosedLoopScenario<GroupScenario.Sender> {
 
     private static final String GROUP = "bench-group";
     private static final int RING = 4096;
 
-    private final Settings s;
-    private final Fleet fleet;
-    private final Recorder latency = new Recorder(3);
-    private final LongAdder delivered = new LongAdder();
-    private final LongAdder duplicates = new LongAdder();
     private final LongAdder echoes = new LongAdder();
-    private final LongAdder acks = new LongAdder();
-    private final LongAdder errors = new LongAdder();
-    private final LongAdder failedPushes = new LongAdder();
     private final LongAdder overwritten = new LongAdder();
-    private final AtomicLong sent = new AtomicLong();
     private final AtomicInteger setupAcks = new AtomicInteger();
     private final CompletableFuture<String> setupError = new CompletableFuture<>();
-    private volatile String firstError;
-    private volatile boolean running;
-    private Sender[] senders;
     private int fanOut;
 
-    private static final class Sender {
-        final Peer peer;
-        final AtomicLong nextSeq = new AtomicLong();
-        final AtomicInteger inFlight = new AtomicInteger();
+    static final class Sender extends ClosedLoopScenario.Sender {
         /** Deliveries still missing per message, by sequence modulo RING. */
         final AtomicIntegerArray missing = new AtomicIntegerArray(RING);
 
         Sender(Peer peer) {
-            this.peer = peer;
+            super(peer);
         }
     }
 
     GroupScenario(Settings s, Fleet fleet) {
-        this.s = s;
-        this.fleet = fleet;
+        super(s, fleet);
     }
 
     Result run(ServerProcess server, String target) throws InterruptedException {
@@ -71,10 +52,11 @@ final class GroupScenario {
         for (int i = 0; i < m; i++) {
             peers.add(new Peer(i, "g" + i, senderCount));
         }
-        senders = new Sender[senderCount];
+        List<Sender> all = new ArrayList<>(senderCount);
         for (int i = 0; i < senderCount; i++) {
-            senders[i] = new Sender(peers.get(i));
+            all.add(new Sender(peers.get(i)));
         }
+        senders = all;
         fanOut = m - 1;
         Fleet.Connected c = fleet.connect(peers, Math.min(s.concurrency(), 200), Duration.ofSeconds(60),
                 this::onPayload, null);
@@ -86,30 +68,7 @@ final class GroupScenario {
             if (setup != null) {
                 return r.fail("group setup: " + setup);
             }
-            long heap0 = server.heapAfterGc();
-            running = true;
-            for (Sender sender : senders) {
-                refill(sender);
-            }
-            Thread.sleep(TimeUnit.SECONDS.toMillis(s.warmupSeconds()));
-            Window w = new Window(server);
-            latency.reset();
-            long d0 = delivered.sum();
-            w.start();
-            Thread.sleep(TimeUnit.SECONDS.toMillis(s.seconds()));
-            w.stop();
-            long d1 = delivered.sum();
-            Histogram h = latency.getIntervalHistogram();
-            running = false;
-            boolean drained = drain();
-            long inWindow = d1 - d0;
-            r.put("deliveries_per_s", inWindow / w.seconds()).latency("latency", h).cpu(w, inWindow, "delivery");
-            verify(r, peers, drained);
-            // what the server keeps per message it stored (kim's in-memory store; the relay keeps nothing)
-            long heap1 = server.heapAfterGc();
-            r.put("server_heap_growth_mib", (heap1 - heap0) / 1048576.0)
-                    .put("server_heap_per_msg_bytes",
-                            sent.get() == 0 ? Double.NaN : (heap1 - heap0) / (double) sent.get());
+            measure(server, r, peers, "deliveries_per_s", "delivery");
             return r;
         } finally {
             running = false;
@@ -148,32 +107,14 @@ final class GroupScenario {
         return null;
     }
 
-    private boolean drain() throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (System.nanoTime() < deadline) {
-            int inFlight = 0;
-            for (Sender sender : senders) {
-                inFlight += sender.inFlight.get();
-            }
-            if (inFlight == 0) {
-                Thread.sleep(200);
-                return true;
-            }
-            Thread.sleep(50);
-        }
-        return false;
-    }
-
-    private void verify(Result r, List<Peer> peers, boolean drained) {
+    @Override
+    void verify(Result r, List<Peer> peers, boolean drained) {
         long total = sent.get();
         long expected = total * fanOut;
-        long unique = 0;
-        for (Peer peer : peers) {
-            unique += peer.unique();
-        }
+        long unique = uniqueReceived(peers);
         long dups = duplicates.sum();
         long lost = expected - unique;
-        r.put("members", s.members()).put("senders", senders.length).put("sent", total)
+        r.put("members", s.members()).put("senders", senders.size()).put("sent", total)
                 .put("deliveries_expected", expected).put("deliveries_unique", unique).put("lost", lost)
                 .put("duplicates", dups).put("echoes_to_sender", echoes.sum());
         if (fleet.wire.acknowledgesSends()) {
@@ -181,7 +122,7 @@ final class GroupScenario {
         }
         r.put("errors", errors.sum());
         if (lost != 0 || dups != 0 || errors.sum() != 0 || failedPushes.sum() != 0 || overwritten.sum() != 0
-                || (fleet.wire.acknowledgesSends() && acks.sum() != total)) {
+                || acksMissing()) {
             r.fail("lost " + lost + ", duplicates " + dups + ", errors " + errors.sum() + ", failed pushes "
                     + failedPushes.sum() + ", acks " + acks.sum() + " of " + total + ", stuck messages overwritten "
                     + overwritten.sum() + (firstError == null ? "" : "; first error: " + firstError));
@@ -191,19 +132,8 @@ final class GroupScenario {
         }
     }
 
-    private void refill(Sender sender) {
-        while (running) {
-            int n = sender.inFlight.get();
-            if (n >= s.window()) {
-                return;
-            }
-            if (sender.inFlight.compareAndSet(n, n + 1)) {
-                send(sender);
-            }
-        }
-    }
-
-    private void send(Sender sender) {
+    @Override
+    void send(Sender sender) {
         long seq = sender.nextSeq.getAndIncrement();
         if (sender.missing.getAndSet((int) (seq % RING), fanOut) != 0) {
             overwritten.increment(); // a message RING sends ago never completed
@@ -213,8 +143,7 @@ final class GroupScenario {
             sent.incrementAndGet();
         } else {
             sender.missing.set((int) (seq % RING), 0);
-            sender.inFlight.decrementAndGet();
-            failedPushes.increment();
+            pushFailed(sender);
         }
     }
 
@@ -237,7 +166,7 @@ final class GroupScenario {
                     return;
                 }
                 delivered.increment();
-                Sender sender = senders[from];
+                Sender sender = senders.get(from);
                 if (sender.missing.decrementAndGet((int) (seq % RING)) == 0) {
                     sender.inFlight.decrementAndGet();
                     refill(sender);
@@ -251,10 +180,7 @@ final class GroupScenario {
                 }
             }
             case ERROR -> {
-                errors.increment();
-                if (firstError == null) {
-                    firstError = in.detail();
-                }
+                error(in.detail());
                 if (!running) {
                     setupError.complete(in.detail());
                 }
