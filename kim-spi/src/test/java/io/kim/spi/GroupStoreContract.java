@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -97,7 +96,7 @@ public abstract class GroupStoreContract {
         Group first = group(tenant, "g1", "alice");
         await(store.create(first, List.of("bob")));
 
-        Throwable failure = failure(store.create(group(tenant, "g1", "mallory"), List.of("eve")));
+        Throwable failure = Stages.failure(store.create(group(tenant, "g1", "mallory"), List.of("eve")));
 
         GroupExistsException e = assertInstanceOf(GroupExistsException.class, failure);
         assertEquals(tenant, e.tenant());
@@ -130,7 +129,7 @@ public abstract class GroupStoreContract {
     void create_overTheLimit_failsWithGroupFullAndCreatesNothing() {
         GroupStore store = newStore(3);
 
-        Throwable failure = failure(store.create(group(tenant, "g1", "alice"), List.of("bob", "carol", "dave")));
+        Throwable failure = Stages.failure(store.create(group(tenant, "g1", "alice"), List.of("bob", "carol", "dave")));
 
         GroupFullException e = assertInstanceOf(GroupFullException.class, failure);
         assertEquals("g1", e.groupId());
@@ -145,7 +144,7 @@ public abstract class GroupStoreContract {
         GroupStore store = newStore(2);
         await(store.create(group(tenant, "g1", "alice"), List.of("bob")));
 
-        Throwable failure = failure(store.addMember(tenant, "g1", "carol"));
+        Throwable failure = Stages.failure(store.addMember(tenant, "g1", "carol"));
 
         assertInstanceOf(GroupFullException.class, failure);
         assertFalse(await(store.isMember(tenant, "g1", "carol")));
@@ -202,7 +201,7 @@ public abstract class GroupStoreContract {
         GroupStore store = newStore(10);
 
         NoSuchGroupException e = assertInstanceOf(NoSuchGroupException.class,
-                failure(store.addMember(tenant, "nope", "bob")));
+                Stages.failure(store.addMember(tenant, "nope", "bob")));
 
         assertEquals("nope", e.groupId());
         assertEquals(List.of(), await(store.groupsOf(tenant, "bob")));
@@ -235,7 +234,7 @@ public abstract class GroupStoreContract {
         GroupStore store = newStore(10);
         await(store.create(group(tenant, "g1", "alice"), List.of("bob")));
 
-        assertInstanceOf(IllegalStateException.class, failure(store.removeMember(tenant, "g1", "alice")));
+        assertInstanceOf(IllegalStateException.class, Stages.failure(store.removeMember(tenant, "g1", "alice")));
 
         assertTrue(await(store.isMember(tenant, "g1", "alice")));
         assertEquals(List.of("g1"), await(store.groupsOf(tenant, "alice")));
@@ -245,14 +244,14 @@ public abstract class GroupStoreContract {
     void removeMember_missingGroup_failsWithNoSuchGroup() {
         GroupStore store = newStore(10);
 
-        assertInstanceOf(NoSuchGroupException.class, failure(store.removeMember(tenant, "nope", "bob")));
+        assertInstanceOf(NoSuchGroupException.class, Stages.failure(store.removeMember(tenant, "nope", "bob")));
     }
 
     @Test
     void members_missingGroup_failsWithNoSuchGroup() {
         GroupStore store = newStore(10);
 
-        assertInstanceOf(NoSuchGroupException.class, failure(store.members(tenant, "nope")));
+        assertInstanceOf(NoSuchGroupException.class, Stages.failure(store.members(tenant, "nope")));
     }
 
     @Test
@@ -290,8 +289,8 @@ public abstract class GroupStoreContract {
         assertFalse(await(store.isMember(tenant, "g1", "bob")));
         assertEquals(List.of(), await(store.groupsOf(tenant, "alice")));
         assertEquals(List.of("g2"), await(store.groupsOf(tenant, "bob")));
-        assertInstanceOf(NoSuchGroupException.class, failure(store.members(tenant, "g1")));
-        assertInstanceOf(NoSuchGroupException.class, failure(store.addMember(tenant, "g1", "carol")));
+        assertInstanceOf(NoSuchGroupException.class, Stages.failure(store.members(tenant, "g1")));
+        assertInstanceOf(NoSuchGroupException.class, Stages.failure(store.addMember(tenant, "g1", "carol")));
     }
 
     @Test
@@ -348,7 +347,7 @@ public abstract class GroupStoreContract {
         assertEquals(Optional.empty(), await(store.find(otherTenant, "g1")));
         assertFalse(await(store.isMember(otherTenant, "g1", "alice")));
         assertEquals(List.of(), await(store.groupsOf(otherTenant, "bob")));
-        assertInstanceOf(NoSuchGroupException.class, failure(store.addMember(otherTenant, "g1", "carol")));
+        assertInstanceOf(NoSuchGroupException.class, Stages.failure(store.addMember(otherTenant, "g1", "carol")));
 
         await(store.create(inT2, List.of("carol")));
         assertEquals(Optional.of(inT1), await(store.find(tenant, "g1")));
@@ -406,7 +405,7 @@ public abstract class GroupStoreContract {
                                 joined++;
                             }
                         } catch (ExecutionException e) {
-                            assertInstanceOf(GroupFullException.class, unwrap(e));
+                            assertInstanceOf(GroupFullException.class, Stages.unwrap(e));
                             full++;
                         }
                     }
@@ -460,7 +459,7 @@ public abstract class GroupStoreContract {
                                 .toCompletableFuture().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
                         return true;
                     } catch (ExecutionException e) {
-                        assertInstanceOf(GroupExistsException.class, unwrap(e));
+                        assertInstanceOf(GroupExistsException.class, Stages.unwrap(e));
                         return false;
                     }
                 }));
@@ -532,23 +531,5 @@ public abstract class GroupStoreContract {
     /** A group of {@code tenant} with a fixed profile. */
     protected static Group group(String tenant, String groupId, String ownerId) {
         return new Group(tenant, groupId, ownerId, "name of " + groupId, "", "", CREATED);
-    }
-
-    /** The exception {@code stage} failed with, unwrapped; fails the test if it succeeded. */
-    private static Throwable failure(CompletionStage<?> stage) {
-        Object value;
-        try {
-            value = Stages.await(stage);
-        } catch (RuntimeException e) {
-            return e;
-        }
-        throw new AssertionError("expected the stage to fail, but it completed with " + value);
-    }
-
-    private static Throwable unwrap(Throwable t) {
-        while ((t instanceof ExecutionException || t instanceof CompletionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
     }
 }

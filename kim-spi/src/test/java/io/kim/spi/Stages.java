@@ -53,4 +53,23 @@ public final class Stages {
             throw new AssertionError("the stage did not complete within " + TIMEOUT_SECONDS + " s", e);
         }
     }
+
+    /** The exception {@code stage} failed with, unwrapped as by {@link #await}; fails the test if it succeeded. */
+    public static Throwable failure(CompletionStage<?> stage) {
+        Object value;
+        try {
+            value = await(stage);
+        } catch (RuntimeException e) {
+            return e;
+        }
+        throw new AssertionError("expected the stage to fail, but it completed with " + value);
+    }
+
+    /** {@code t} without its {@link ExecutionException} and {@link CompletionException} wrappers. */
+    public static Throwable unwrap(Throwable t) {
+        while ((t instanceof ExecutionException || t instanceof CompletionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
 }

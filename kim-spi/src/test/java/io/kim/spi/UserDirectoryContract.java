@@ -14,7 +14,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -77,7 +76,8 @@ public abstract class UserDirectoryContract {
         UserDirectory users = newDirectory();
         User first = await(users.create(tenant, "alice", "Alice", "", SECRET.toCharArray()));
 
-        Throwable failure = failure(users.create(tenant, "alice", "Mallory", "", "other-password".toCharArray()));
+        Throwable failure = Stages.failure(
+                users.create(tenant, "alice", "Mallory", "", "other-password".toCharArray()));
 
         UserExistsException e = assertInstanceOf(UserExistsException.class, failure);
         assertEquals(tenant, e.tenant());
@@ -192,7 +192,7 @@ public abstract class UserDirectoryContract {
         UserDirectory users = newDirectory();
 
         NoSuchUserException e = assertInstanceOf(NoSuchUserException.class,
-                failure(users.update(tenant, "nobody", "Nobody", null)));
+                Stages.failure(users.update(tenant, "nobody", "Nobody", null)));
 
         assertEquals("nobody", e.userId());
         assertEquals(Optional.empty(), await(users.find(tenant, "nobody")));
@@ -216,7 +216,7 @@ public abstract class UserDirectoryContract {
     void noToStringOrErrorMessage_containsThePassword() {
         UserDirectory users = newDirectory();
         User alice = await(users.create(tenant, "alice", "Alice", "", SECRET.toCharArray()));
-        Throwable duplicate = failure(users.create(tenant, "alice", "Alice", "", SECRET.toCharArray()));
+        Throwable duplicate = Stages.failure(users.create(tenant, "alice", "Alice", "", SECRET.toCharArray()));
         CompletionStage<Optional<User>> verified = users.verifyPassword(tenant, "alice", SECRET.toCharArray());
 
         List<String> rendered = List.of(alice.toString(), users.toString(), String.valueOf(duplicate),
@@ -243,7 +243,7 @@ public abstract class UserDirectoryContract {
                                 .toCompletableFuture().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
                         return true;
                     } catch (ExecutionException e) {
-                        assertInstanceOf(UserExistsException.class, unwrap(e));
+                        assertInstanceOf(UserExistsException.class, Stages.unwrap(e));
                         return false;
                     }
                 }));
@@ -267,25 +267,5 @@ public abstract class UserDirectoryContract {
         } finally {
             pool.shutdownNow();
         }
-    }
-
-    // ---- helpers ------------------------------------------------------------------------------------------------
-
-    /** The exception {@code stage} failed with, unwrapped; fails the test if it succeeded. */
-    private static Throwable failure(CompletionStage<?> stage) {
-        Object value;
-        try {
-            value = Stages.await(stage);
-        } catch (RuntimeException e) {
-            return e;
-        }
-        throw new AssertionError("expected the stage to fail, but it completed with " + value);
-    }
-
-    private static Throwable unwrap(Throwable t) {
-        while ((t instanceof ExecutionException || t instanceof CompletionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
     }
 }
