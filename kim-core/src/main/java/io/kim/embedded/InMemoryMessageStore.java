@@ -5,47 +5,55 @@ import io.kim.spi.InboxEntry;
 import io.kim.spi.InboxPage;
 import io.kim.spi.Message;
 import io.kim.spi.MessageStore;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A {@link MessageStore} held in this JVM's memory, for a single kim node: fast, and lost on restart.
  *
- * <p>Build one with {@link #builder()}; every method returns an already completed stage, except in one race: a
- * retry that arrives while its original append is still running on another thread gets a stage that completes
- * when the original does, on that thread.
+ * <p>Build one with {@link #builder()}; every method returns an already completed stage.
+ *
+ * <h2>Memory</h2>
+ * Messages are kept as compact byte records in a per-tenant log of large arrays, an inbox entry is one
+ * {@code long} in an array of its owner, and a client message id is a slot in a hash table of its sender: a
+ * one-to-one message costs roughly its encoded size plus 40 bytes, a group message its size plus about 13 bytes
+ * per member. There is no object per stored message, which keeps the garbage collector's work independent of
+ * how many messages are kept. {@link #read} decodes the entries it returns, so every call returns new
+ * {@link Message} instances, equal to the ones stored.
  *
  * <h2>Concurrency</h2>
- * Thread-safe. Each inbox has its own lock; an append locks all its owners' inboxes in ascending user id order
- * (so two appends never deadlock), assigns each owner its next sequence, and releases them. A read or head look-up
- * takes the one inbox's lock, so it sees every append either entirely or not at all. Locks are held only for
- * in-memory work proportional to the number of owners or the page size, never for I/O, so calling from an event loop
- * is fine: at worst a thread waits briefly for another's append to the same inbox. The idempotency index is a
- * {@link ConcurrentHashMap} claimed with {@code putIfAbsent} before the inboxes are locked, so concurrent retries of
- * one client message id store it once.
+ * Thread-safe. Each user has a lock; an append locks the inboxes of all its owners and the sender's (whose table
+ * of client message ids it checks and extends) in ascending user id order, so two appends never deadlock, then
+ * writes the record to the tenant's log, gives each owner its next sequence, and releases them. A read or head
+ * look-up takes the one inbox's lock, so it sees every append either entirely or not at all. Locks are held only
+ * for in-memory work proportional to the number of owners or the page size, never for I/O, so calling from an
+ * event loop is fine: at worst a thread waits briefly for another's append to the same inbox. Concurrent retries of
+ * one client message id are serialized by the sender's lock and store the message once.
  *
  * <h2>Retention</h2>
- * Every entry is stamped with the {@linkplain Builder#clock clock} when appended. Entries at least
+ * Every record is stamped with the {@linkplain Builder#clock clock} when appended. Entries at least
  * {@linkplain Builder#retention retention} old are dropped lazily, from the old end: an inbox drops its own on each
- * append to it and each read of it, and {@link #purgeExpired()} sweeps every inbox (call it periodically if many
- * inboxes go untouched for long). Idempotency records expire by the same rule, so a client message id is remembered
- * at least as long as its message. The {@linkplain Builder#maxInboxSize maximum inbox size}, if set, additionally
- * drops the oldest entries of an inbox that grows beyond it. What is never dropped is each inbox's head sequence
- * and each device's acknowledged sequence: they are a few bytes per user and device, kept for the life of the store,
- * so sequences never restart.
+ * append to it and each read of it, the log drops an array once the newest record in it is retention old, and
+ * {@link #purgeExpired()} sweeps every inbox (call it periodically if many inboxes go untouched for long). A client
+ * message id is remembered exactly as long as its record is younger than the retention, so at least as long as its
+ * message. The {@linkplain Builder#maxInboxSize maximum inbox size}, if set, additionally drops the oldest entries
+ * of an inbox that grows beyond it. What is never dropped is each inbox's head sequence and each device's
+ * acknowledged sequence: they are a few bytes per user and device, kept for the life of the store, so sequences
+ * never restart.
  *
- * <p>Content is stored once: every inbox entry of one append refers to the same {@link Message} instance.
+ * <p>Content is stored once: every inbox entry of one append refers to the same record.
  */
 public final class InMemoryMessageStore implements MessageStore {
 
@@ -53,6 +61,8 @@ public final class InMemoryMessageStore implements MessageStore {
     private final Duration retention;
     private final long retentionMillis;
     private final int maxInboxSize;
+    /** Keys the hash of client message ids, so that which ids share a slot cannot be known in advance. */
+    private final long hashSeed = new SecureRandom().nextLong();
     private final ConcurrentHashMap<String, TenantState> tenants = new ConcurrentHashMap<>();
 
     private InMemoryMessageStore(Builder builder) {
@@ -82,59 +92,88 @@ public final class InMemoryMessageStore implements MessageStore {
         Objects.requireNonNull(message, "message");
         Objects.requireNonNull(inboxOwners, "inboxOwners");
         String[] owners = sortedDistinct(inboxOwners); // sorted: the lock order
-
-        TenantState tenant = tenants.computeIfAbsent(message.tenant(), k -> new TenantState());
-        tenant.expireIdempotency(clock.millis(), retentionMillis);
-        IdempotencyKey key = new IdempotencyKey(message.senderId(), message.clientMessageId());
-        IdempotencyRecord claim = new IdempotencyRecord(key);
-        IdempotencyRecord original = tenant.idempotency.putIfAbsent(key, claim);
-        if (original != null) {
-            return original.duplicate();
+        TenantState tenant = tenants.computeIfAbsent(message.tenant(), TenantState::new);
+        User[] users = new User[owners.length];
+        for (int i = 0; i < owners.length; i++) {
+            users[i] = tenant.user(owners[i]);
         }
+        int senderAt = Arrays.binarySearch(owners, message.senderId());
+        User sender = senderAt >= 0 ? users[senderAt] : tenant.user(message.senderId());
+        String clientMessageId = message.clientMessageId();
+        long hash = hash(clientMessageId);
 
-        AppendResult result;
-        long now;
-        long[] sequenceOf = new long[owners.length];
+        lock(users, senderAt >= 0 ? null : sender);
         try {
-            Inbox[] locked = new Inbox[owners.length];
-            int lockedCount = 0;
-            try {
-                for (String owner : owners) {
-                    Inbox inbox = tenant.inboxes.get(owner);
-                    if (inbox == null) {
-                        inbox = tenant.inboxes.computeIfAbsent(owner, k -> new Inbox());
-                    }
-                    inbox.lock.lock();
-                    locked[lockedCount++] = inbox;
-                }
-                now = clock.millis();
-                @SuppressWarnings("unchecked")
-                Map.Entry<String, Long>[] sequences = new Map.Entry[owners.length];
-                for (int i = 0; i < owners.length; i++) {
-                    locked[i].expire(now, retentionMillis);
-                    sequenceOf[i] = locked[i].append(message, now, maxInboxSize);
-                    sequences[i] = Map.entry(owners[i], sequenceOf[i]);
-                }
-                // immutable already, so AppendResult keeps it instead of copying it
-                result = new AppendResult(message, Map.ofEntries(sequences), false);
-            } finally {
-                for (int i = lockedCount - 1; i >= 0; i--) {
-                    locked[i].lock.unlock();
-                }
+            long now = clock.millis();
+            long original = sender.findSent(hash, clientMessageId, tenant.log, now, retentionMillis);
+            if (original >= 0) {
+                return CompletableFuture.completedStage(tenant.duplicate(original));
             }
-        } catch (RuntimeException | Error e) {
-            // Nothing was appended (only allocation can fail above): release the claim so a retry can try again.
-            tenant.idempotency.remove(key, claim);
-            claim.failed(e);
-            if (e instanceof Error error) {
-                throw error;
+            int[] indexes = new int[users.length];
+            long[] sequences = new long[users.length];
+            for (int i = 0; i < users.length; i++) {
+                User u = users[i];
+                u.expire(now, retentionMillis, tenant.log);
+                u.reserve();
+                indexes[i] = u.index;
+                sequences[i] = u.head + 1;
             }
-            return CompletableFuture.failedStage(e);
+            sender.reserveSent(tenant.log);
+            // nothing can fail after the record is written: every array it goes into has room
+            long position = tenant.log.append(message, indexes, sequences, now);
+            for (User u : users) {
+                u.add(position, now, maxInboxSize, tenant.log);
+            }
+            sender.addSent(hash, position);
+            return CompletableFuture.completedStage(new AppendResult(message, sequenceMap(owners, sequences),
+                    false));
+        } finally {
+            unlock(users, senderAt >= 0 ? null : sender);
         }
-        claim.storedAtMillis = now;
-        tenant.idempotencyExpiry.add(claim);
-        claim.succeeded(result, owners, sequenceOf);
-        return CompletableFuture.completedStage(result);
+    }
+
+    /**
+     * {@code owners[i]} mapped to {@code sequences[i]}, immutable (so {@link AppendResult} keeps it as is). No
+     * {@code Map.Entry} array for the usual one or two owners: storing into an array of an interface type costs a
+     * type check that many threads doing it at once contend on.
+     */
+    private static Map<String, Long> sequenceMap(String[] owners, long[] sequences) {
+        switch (owners.length) {
+            case 1:
+                return Map.of(owners[0], sequences[0]);
+            case 2:
+                return Map.of(owners[0], sequences[0], owners[1], sequences[1]);
+            default:
+                HashMap<String, Long> map = new HashMap<>(2 * owners.length);
+                for (int i = 0; i < owners.length; i++) {
+                    map.put(owners[i], sequences[i]);
+                }
+                return Map.copyOf(map);
+        }
+    }
+
+    /** Locks {@code sorted} and {@code extra} (if not {@code null}) in ascending user id order. */
+    private static void lock(User[] sorted, User extra) {
+        boolean extraLocked = extra == null;
+        for (User u : sorted) {
+            if (!extraLocked && extra.id.compareTo(u.id) < 0) {
+                extra.lock.lock();
+                extraLocked = true;
+            }
+            u.lock.lock();
+        }
+        if (!extraLocked) {
+            extra.lock.lock();
+        }
+    }
+
+    private static void unlock(User[] users, User extra) {
+        if (extra != null) {
+            extra.lock.unlock();
+        }
+        for (int i = users.length - 1; i >= 0; i--) {
+            users[i].lock.unlock();
+        }
     }
 
     /** The distinct owners, checked and sorted. An array sort: a group message may have hundreds of owners. */
@@ -156,6 +195,18 @@ public final class InMemoryMessageStore implements MessageStore {
         return distinct == owners.length ? owners : Arrays.copyOf(owners, distinct);
     }
 
+    /** A keyed 64-bit hash of a client message id. */
+    private long hash(String id) {
+        long h = hashSeed ^ id.length();
+        for (int i = 0; i < id.length(); i++) {
+            h = (h ^ id.charAt(i)) * 0x9E3779B97F4A7C15L;
+            h ^= h >>> 29;
+        }
+        h ^= h >>> 32;
+        h *= 0xD6E8FEB86659FD93L;
+        return h ^ h >>> 32;
+    }
+
     @Override
     public CompletionStage<InboxPage> read(String tenant, String userId, long afterSequence, int limit) {
         Checks.nonBlank(tenant, "tenant");
@@ -164,32 +215,56 @@ public final class InMemoryMessageStore implements MessageStore {
         if (limit <= 0) {
             throw new IllegalArgumentException("limit: " + limit + " (expected: > 0)");
         }
-        Inbox inbox = inbox(tenant, userId);
-        if (inbox == null) {
+        TenantState state = tenants.get(tenant);
+        User user = state == null ? null : state.users.get(userId);
+        if (user == null) {
             return CompletableFuture.completedStage(InboxPage.empty());
         }
-        inbox.lock.lock();
+        long[] positions;
+        long from;
+        InboxPage bounds;
+        user.lock.lock();
         try {
-            inbox.expire(clock.millis(), retentionMillis);
-            return CompletableFuture.completedStage(inbox.page(afterSequence, limit));
+            user.expire(clock.millis(), retentionMillis, state.log);
+            bounds = user.bounds(afterSequence);
+            if (afterSequence >= bounds.headSequence()) {
+                return CompletableFuture.completedStage(bounds);
+            }
+            from = Math.max(afterSequence + 1, bounds.oldestSequence());
+            positions = user.positions(from, limit);
         } finally {
-            inbox.lock.unlock();
+            user.lock.unlock();
         }
+        if (positions.length == 0) {
+            return CompletableFuture.completedStage(bounds);
+        }
+        // decoded outside the lock: records never change, and dropping one after the look-up above is harmless
+        List<InboxEntry> entries = new ArrayList<>(positions.length);
+        for (int i = 0; i < positions.length; i++) {
+            MessageLog.Ref r = state.log.ref(positions[i]);
+            if (r == null) {
+                break; // its array expired since: the page ends early, the next read says truncated
+            }
+            entries.add(new InboxEntry(from + i, state.log.message(r)));
+        }
+        return CompletableFuture.completedStage(new InboxPage(entries, bounds.headSequence(),
+                bounds.oldestSequence(), bounds.truncated(), from + entries.size() - 1 < bounds.headSequence()));
     }
 
     @Override
     public CompletionStage<Long> headSequence(String tenant, String userId) {
         Checks.nonBlank(tenant, "tenant");
         Checks.nonBlank(userId, "userId");
-        Inbox inbox = inbox(tenant, userId);
-        if (inbox == null) {
+        TenantState state = tenants.get(tenant);
+        User user = state == null ? null : state.users.get(userId);
+        if (user == null) {
             return CompletableFuture.completedStage(0L);
         }
-        inbox.lock.lock();
+        user.lock.lock();
         try {
-            return CompletableFuture.completedStage(inbox.head);
+            return CompletableFuture.completedStage(user.head);
         } finally {
-            inbox.lock.unlock();
+            user.lock.unlock();
         }
     }
 
@@ -199,7 +274,7 @@ public final class InMemoryMessageStore implements MessageStore {
         Checks.nonBlank(userId, "userId");
         Checks.nonBlank(deviceId, "deviceId");
         Checks.notNegative(sequence, "sequence");
-        tenants.computeIfAbsent(tenant, k -> new TenantState())
+        tenants.computeIfAbsent(tenant, TenantState::new)
                 .acknowledged.merge(new DeviceKey(userId, deviceId), sequence, Math::max);
         return CompletableFuture.completedStage(null);
     }
@@ -215,9 +290,10 @@ public final class InMemoryMessageStore implements MessageStore {
     }
 
     /**
-     * Drops every entry and idempotency record at least {@linkplain #retention() retention} old, in every inbox of
-     * every tenant. Reads and appends already drop expired entries of the inboxes they touch; this also reclaims
-     * the memory of inboxes nobody touches. Thread-safe; locks one inbox at a time.
+     * Drops every entry and client message id at least {@linkplain #retention() retention} old, in every inbox of
+     * every tenant, and the log arrays that only held such records. Reads and appends already drop expired entries
+     * of the inboxes they touch; this also reclaims the memory of inboxes nobody touches. Thread-safe; locks one
+     * inbox at a time.
      *
      * @return the number of inbox entries dropped
      */
@@ -225,28 +301,33 @@ public final class InMemoryMessageStore implements MessageStore {
         long now = clock.millis();
         long dropped = 0;
         for (TenantState tenant : tenants.values()) {
-            tenant.expireIdempotency(now, retentionMillis);
-            for (Inbox inbox : tenant.inboxes.values()) {
-                inbox.lock.lock();
+            tenant.log.dropExpired(now);
+            for (User user : tenant.users.values()) {
+                user.lock.lock();
                 try {
-                    dropped += inbox.expire(now, retentionMillis);
+                    dropped += user.expire(now, retentionMillis, tenant.log);
+                    user.compactSent(tenant.log);
                 } finally {
-                    inbox.lock.unlock();
+                    user.lock.unlock();
                 }
             }
         }
         return dropped;
     }
 
+    /** Bytes of message records the store keeps, over all tenants. */
+    long storedBytes() {
+        long bytes = 0;
+        for (TenantState tenant : tenants.values()) {
+            bytes += tenant.log.usedBytes();
+        }
+        return bytes;
+    }
+
     @Override
     public String toString() {
         return "InMemoryMessageStore[retention=" + retention + ", maxInboxSize=" + maxInboxSize + ", clock=" + clock
                 + ']';
-    }
-
-    private Inbox inbox(String tenant, String userId) {
-        TenantState state = tenants.get(tenant);
-        return state == null ? null : state.inboxes.get(userId);
     }
 
     private static long saturatedMillis(Duration duration) {
@@ -313,42 +394,55 @@ public final class InMemoryMessageStore implements MessageStore {
         }
     }
 
-    /** Everything of one tenant. */
-    private static final class TenantState {
-        final ConcurrentHashMap<String, Inbox> inboxes = new ConcurrentHashMap<>();
-        final ConcurrentHashMap<IdempotencyKey, IdempotencyRecord> idempotency = new ConcurrentHashMap<>();
-        /** Completed idempotency records in (roughly) the order they were stored, for expiry. */
-        final ConcurrentLinkedQueue<IdempotencyRecord> idempotencyExpiry = new ConcurrentLinkedQueue<>();
+    /** Everything of one tenant: its users, their messages' log, and the devices' acknowledgements. */
+    private final class TenantState implements MessageLog.Owners {
+        final ConcurrentHashMap<String, User> users = new ConcurrentHashMap<>();
+        final MessageLog log;
         final ConcurrentHashMap<DeviceKey, Long> acknowledged = new ConcurrentHashMap<>();
+        /** Users by index, in chunks of {@value #CHUNK}; a chunk, once published, only gains elements. */
+        private volatile User[][] byIndex = new User[1][CHUNK];
+        private int nextIndex; // guarded by this
+        private static final int CHUNK = 1024;
 
-        /** Forgets idempotency records at least retention old, from the old end of the queue. */
-        void expireIdempotency(long now, long retentionMillis) {
-            IdempotencyRecord oldest;
-            // Bounded by the queue's length; stops at the first record still in retention.
-            while ((oldest = idempotencyExpiry.peek()) != null && now - oldest.storedAtMillis >= retentionMillis) {
-                if (idempotencyExpiry.remove(oldest)) {
-                    idempotency.remove(oldest.key, oldest);
-                }
+        TenantState(String tenant) {
+            log = new MessageLog(tenant, this, retentionMillis);
+        }
+
+        User user(String id) {
+            User u = users.get(id);
+            return u != null ? u : users.computeIfAbsent(id, this::register);
+        }
+
+        private synchronized User register(String id) {
+            int index = nextIndex++;
+            User u = new User(id, index);
+            User[][] chunks = byIndex;
+            if (index / CHUNK == chunks.length) {
+                chunks = Arrays.copyOf(chunks, chunks.length + 1);
+                chunks[chunks.length - 1] = new User[CHUNK];
             }
-        }
-    }
-
-    /**
-     * Comparable, so that keys whose hashes collide share a map bin as a tree searched by comparison rather than
-     * scanned end to end: short client message ids (counters) of many senders collide a lot under a record's
-     * {@code 31 * h(sender) + h(id)}, and colliding ids are easy to forge. The hash spreads the sender's over the
-     * whole {@code int} for the same reason.
-     */
-    private record IdempotencyKey(String senderId, String clientMessageId) implements Comparable<IdempotencyKey> {
-        @Override
-        public int hashCode() {
-            return senderId.hashCode() * 0x9E3779B9 + clientMessageId.hashCode();
+            chunks[index / CHUNK][index % CHUNK] = u;
+            byIndex = chunks; // publishes the element too
+            return u;
         }
 
+        /**
+         * Called for records only, whose owners were registered before the record was written; the lock that
+         * published the record also publishes them.
+         */
         @Override
-        public int compareTo(IdempotencyKey o) {
-            int c = senderId.compareTo(o.senderId);
-            return c != 0 ? c : clientMessageId.compareTo(o.clientMessageId);
+        public String idOf(int index) {
+            return byIndex[index / CHUNK][index % CHUNK].id;
+        }
+
+        /** The original result of the record at {@code position}, flagged duplicate. */
+        AppendResult duplicate(long position) {
+            MessageLog.Ref r = log.ref(position);
+            int n = log.ownerCount(r);
+            String[] ids = new String[n];
+            long[] sequences = new long[n];
+            Message m = log.message(r, ids, sequences);
+            return new AppendResult(m, sequenceMap(ids, sequences), true);
         }
     }
 
@@ -356,128 +450,178 @@ public final class InMemoryMessageStore implements MessageStore {
     }
 
     /**
-     * Claims a client message id. While the append runs, a retry waits on {@code pending}; once it is done the
-     * record keeps only what a retry is answered with, the sequences in an array (a group message has hundreds
-     * of owners), and drops the future and the result's map: it lives as long as the retention.
+     * One user of a tenant: the inbox (positions of its records in the log, consecutive sequences
+     * {@code head - size + 1 .. head} from index {@code start}) and the table of client message ids the user sent
+     * (open addressing, pairs of hash and position + 1, 0 marking a free slot). Every field but the two final
+     * ones is guarded by {@code lock}.
      */
-    private static final class IdempotencyRecord {
-        final IdempotencyKey key;
-        private volatile CompletableFuture<AppendResult> pending = new CompletableFuture<>();
-        // written before pending is dropped, read only after it was seen dropped
-        private Message message;
-        private String[] owners;
-        private long[] sequences;
-        /** Set before the record is queued for expiry; read only after it was taken from the queue. */
-        volatile long storedAtMillis;
+    private static final class User {
+        private static final long[] NONE = new long[0];
 
-        IdempotencyRecord(IdempotencyKey key) {
-            this.key = key;
-        }
-
-        /** The original append's result flagged duplicate, once the original append is done. */
-        CompletionStage<AppendResult> duplicate() {
-            CompletableFuture<AppendResult> p = pending;
-            if (p != null) {
-                return p.thenApply(r -> new AppendResult(r.message(), r.sequences(), true));
-            }
-            @SuppressWarnings("unchecked")
-            Map.Entry<String, Long>[] entries = new Map.Entry[owners.length];
-            for (int i = 0; i < owners.length; i++) {
-                entries[i] = Map.entry(owners[i], sequences[i]);
-            }
-            return CompletableFuture.completedStage(new AppendResult(message, Map.ofEntries(entries), true));
-        }
-
-        void succeeded(AppendResult result, String[] owners, long[] sequences) {
-            this.message = result.message();
-            this.owners = owners;
-            this.sequences = sequences;
-            CompletableFuture<AppendResult> p = pending;
-            pending = null; // the volatile write publishes the fields above
-            p.complete(result);
-        }
-
-        void failed(Throwable e) {
-            pending.completeExceptionally(e);
-        }
-    }
-
-    /** One entry: the message and the time it was stored (its sequence follows from its position). */
-    private record Stored(Message message, long storedAtMillis) {
-    }
-
-    /**
-     * One user's inbox. The kept entries are sequences {@code head - size() + 1 .. head}, consecutive, held in
-     * {@code entries} from index {@code start}. Every field is guarded by {@code lock}.
-     */
-    private static final class Inbox {
+        final String id;
+        final int index;
         final ReentrantLock lock = new ReentrantLock();
-        final ArrayList<Stored> entries = new ArrayList<>();
-        int start;
         long head;
+        private long[] entries = NONE;
+        private int start;
+        private int size;
+        /** When the oldest kept entry was stored; meaningful while {@code size > 0}. */
+        private long oldestStoredAt;
+        private long[] sent = NONE;
+        private int sentCount;
 
-        int size() {
-            return entries.size() - start;
+        User(String id, int index) {
+            this.id = id;
+            this.index = index;
         }
 
-        long oldestSequence() {
-            return head - size() + 1;
-        }
-
-        long append(Message message, long now, int maxSize) {
-            head++;
-            entries.add(new Stored(message, now)); // its sequence is implicit: entries are consecutive
-            if (maxSize > 0 && size() > maxSize) {
-                dropOldest(size() - maxSize);
+        /** Makes room for one more entry. */
+        void reserve() {
+            if (start + size < entries.length) {
+                return;
             }
-            return head;
+            if (start > 0 && size <= entries.length / 2) {
+                System.arraycopy(entries, start, entries, 0, size); // reuse the room of dropped entries
+            } else {
+                entries = Arrays.copyOfRange(entries, start, start + Math.max(8, 2 * size));
+            }
+            start = 0;
         }
 
-        /** Drops the entries at least retention old; returns how many. */
-        int expire(long now, long retentionMillis) {
+        /** Appends the entry at {@code position}, stored at {@code storedAt}; {@link #reserve()} made room. */
+        void add(long position, long storedAt, int maxSize, MessageLog log) {
+            entries[start + size] = position;
+            if (size++ == 0) {
+                oldestStoredAt = storedAt;
+            }
+            head++;
+            if (maxSize > 0 && size > maxSize) {
+                dropOldest(size - maxSize, log);
+            }
+        }
+
+        /** Drops the entries at least retention old at {@code now}; returns how many. */
+        int expire(long now, long retentionMillis, MessageLog log) {
+            if (size == 0 || now - oldestStoredAt < retentionMillis) {
+                return 0;
+            }
             int n = 0;
-            int size = size();
-            while (n < size && now - entries.get(start + n).storedAtMillis() >= retentionMillis) {
+            while (n < size) {
+                long storedAt = log.storedAt(entries[start + n]);
+                if (storedAt >= 0 && now - storedAt < retentionMillis) {
+                    break;
+                }
                 n++;
             }
-            dropOldest(n);
+            dropOldest(n, log);
             return n;
         }
 
-        private void dropOldest(int n) {
-            if (n == 0) {
-                return;
-            }
-            for (int i = start; i < start + n; i++) {
-                entries.set(i, null); // release the message now, compact later
-            }
+        private void dropOldest(int n, MessageLog log) {
             start += n;
-            if (start == entries.size()) {
-                entries.clear();
+            size -= n;
+            if (size == 0) {
                 start = 0;
-            } else if (start >= 64 && start >= entries.size() / 2) {
-                entries.subList(0, start).clear();
-                start = 0;
+                if (entries.length > 64) {
+                    entries = NONE; // an inbox nobody writes to keeps no memory
+                }
+            } else if (n > 0) {
+                long storedAt = log.storedAt(entries[start]);
+                oldestStoredAt = storedAt < 0 ? Long.MIN_VALUE / 2 : storedAt; // dropped: expire at once
             }
         }
 
-        InboxPage page(long afterSequence, int limit) {
-            long oldest = oldestSequence();
-            boolean truncated = afterSequence < oldest - 1;
-            if (afterSequence >= head) {
-                return new InboxPage(List.of(), head, oldest, false, false);
-            }
-            long from = Math.max(afterSequence + 1, oldest);
-            if (from > head) { // everything after afterSequence expired
-                return new InboxPage(List.of(), head, oldest, truncated, false);
+        /** The inbox's bounds for a read after {@code afterSequence}, as a page without entries. */
+        InboxPage bounds(long afterSequence) {
+            long oldest = head - size + 1;
+            return new InboxPage(List.of(), head, oldest, afterSequence < oldest - 1, false);
+        }
+
+        /** Positions of up to {@code limit} entries from sequence {@code from}. */
+        long[] positions(long from, int limit) {
+            long oldest = head - size + 1;
+            if (from > head || from < oldest) {
+                return NONE;
             }
             int count = (int) Math.min(limit, head - from + 1);
-            int index = start + (int) (from - oldest);
-            List<InboxEntry> page = new ArrayList<>(count);
-            for (int i = 0; i < count; i++) {
-                page.add(new InboxEntry(from + i, entries.get(index + i).message()));
+            int at = start + (int) (from - oldest);
+            return Arrays.copyOfRange(entries, at, at + count);
+        }
+
+        /**
+         * The position of the record this user sent with {@code clientMessageId}, or -1 if there is none younger
+         * than the retention.
+         */
+        long findSent(long hash, String clientMessageId, MessageLog log, long now, long retentionMillis) {
+            if (sentCount == 0) {
+                return -1;
             }
-            return new InboxPage(page, head, oldest, truncated, from + count - 1 < head);
+            int mask = sent.length / 2 - 1;
+            for (int slot = (int) hash & mask; ; slot = (slot + 1) & mask) {
+                long stored = sent[2 * slot + 1];
+                if (stored == 0) {
+                    return -1;
+                }
+                if (sent[2 * slot] == hash) {
+                    MessageLog.Ref r = log.ref(stored - 1);
+                    if (r != null && now - MessageLog.storedAt(r) < retentionMillis
+                            && MessageLog.hasClientMessageId(r, clientMessageId)) {
+                        return stored - 1;
+                    }
+                }
+            }
+        }
+
+        /** Makes room for one more client message id, forgetting those whose records the log dropped. */
+        void reserveSent(MessageLog log) {
+            if (2 * (sentCount + 1) > sent.length / 2) { // keeps the table at most half full
+                rehash(log, sentCount + 1);
+            }
+        }
+
+        /** Forgets the client message ids whose records the log dropped, if they are many. */
+        void compactSent(MessageLog log) {
+            if (sentCount > 0) {
+                rehash(log, 0);
+            }
+        }
+
+        private void rehash(MessageLog log, int room) {
+            long[] old = sent;
+            int live = 0;
+            for (int i = 1; i < old.length; i += 2) {
+                if (old[i] != 0 && !log.dropped(old[i] - 1)) {
+                    live++;
+                }
+            }
+            int slots = Integer.highestOneBit(Math.max(8, 4 * (live + room)) - 1) << 1;
+            long[] table = live + room == 0 ? NONE : new long[2 * slots];
+            int mask = slots - 1;
+            for (int i = 0; i < old.length; i += 2) {
+                long stored = old[i + 1];
+                if (stored != 0 && !log.dropped(stored - 1)) {
+                    int slot = (int) old[i] & mask;
+                    while (table[2 * slot + 1] != 0) {
+                        slot = (slot + 1) & mask;
+                    }
+                    table[2 * slot] = old[i];
+                    table[2 * slot + 1] = stored;
+                }
+            }
+            sent = table;
+            sentCount = live;
+        }
+
+        /** Remembers the client message id with {@code hash} at {@code position}; {@link #reserveSent} made room. */
+        void addSent(long hash, long position) {
+            int mask = sent.length / 2 - 1;
+            int slot = (int) hash & mask;
+            while (sent[2 * slot + 1] != 0) {
+                slot = (slot + 1) & mask;
+            }
+            sent[2 * slot] = hash;
+            sent[2 * slot + 1] = position + 1;
+            sentCount++;
         }
     }
 }

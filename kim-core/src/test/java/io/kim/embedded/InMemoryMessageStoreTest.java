@@ -3,7 +3,6 @@ package io.kim.embedded;
 import static io.kim.spi.Stages.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,14 +30,54 @@ class InMemoryMessageStoreTest extends MessageStoreContract {
     }
 
     @Test
-    void append_groupMessage_everyInboxEntryRefersToTheSameMessageInstance() {
-        Message message = message(tenant, "alice", "g1", ChatType.GROUP, "group-1");
-
-        await(store.append(message, List.of("alice", "bob", "carol")));
-
-        for (String member : List.of("alice", "bob", "carol")) {
-            assertSame(message, await(store.read(tenant, member, 0, 10)).entries().get(0).message());
+    void append_groupMessage_storesTheContentOnce() {
+        byte[] body = new byte[10_000];
+        java.util.Arrays.fill(body, (byte) 'x');
+        List<String> members = new java.util.ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            members.add("member-" + i);
         }
+        Message message = new Message(tenant, "m-1", "member-0", "phone", ChatType.GROUP, "group-1", "c1", "text",
+                body, 1_000);
+
+        await(store.append(message, members));
+
+        long stored = inMemory().storedBytes();
+        assertTrue(stored > body.length && stored < 2 * body.length, "stored bytes: " + stored);
+        for (String member : members) {
+            assertEquals(message, await(store.read(tenant, member, 0, 10)).entries().get(0).message());
+        }
+    }
+
+    @Test
+    void read_returnsMessagesEqualToThoseStored_whateverTheirCharacters() {
+        // one, two and three byte chars, a surrogate pair and a lone surrogate, which must come back unchanged
+        String odd = "a\u00e9\u4e2d\ud83d\ude00\ud800z";
+        Message message = new Message(tenant, "id-" + odd, odd, "dev-" + odd, ChatType.USER, "bob", "c-" + odd,
+                "text/" + odd, odd.getBytes(java.nio.charset.StandardCharsets.UTF_16BE), 42);
+
+        await(store.append(message, List.of("bob", odd)));
+
+        assertEquals(message, await(store.read(tenant, "bob", 0, 10)).entries().get(0).message());
+        assertEquals(message, await(store.read(tenant, odd, 0, 10)).entries().get(0).message());
+        AppendResult retry = await(store.append(message, List.of("bob")));
+        assertTrue(retry.duplicate());
+        assertEquals(java.util.Map.of("bob", 1L, odd, 1L), retry.sequences());
+    }
+
+    @Test
+    void expiredRecords_areDroppedFromTheLog() {
+        for (int i = 0; i < 1_000; i++) {
+            append(tenant, "alice", "old" + i, "bob", "bob", "alice");
+        }
+        long full = inMemory().storedBytes();
+        clock.advance(RETENTION);
+
+        append(tenant, "alice", "new", "bob", "bob");
+
+        assertTrue(inMemory().storedBytes() < full / 100, inMemory().storedBytes() + " of " + full);
+        assertEquals(1001L, await(store.headSequence(tenant, "bob")));
+        assertFalse(append(tenant, "alice", "old1", "bob", "bob").duplicate());
     }
 
     @Test
