@@ -2,9 +2,8 @@ package io.kim.embedded;
 
 import io.kim.spi.Session;
 import io.kim.spi.SessionStore;
-import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -15,8 +14,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * A {@link SessionStore} held in this JVM's memory, for a single kim node.
  *
  * <p>Thread-safe and non-blocking: every method does its work at once, atomically per user (a
- * {@link ConcurrentHashMap#compute} on the user's entry, whose device map is copied on write), and returns an
- * already completed stage. A user who goes offline leaves no state behind; a tenant leaves one small counter.
+ * {@link ConcurrentHashMap#compute} on the user's entry, an immutable list of its sessions replaced on every
+ * change), and returns an already completed stage; {@link #find} returns that list itself, without a copy. A user
+ * who goes offline leaves no state behind; a tenant leaves one small counter.
  */
 public final class InMemorySessionStore implements SessionStore {
 
@@ -30,12 +30,14 @@ public final class InMemorySessionStore implements SessionStore {
     public CompletionStage<Void> put(Session session) {
         Objects.requireNonNull(session, "session");
         TenantSessions t = tenants.computeIfAbsent(session.tenant(), k -> new TenantSessions());
-        t.users.compute(session.userId(), (user, devices) -> {
-            Map<String, Session> next = devices == null ? new HashMap<>() : new HashMap<>(devices);
-            if (next.put(session.deviceId(), session) == null) {
+        t.users.compute(session.userId(), (user, sessions) -> {
+            List<Session> next = new ArrayList<>(sessions == null ? List.of() : sessions);
+            // one session per device: a new one replaces the device's old one
+            if (!next.removeIf(s -> s.deviceId().equals(session.deviceId()))) {
                 t.count.incrementAndGet();
             }
-            return Map.copyOf(next);
+            next.add(session);
+            return List.copyOf(next);
         });
         return CompletableFuture.completedStage(null);
     }
@@ -50,15 +52,15 @@ public final class InMemorySessionStore implements SessionStore {
             return CompletableFuture.completedStage(false);
         }
         boolean[] removed = new boolean[1];
-        t.users.computeIfPresent(userId, (user, devices) -> {
-            Map<String, Session> next = new HashMap<>(devices);
+        t.users.computeIfPresent(userId, (user, sessions) -> {
+            List<Session> next = new ArrayList<>(sessions);
             // Only the session still on this channel: a replaced device's stale cleanup must find nothing.
-            if (!next.values().removeIf(s -> s.channelId().equals(channelId))) {
-                return devices;
+            if (!next.removeIf(s -> s.channelId().equals(channelId))) {
+                return sessions;
             }
             removed[0] = true;
             t.count.decrementAndGet();
-            return next.isEmpty() ? null : Map.copyOf(next);
+            return next.isEmpty() ? null : List.copyOf(next);
         });
         return CompletableFuture.completedStage(removed[0]);
     }
@@ -68,8 +70,8 @@ public final class InMemorySessionStore implements SessionStore {
         Checks.nonBlank(tenant, "tenant");
         Checks.nonBlank(userId, "userId");
         TenantSessions t = tenants.get(tenant);
-        Map<String, Session> devices = t == null ? null : t.users.get(userId);
-        return CompletableFuture.completedStage(devices == null ? List.of() : List.copyOf(devices.values()));
+        List<Session> sessions = t == null ? null : t.users.get(userId);
+        return CompletableFuture.completedStage(sessions == null ? List.of() : sessions);
     }
 
     @Override
@@ -85,8 +87,8 @@ public final class InMemorySessionStore implements SessionStore {
     }
 
     private static final class TenantSessions {
-        /** User id to that user's sessions by device id; each map immutable, replaced as a whole. */
-        final ConcurrentHashMap<String, Map<String, Session>> users = new ConcurrentHashMap<>();
+        /** User id to that user's sessions, one per device; each list immutable, replaced as a whole. */
+        final ConcurrentHashMap<String, List<Session>> users = new ConcurrentHashMap<>();
         /** Sessions of the tenant, updated inside the same compute as the map. */
         final AtomicLong count = new AtomicLong();
     }
