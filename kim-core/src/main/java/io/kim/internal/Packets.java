@@ -1,13 +1,18 @@
 package io.kim.internal;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
+import com.google.protobuf.Parser;
 import io.kim.protocol.Command;
 import io.kim.protocol.Flag;
 import io.kim.protocol.Header;
 import io.kim.protocol.Packet;
+import io.kim.protocol.SendResponse;
 import io.kim.protocol.Status;
+import java.io.IOException;
 
 /** Builds and encodes {@link Packet}s. Thread-safe. */
 public final class Packets {
@@ -19,13 +24,29 @@ public final class Packets {
 
     /** An encoded request. */
     public static byte[] request(Command command, int sequence, MessageLite body) {
-        return encode(Header.newBuilder().setCommand(command).setSequence(sequence).setFlag(Flag.REQUEST).build(), body);
+        return encode(command.getNumber(), sequence, Flag.REQUEST_VALUE, 0, "", body);
     }
 
     /** An encoded OK response to {@code request}. */
     public static byte[] ok(Header request, MessageLite body) {
-        return encode(Header.newBuilder().setCommandValue(request.getCommandValue())
-                .setSequence(request.getSequence()).setFlag(Flag.RESPONSE).setStatus(Status.OK).build(), body);
+        return encode(request.getCommandValue(), request.getSequence(), Flag.RESPONSE_VALUE, 0, "", body);
+    }
+
+    /** An encoded OK response to {@code request} whose body is {@code body}, already encoded. */
+    public static byte[] okWithBody(Header request, byte[] body) {
+        int headerSize = headerSize(request.getCommandValue(), request.getSequence(), Flag.RESPONSE_VALUE, 0, "");
+        byte[] out = new byte[packetSize(headerSize, body.length)];
+        CodedOutputStream o = CodedOutputStream.newInstance(out);
+        try {
+            writeHeader(o, headerSize, request.getCommandValue(), request.getSequence(), Flag.RESPONSE_VALUE, 0, "");
+            if (body.length != 0) {
+                o.writeByteArray(2, body); // Packet.body
+            }
+            o.checkNoSpaceLeft();
+        } catch (IOException e) {
+            throw new IllegalStateException("packet size miscomputed", e);
+        }
+        return out;
     }
 
     /**
@@ -33,41 +54,141 @@ public final class Packets {
      * command is echoed by number, so a request with a command this version does not know gets its answer too.
      */
     public static byte[] error(Header request, Status status, String detail) {
-        return encode(Header.newBuilder().setCommandValue(request.getCommandValue())
-                .setSequence(request.getSequence()).setFlag(Flag.RESPONSE).setStatus(status)
-                .setStatusMessage(detail == null ? "" : detail).build(), null);
+        return encode(request.getCommandValue(), request.getSequence(), Flag.RESPONSE_VALUE, status.getNumber(),
+                detail == null ? "" : detail, null);
     }
 
     /** An encoded push. */
     public static byte[] push(Command command, MessageLite body) {
-        return encode(Header.newBuilder().setCommand(command).setFlag(Flag.PUSH).build(), body);
+        return encode(command.getNumber(), 0, Flag.PUSH_VALUE, 0, "", body);
+    }
+
+    /**
+     * An encoded OK response to a SEND request: exactly what {@code ok(request, SendResponse{...})} gives, without
+     * building the response (this runs for every message sent).
+     */
+    public static byte[] sendOk(Header request, String messageId, long timestamp, long sequence, boolean duplicate) {
+        int bodySize = (messageId.isEmpty() ? 0 : 1 + CodedOutputStream.computeStringSizeNoTag(messageId))
+                + (timestamp == 0 ? 0 : 1 + CodedOutputStream.computeInt64SizeNoTag(timestamp))
+                + (sequence == 0 ? 0 : 1 + CodedOutputStream.computeUInt64SizeNoTag(sequence))
+                + (duplicate ? 2 : 0);
+        int command = request.getCommandValue();
+        int requestSequence = request.getSequence();
+        int headerSize = headerSize(command, requestSequence, Flag.RESPONSE_VALUE, 0, "");
+        byte[] out = new byte[packetSize(headerSize, bodySize)];
+        CodedOutputStream o = CodedOutputStream.newInstance(out);
+        try {
+            writeHeader(o, headerSize, command, requestSequence, Flag.RESPONSE_VALUE, 0, "");
+            if (bodySize != 0) {
+                o.writeUInt32NoTag(TAG_FIELD_2_BYTES);
+                o.writeUInt32NoTag(bodySize);
+                if (!messageId.isEmpty()) {
+                    o.writeString(SendResponse.MESSAGE_ID_FIELD_NUMBER, messageId);
+                }
+                if (timestamp != 0) {
+                    o.writeInt64(SendResponse.TIMESTAMP_FIELD_NUMBER, timestamp);
+                }
+                if (sequence != 0) {
+                    o.writeUInt64(SendResponse.SEQUENCE_FIELD_NUMBER, sequence);
+                }
+                if (duplicate) {
+                    o.writeBool(SendResponse.DUPLICATE_FIELD_NUMBER, true);
+                }
+            }
+            o.checkNoSpaceLeft();
+        } catch (IOException e) {
+            throw new IllegalStateException("packet size miscomputed", e);
+        }
+        return out;
+    }
+
+    /**
+     * Parses a packet without copying its body: the body {@link ByteString} is a view of {@code payload}, which
+     * must not change afterwards (a {@link io.kim.net.Frame}'s payload never does).
+     *
+     * @throws InvalidProtocolBufferException if {@code payload} is not a packet
+     */
+    public static Packet parse(byte[] payload) throws InvalidProtocolBufferException {
+        CodedInputStream in = CodedInputStream.newInstance(payload);
+        in.enableAliasing(true);
+        Packet packet = Packet.parser().parseFrom(in);
+        in.checkLastTagWas(0);
+        return packet;
+    }
+
+    /**
+     * Parses a body from a {@link ByteString}, letting its {@code bytes} fields refer to the same memory instead of
+     * copying it (see {@link #parse}).
+     *
+     * @throws InvalidProtocolBufferException if {@code body} is not a {@code T}
+     */
+    public static <T> T parseBody(Parser<T> parser, ByteString body) throws InvalidProtocolBufferException {
+        CodedInputStream in = body.newCodedInput();
+        in.enableAliasing(true);
+        T message = parser.parseFrom(in);
+        in.checkLastTagWas(0);
+        return message;
     }
 
     /**
      * The bytes protobuf would give for {@code Packet{header, body: body's bytes}}, written straight into one array:
-     * no intermediate copy of the body and no {@link Packet} object (this runs for every response and push).
+     * no header or {@link Packet} object and no intermediate copy of the body (this runs for every response and
+     * push).
      */
-    private static byte[] encode(Header header, MessageLite body) {
-        int headerSize = header.getSerializedSize();
+    private static byte[] encode(int command, int sequence, int flag, int status, String statusMessage,
+            MessageLite body) {
+        int headerSize = headerSize(command, sequence, flag, status, statusMessage);
         int bodySize = body == null ? 0 : body.getSerializedSize(); // proto3 leaves empty bytes out
-        int size = 1 + CodedOutputStream.computeUInt32SizeNoTag(headerSize) + headerSize
-                + (bodySize == 0 ? 0 : 1 + CodedOutputStream.computeUInt32SizeNoTag(bodySize) + bodySize);
-        byte[] out = new byte[size];
+        byte[] out = new byte[packetSize(headerSize, bodySize)];
         CodedOutputStream o = CodedOutputStream.newInstance(out);
         try {
-            o.writeUInt32NoTag(TAG_FIELD_1_BYTES); // Packet.header
-            o.writeUInt32NoTag(headerSize);
-            header.writeTo(o);
+            writeHeader(o, headerSize, command, sequence, flag, status, statusMessage);
             if (bodySize != 0) {
                 o.writeUInt32NoTag(TAG_FIELD_2_BYTES); // Packet.body
                 o.writeUInt32NoTag(bodySize);
                 body.writeTo(o);
             }
             o.checkNoSpaceLeft();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException("packet size miscomputed", e);
         }
         return out;
+    }
+
+    private static int packetSize(int headerSize, int bodySize) {
+        return 1 + CodedOutputStream.computeUInt32SizeNoTag(headerSize) + headerSize
+                + (bodySize == 0 ? 0 : 1 + CodedOutputStream.computeUInt32SizeNoTag(bodySize) + bodySize);
+    }
+
+    /** The encoded size of a {@link Header} with these fields (proto3: zero values are left out). */
+    private static int headerSize(int command, int sequence, int flag, int status, String statusMessage) {
+        return (command == 0 ? 0 : 1 + CodedOutputStream.computeEnumSizeNoTag(command))
+                + (sequence == 0 ? 0 : 1 + CodedOutputStream.computeUInt32SizeNoTag(sequence))
+                + (flag == 0 ? 0 : 1 + CodedOutputStream.computeEnumSizeNoTag(flag))
+                + (status == 0 ? 0 : 1 + CodedOutputStream.computeEnumSizeNoTag(status))
+                + (statusMessage.isEmpty() ? 0 : 1 + CodedOutputStream.computeStringSizeNoTag(statusMessage));
+    }
+
+    /** Writes {@code Packet.header}: its tag, its length and the fields, in field order as protobuf does. */
+    private static void writeHeader(CodedOutputStream o, int headerSize, int command, int sequence, int flag,
+            int status, String statusMessage) throws IOException {
+        o.writeUInt32NoTag(TAG_FIELD_1_BYTES); // Packet.header
+        o.writeUInt32NoTag(headerSize);
+        if (command != 0) {
+            o.writeEnum(Header.COMMAND_FIELD_NUMBER, command);
+        }
+        if (sequence != 0) {
+            o.writeUInt32(Header.SEQUENCE_FIELD_NUMBER, sequence);
+        }
+        if (flag != 0) {
+            o.writeEnum(Header.FLAG_FIELD_NUMBER, flag);
+        }
+        if (status != 0) {
+            o.writeEnum(Header.STATUS_FIELD_NUMBER, status);
+        }
+        if (!statusMessage.isEmpty()) {
+            o.writeString(Header.STATUS_MESSAGE_FIELD_NUMBER, statusMessage);
+        }
     }
 
     private static final byte[] MESSAGE_PUSH_HEADER =
@@ -103,7 +224,7 @@ public final class Packets {
             o.writeUInt32NoTag(TAG_FIELD_2_BYTES);
             o.writeUInt32NoTag(messageLength);
             o.checkNoSpaceLeft();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException("prefix size miscomputed", e);
         }
         return out;

@@ -2,8 +2,10 @@ package io.kim.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import io.kim.protocol.Command;
 import io.kim.protocol.Flag;
@@ -57,6 +59,36 @@ class PacketsTest {
                 .setSequence(bodyLength + 300).setFlag(Flag.RESPONSE).setStatus(Status.TOO_LARGE)
                 .setStatusMessage("x".repeat(bodyLength)).build(), null),
                 Packets.error(request, Status.TOO_LARGE, "x".repeat(bodyLength)));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 127, 128, 20_000})
+    void sendOkAndOkWithBody_areExactlyWhatProtobufEncodes(int sequence) {
+        Header request = Header.newBuilder().setCommand(Command.SEND).setSequence(sequence).setFlag(Flag.REQUEST)
+                .build();
+        for (boolean duplicate : new boolean[] {false, true}) {
+            SendResponse body = SendResponse.newBuilder().setMessageId(sequence == 0 ? "" : "m-" + sequence)
+                    .setTimestamp(sequence * 1_000_000L).setSequence(sequence * 3L).setDuplicate(duplicate).build();
+            byte[] expected = Packets.ok(request, body);
+            assertArrayEquals(expected, Packets.sendOk(request, body.getMessageId(), body.getTimestamp(),
+                    body.getSequence(), duplicate));
+            assertArrayEquals(expected, Packets.okWithBody(request, body.toByteArray()));
+        }
+    }
+
+    @Test
+    void parse_readsWhatProtobufReads_andRefusesWhatItRefuses() throws Exception {
+        byte[] packet = Packets.request(Command.SEND, 9, SendResponse.newBuilder().setMessageId("x").build());
+        Packet p = Packets.parse(packet);
+        assertEquals(Packet.parseFrom(packet), p);
+        assertEquals(SendResponse.parseFrom(p.getBody()), Packets.parseBody(SendResponse.parser(), p.getBody()));
+
+        byte[] endGroupInside = {0x0C, 0x0A, 0x00}; // an end-group tag, then a header
+        assertThrows(InvalidProtocolBufferException.class, () -> Packet.parseFrom(endGroupInside));
+        assertThrows(InvalidProtocolBufferException.class, () -> Packets.parse(endGroupInside));
+        assertThrows(InvalidProtocolBufferException.class,
+                () -> Packets.parseBody(SendResponse.parser(), ByteString.copyFrom(endGroupInside)));
+        assertThrows(InvalidProtocolBufferException.class, () -> Packets.parse(new byte[] {0x0A, 0x05, 0x08}));
     }
 
     private static byte[] protobuf(Header header, MessageLite body) {

@@ -1,6 +1,5 @@
 package io.kim.server.internal;
 
-import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.kim.internal.Packets;
 import io.kim.net.Acceptance;
@@ -18,13 +17,10 @@ import io.kim.protocol.Header;
 import io.kim.protocol.KickPush;
 import io.kim.protocol.LoginRequest;
 import io.kim.protocol.LoginResponse;
-import io.kim.protocol.MessagePush;
 import io.kim.protocol.Packet;
 import io.kim.protocol.SendRequest;
-import io.kim.protocol.SendResponse;
 import io.kim.protocol.Status;
 import io.kim.protocol.SyncRequest;
-import io.kim.protocol.SyncResponse;
 import io.kim.server.DevicePolicy;
 import io.kim.spi.AppendResult;
 import io.kim.spi.AuthenticationException;
@@ -32,8 +28,6 @@ import io.kim.spi.Authenticator;
 import io.kim.spi.ChatType;
 import io.kim.spi.EventListener;
 import io.kim.spi.Identity;
-import io.kim.spi.InboxEntry;
-import io.kim.spi.InboxPage;
 import io.kim.spi.Message;
 import io.kim.spi.MessageStore;
 import io.kim.spi.Session;
@@ -49,9 +43,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Collection;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -84,11 +76,13 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
     private final ConcurrentHashMap<String, CompletableFuture<Void>> loginQueue = new ConcurrentHashMap<>();
     private static final long LOGIN_TURN_TIMEOUT_SECONDS = 10;
     private final AtomicLong messageCounter = new AtomicLong();
+    private final String idPrefix;
     private volatile ChannelMap channels;
 
     public ImHandler(Settings settings) {
         this.s = settings;
         this.groups = new GroupCommands(this, settings);
+        this.idPrefix = settings.nodeId() + "-" + Long.toString(settings.clock().millis(), 36) + "-";
     }
 
     /** The live channels of the server this handler serves; set once before it starts. */
@@ -102,7 +96,7 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
     public CompletionStage<Acceptance> accept(Handshake hs) {
         Packet packet;
         try {
-            packet = Packet.parseFrom(hs.payload());
+            packet = Packets.parse(hs.payload());
         } catch (InvalidProtocolBufferException e) {
             return reject(Header.getDefaultInstance(), Status.INVALID_PACKET, "not a kim packet",
                     CloseStatus.PROTOCOL_ERROR.withReason("not a kim packet"), null, hs, "invalid packet");
@@ -114,7 +108,7 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
         }
         LoginRequest req;
         try {
-            req = LoginRequest.parseFrom(packet.getBody());
+            req = Packets.parseBody(LoginRequest.parser(), packet.getBody());
         } catch (InvalidProtocolBufferException e) {
             return reject(h, Status.INVALID_PACKET, "malformed LoginRequest",
                     CloseStatus.PROTOCOL_ERROR.withReason("malformed login"), null, hs, "invalid packet");
@@ -252,7 +246,7 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
     public void receive(Channel channel, byte[] payload) {
         Packet packet;
         try {
-            packet = Packet.parseFrom(payload);
+            packet = Packets.parse(payload);
         } catch (InvalidProtocolBufferException e) {
             channel.push(Packets.error(Header.getDefaultInstance(), Status.INVALID_PACKET, "not a kim packet"));
             return;
@@ -269,9 +263,9 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
         }
         try {
             switch (h.getCommand()) {
-                case SEND -> onSend(channel, conn, h, SendRequest.parseFrom(packet.getBody()));
-                case SYNC -> onSync(channel, conn, h, SyncRequest.parseFrom(packet.getBody()));
-                case ACK -> onAck(channel, conn, h, AckRequest.parseFrom(packet.getBody()));
+                case SEND -> onSend(channel, conn, h, Packets.parseBody(SendRequest.parser(), packet.getBody()));
+                case SYNC -> onSync(channel, conn, h, Packets.parseBody(SyncRequest.parser(), packet.getBody()));
+                case ACK -> onAck(channel, conn, h, Packets.parseBody(AckRequest.parser(), packet.getBody()));
                 case LOGOUT -> {
                     conn.closeReason("logout");
                     channel.push(Packets.ok(h, null));
@@ -356,7 +350,7 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
                 channel.push(Packets.error(h, Status.NO_SUCH_USER, "no such user: " + target));
                 return null;
             }
-            return new LinkedHashSet<>(List.of(target, me.userId()));
+            return target.equals(me.userId()) ? List.of(target) : List.of(target, me.userId());
         });
     }
 
@@ -378,13 +372,13 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
 
     private void accepted(Channel channel, Session me, Header h, AppendResult result) {
         Message m = result.message();
-        channel.push(Packets.ok(h, SendResponse.newBuilder().setMessageId(m.messageId()).setTimestamp(m.timestamp())
-                .setSequence(result.sequence(me.userId())).setDuplicate(result.duplicate()).build()));
+        channel.push(Packets.sendOk(h, m.messageId(), m.timestamp(), result.sequence(me.userId()),
+                result.duplicate()));
         if (result.duplicate()) {
             return; // delivered when it was first stored; a device that missed it syncs
         }
         s.events().messageAccepted(m);
-        byte[] shared = toWire(m).toByteArray(); // encoded once, whatever the number of receivers
+        byte[] shared = WireMessages.message(m); // encoded once, whatever the number of receivers
         result.sequences().forEach((owner, seq) -> deliver(m.tenant(), owner,
                 Packets.messagePushPrefix(seq, shared.length), shared, channel.id(), Command.MESSAGE, m.timestamp()));
     }
@@ -413,15 +407,6 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
         });
     }
 
-    static io.kim.protocol.Message toWire(Message m) {
-        return io.kim.protocol.Message.newBuilder()
-                .setMessageId(m.messageId()).setSenderId(m.senderId()).setSenderDevice(m.senderDevice())
-                .setChatType(m.chatType() == ChatType.USER ? io.kim.protocol.ChatType.CHAT_USER
-                        : io.kim.protocol.ChatType.CHAT_GROUP)
-                .setTarget(m.target()).setClientMessageId(m.clientMessageId()).setContentType(m.contentType())
-                .setBody(ByteString.copyFrom(m.body())).setTimestamp(m.timestamp()).build();
-    }
-
     private void onSync(Channel channel, Connection conn, Header h, SyncRequest req) {
         Session me = conn.session();
         int limit = req.getLimit() == 0 ? s.defaultSyncLimit() : Math.min(req.getLimit(), s.maxSyncLimit());
@@ -431,37 +416,14 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
                 channel.push(Packets.error(h, Status.UNAVAILABLE, "message store unavailable; retry"));
                 return;
             }
-            SyncResponse response = toWire(page, s.maxFrameLength() - SYNC_FRAME_RESERVE);
-            s.metrics().syncPage(response.getEntriesCount());
-            channel.push(Packets.ok(h, response));
+            WireMessages.SyncPage response = WireMessages.syncResponse(page, s.maxFrameLength() - SYNC_FRAME_RESERVE);
+            s.metrics().syncPage(response.entries());
+            channel.push(Packets.okWithBody(h, response.body()));
         });
     }
 
     /** Room left in a frame for the packet header and the page's own fields. */
     public static final int SYNC_FRAME_RESERVE = 1024;
-
-    /**
-     * The page as a response that fits in {@code byteBudget}: entries past the budget are left for the next page
-     * ({@code has_more} is set), so a page of large messages never exceeds the frame limit. The first entry always
-     * fits, because the server's body limit is well below its frame limit.
-     */
-    static SyncResponse toWire(InboxPage page, int byteBudget) {
-        SyncResponse.Builder b = SyncResponse.newBuilder().setHeadSequence(page.headSequence())
-                .setHasMore(page.hasMore()).setTruncated(page.truncated()).setOldestSequence(page.oldestSequence());
-        int size = 0;
-        for (InboxEntry e : page.entries()) {
-            MessagePush entry = MessagePush.newBuilder().setSequence(e.sequence()).setMessage(toWire(e.message()))
-                    .build();
-            int entrySize = entry.getSerializedSize() + 8; // field tag and length prefix
-            if (b.getEntriesCount() > 0 && size + entrySize > byteBudget) {
-                b.setHasMore(true);
-                break;
-            }
-            size += entrySize;
-            b.addEntries(entry);
-        }
-        return b.build();
-    }
 
     private void onAck(Channel channel, Connection conn, Header h, AckRequest req) {
         Session me = conn.session();
@@ -499,9 +461,12 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
 
     // ---- helpers -----------------------------------------------------------------------------------------
 
+    /**
+     * A new id, unique on this node and across its restarts: the node id, the time this handler was made and a
+     * counter ({@code node-boot-n}, the last two in base 36).
+     */
     String newMessageId() {
-        return s.nodeId() + "-" + Long.toString(s.clock().millis(), 36) + "-"
-                + Long.toString(messageCounter.incrementAndGet(), 36);
+        return idPrefix + Long.toString(messageCounter.incrementAndGet(), 36);
     }
 
     private static String address(SocketAddress a) {

@@ -25,9 +25,20 @@ class SyncPageSizeTest {
         return new InboxPage(list, entries, 1, false, false);
     }
 
+    private static SyncResponse sync(InboxPage page, int budget) {
+        WireMessages.SyncPage encoded = WireMessages.syncResponse(page, budget);
+        try {
+            SyncResponse r = SyncResponse.parseFrom(encoded.body());
+            assertEquals(r.getEntriesCount(), encoded.entries());
+            return r;
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     @Test
     void entriesBeyondTheByteBudget_areLeftForTheNextPage() {
-        SyncResponse r = ImHandler.toWire(page(10, 1_000), 3_500);
+        SyncResponse r = sync(page(10, 1_000), 3_500);
         assertEquals(3, r.getEntriesCount());
         assertTrue(r.getHasMore());
         assertTrue(r.getSerializedSize() <= 3_500 + 100);
@@ -36,14 +47,14 @@ class SyncPageSizeTest {
 
     @Test
     void pageWithinTheBudget_isWhole() {
-        SyncResponse r = ImHandler.toWire(page(10, 10), 100_000);
+        SyncResponse r = sync(page(10, 10), 100_000);
         assertEquals(10, r.getEntriesCount());
         assertFalse(r.getHasMore());
     }
 
     @Test
     void firstEntryAlwaysFits_soSyncAlwaysMakesProgress() {
-        SyncResponse r = ImHandler.toWire(page(2, 5_000), 1_000);
+        SyncResponse r = sync(page(2, 5_000), 1_000);
         assertEquals(1, r.getEntriesCount());
         assertTrue(r.getHasMore());
     }
