@@ -117,8 +117,9 @@ public final class Client implements Channel {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel sc) {
-                        sc.pipeline().addLast("flush", new FlushConsolidationHandler(256, true));
                         transport.configureClient(sc.pipeline(), address, options);
+                        // above the codec, so that the codec sees the flushes that reach the socket
+                        sc.pipeline().addLast("flush", new FlushConsolidationHandler(256, true));
                         if (!heartbeat.isZero() || !readWait.isZero()) {
                             sc.pipeline().addLast("idle", new IdleStateHandler(readWait.toNanos(),
                                     heartbeat.toNanos(), 0, TimeUnit.NANOSECONDS));

@@ -147,8 +147,9 @@ public final class Server implements AutoCloseable {
                         if (bytes != null) {
                             ch.pipeline().addLast("bytes", bytes);
                         }
-                        ch.pipeline().addLast("flush", new FlushConsolidationHandler(256, true));
                         l.transport().configureServer(ch.pipeline(), options);
+                        // above the codec, so that the codec sees the flushes that reach the socket
+                        ch.pipeline().addLast("flush", new FlushConsolidationHandler(256, true));
                         if (!readWait.isZero()) {
                             ch.pipeline().addLast("idle",
                                     new IdleStateHandler(readWait.toNanos(), 0, 0, TimeUnit.NANOSECONDS));

@@ -198,6 +198,59 @@ class TcpFrameCodecTest {
     }
 
     @Test
+    void encode_framesWithTheVoidPromise_goOutAsOneBufferPerFlush() {
+        for (int i = 0; i < 3; i++) {
+            ch.write(Frame.binary(("m" + i).getBytes(StandardCharsets.UTF_8)), ch.voidPromise());
+        }
+        assertNull(ch.readOutbound(), "nothing goes out before the flush");
+        ch.flush();
+        ByteBuf one = ch.readOutbound();
+        assertNull(ch.readOutbound());
+        assertEquals(3 * (TcpTransport.HEADER_LENGTH + 2), one.readableBytes());
+        ch.writeInbound(one);
+        for (int i = 0; i < 3; i++) {
+            assertEquals("m" + i, text(ch.readInbound()));
+        }
+    }
+
+    @Test
+    void encode_moreThanOneBufferOfFrames_keepsTheirOrderAcrossBuffers() {
+        EmbeddedChannel big = new EmbeddedChannel();
+        new TcpTransport().configureServer(big.pipeline(), new TransportOptions(4 * MAX));
+        byte[] payload = new byte[1000];
+        int frames = 3 * TcpFrameEncoderAccess.pendingCapacity() / payload.length;
+        for (int i = 0; i < frames; i++) {
+            payload[0] = (byte) i;
+            big.write(Frame.binary(payload.clone()), big.voidPromise());
+        }
+        big.write(Frame.binary(new byte[TcpFrameEncoderAccess.copyThreshold() + 1]), big.voidPromise()); // alone
+        big.writeAndFlush(Frame.binary(new byte[] {99})); // a promise of its own
+        ByteBuf all = Unpooled.buffer();
+        ByteBuf part;
+        int buffers = 0;
+        while ((part = big.readOutbound()) != null) {
+            all.writeBytes(part);
+            part.release();
+            buffers++;
+        }
+        assertTrue(buffers < frames, buffers + " buffers for " + frames + " frames");
+        big.writeInbound(all);
+        for (int i = 0; i < frames; i++) {
+            assertEquals((byte) i, ((Frame) big.readInbound()).payload()[0]);
+        }
+        assertEquals(TcpFrameEncoderAccess.copyThreshold() + 1, ((Frame) big.readInbound()).payload().length);
+        assertEquals(99, ((Frame) big.readInbound()).payload()[0]);
+        assertFalse(big.finishAndReleaseAll());
+    }
+
+    @Test
+    void encode_framesNeverFlushed_areReleasedWhenTheChannelCloses() {
+        ch.write(Frame.binary(new byte[10]), ch.voidPromise()); // leak detection (paranoid) would report a leak
+        assertFalse(ch.finish());
+        assertNull(ch.readOutbound());
+    }
+
+    @Test
     void encode_oversizedFrame_failsTheWrite() {
         Exception e = assertThrows(Exception.class, () -> ch.writeOutbound(Frame.binary(new byte[MAX + 1])));
         assertTrue(e.getCause() instanceof TooLongFrameException, e.toString());

@@ -7,6 +7,10 @@ final class TcpFrameEncoderAccess {
     private TcpFrameEncoderAccess() {
     }
 
+    static int pendingCapacity() {
+        return TcpFrameEncoder.PENDING_CAPACITY;
+    }
+
     static int copyThreshold() {
         return TcpFrameEncoder.COPY_THRESHOLD;
     }
