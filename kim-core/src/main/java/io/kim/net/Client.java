@@ -190,7 +190,7 @@ public final class Client implements Channel {
         if (c == null || !isActive()) {
             return false;
         }
-        c.writeAndFlush(Frame.binary(payload), c.voidPromise());
+        io.kim.net.internal.Outbox.writeAndFlush(c, Frame.binary(payload));
         return true;
     }
 

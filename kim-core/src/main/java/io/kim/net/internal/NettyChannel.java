@@ -54,23 +54,28 @@ public final class NettyChannel implements Channel {
         return attachment;
     }
 
+    /** Writes through the {@link Outbox}: at once on the channel's loop, gathered from another loop. */
     @Override
     public boolean push(byte[] payload) {
-        return write(ch, payload);
+        return write(new Frame(io.kim.net.OpCode.BINARY, payload));
     }
 
     @Override
     public boolean push(byte[] prefix, byte[] shared) {
+        return write(new Frame(io.kim.net.OpCode.BINARY, prefix, shared));
+    }
+
+    private boolean write(Frame frame) {
         if (!ch.isActive()) {
             return false;
         }
-        ch.writeAndFlush(new Frame(io.kim.net.OpCode.BINARY, prefix, shared), ch.voidPromise());
+        Outbox.writeAndFlush(ch, frame);
         return true;
     }
 
     @Override
     public void close(CloseStatus status) {
-        close(ch, status);
+        Outbox.close(ch, status);
     }
 
     @Override
@@ -92,33 +97,5 @@ public final class NettyChannel implements Channel {
     @Override
     public String toString() {
         return "Channel[" + id + ", " + transport + ", " + ch.remoteAddress() + "]";
-    }
-
-    /**
-     * Writes one binary frame and asks for a flush; the pipeline's flush consolidation turns many such calls into
-     * one system call. Safe from any thread.
-     */
-    static boolean write(io.netty.channel.Channel ch, byte[] payload) {
-        if (!ch.isActive()) {
-            return false;
-        }
-        ch.writeAndFlush(Frame.binary(payload), ch.voidPromise());
-        return true;
-    }
-
-    /** Writes a close frame behind everything already queued, then closes. Safe from any thread; idempotent. */
-    static void close(io.netty.channel.Channel ch, CloseStatus status) {
-        if (ch.eventLoop().inEventLoop()) {
-            if (ch.isActive()) {
-                ch.writeAndFlush(Frame.close(status), ch.voidPromise());
-            }
-            ch.close();
-        } else if (ch.isOpen()) {
-            try {
-                ch.eventLoop().execute(() -> close(ch, status));
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                ch.close();
-            }
-        }
     }
 }

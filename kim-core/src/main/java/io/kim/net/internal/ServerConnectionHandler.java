@@ -271,7 +271,7 @@ public final class ServerConnectionHandler extends ChannelInboundHandlerAdapter 
         if (state != State.ACCEPTED) {
             state = State.CLOSED;
         }
-        NettyChannel.close(ctx.channel(), status);
+        Outbox.close(ctx.channel(), status);
     }
 
     private void cancelLoginTimer() {

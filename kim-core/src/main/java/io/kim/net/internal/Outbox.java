@@ -1,0 +1,176 @@
+package io.kim.net.internal;
+
+import io.kim.net.CloseStatus;
+import io.kim.net.Frame;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.channel.SingleThreadEventLoop;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.FastThreadLocal;
+import io.netty.util.internal.ThreadExecutorMap;
+import java.util.ArrayList;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * Writes and closes for channels of other event loops, gathered while the current event loop works through one
+ * iteration and handed to each target loop as one task at its end, instead of one task (and possibly one wake-up)
+ * per write. One message sent to a receiver on another loop, or a group message fanned out to hundreds of them,
+ * costs the sending loop one hand-over per target loop and iteration.
+ *
+ * <p>Called from any thread. On the target channel's own loop it writes at once; from another event loop of Netty
+ * it gathers; from any other thread (a store's callback thread, say) it hands the write over at once, as Netty
+ * would. What one thread asks for one channel happens in the order asked, writes and closes alike. A gathered
+ * write to a channel that is no longer active by the time its loop runs it is dropped, as Netty drops a write to a
+ * closed channel (a message stays in its receiver's inbox and is synced).
+ */
+public final class Outbox {
+
+    private static final FastThreadLocal<Outbox> OUTBOX = new FastThreadLocal<>();
+
+    private final SingleThreadEventLoop home;
+    private final ArrayList<Batch> batches = new ArrayList<>(4);
+    private final Runnable drain = this::drain;
+    private boolean scheduled;
+
+    private Outbox(SingleThreadEventLoop home) {
+        this.home = home;
+    }
+
+    /** Writes {@code frame} to {@code ch} and flushes it, from any thread (see the class comment). */
+    public static void writeAndFlush(Channel ch, Frame frame) {
+        EventLoop target = ch.eventLoop();
+        Outbox outbox;
+        if (target.inEventLoop() || (outbox = current()) == null) {
+            ch.writeAndFlush(frame, ch.voidPromise());
+        } else {
+            outbox.add(target, ch, frame);
+        }
+    }
+
+    /**
+     * Writes a close frame with {@code status} behind everything asked for before, then closes {@code ch}, from any
+     * thread; idempotent.
+     */
+    public static void close(Channel ch, CloseStatus status) {
+        EventLoop target = ch.eventLoop();
+        Outbox outbox;
+        if (target.inEventLoop()) {
+            closeNow(ch, status);
+        } else if ((outbox = current()) != null) {
+            outbox.add(target, ch, status);
+        } else if (ch.isOpen()) {
+            try {
+                target.execute(() -> closeNow(ch, status));
+            } catch (RejectedExecutionException e) {
+                ch.close();
+            }
+        }
+    }
+
+    private static void closeNow(Channel ch, CloseStatus status) {
+        if (ch.isActive()) {
+            ch.writeAndFlush(Frame.close(status), ch.voidPromise());
+        }
+        ch.close();
+    }
+
+    /** The outbox of the current thread if it is an event loop, else {@code null}. */
+    private static Outbox current() {
+        Outbox o = OUTBOX.getIfExists();
+        if (o == null) {
+            EventExecutor e = ThreadExecutorMap.currentExecutor();
+            if (!(e instanceof SingleThreadEventLoop loop) || !loop.inEventLoop()) {
+                return null;
+            }
+            o = new Outbox(loop);
+            OUTBOX.set(o);
+        }
+        return o;
+    }
+
+    private void add(EventLoop target, Channel ch, Object op) {
+        Batch batch = null;
+        for (Batch b : batches) {
+            if (b.target == target) {
+                batch = b;
+                break;
+            }
+        }
+        if (batch == null) {
+            batch = new Batch(target);
+            batches.add(batch);
+        }
+        batch.add(ch, op);
+        if (!scheduled) {
+            scheduled = true;
+            try {
+                home.executeAfterEventLoopIteration(drain);
+            } catch (RejectedExecutionException e) {
+                drain(); // this loop is shutting down: hand over at once
+            }
+        }
+    }
+
+    private void drain() {
+        scheduled = false;
+        for (int i = 0; i < batches.size(); i++) {
+            Batch b = batches.get(i);
+            if (b.size == 0) {
+                continue;
+            }
+            batches.set(i, new Batch(b.target));
+            try {
+                b.target.execute(b);
+            } catch (RejectedExecutionException e) {
+                b.abandon();
+            }
+        }
+    }
+
+    /** What one iteration asked of the channels of one target loop; runs there. */
+    private static final class Batch implements Runnable {
+        final EventLoop target;
+        Channel[] channels = new Channel[8];
+        Object[] ops = new Object[8];
+        int size;
+
+        Batch(EventLoop target) {
+            this.target = target;
+        }
+
+        void add(Channel ch, Object op) {
+            if (size == channels.length) {
+                channels = java.util.Arrays.copyOf(channels, 2 * size);
+                ops = java.util.Arrays.copyOf(ops, 2 * size);
+            }
+            channels[size] = ch;
+            ops[size++] = op;
+        }
+
+        @Override
+        public void run() {
+            for (int i = 0; i < size; i++) {
+                Channel ch = channels[i];
+                if (ops[i] instanceof Frame frame) {
+                    if (ch.isActive()) {
+                        ch.write(frame, ch.voidPromise());
+                    }
+                    if (i + 1 == size || channels[i + 1] != ch) {
+                        ch.flush();
+                    }
+                } else {
+                    closeNow(ch, (CloseStatus) ops[i]);
+                }
+            }
+        }
+
+        /** The target loop is shutting down and closes its channels itself: closes only, nothing written. */
+        void abandon() {
+            for (int i = 0; i < size; i++) {
+                if (ops[i] instanceof CloseStatus) {
+                    channels[i].close();
+                }
+            }
+        }
+    }
+}
