@@ -3,7 +3,9 @@ package io.kim.net;
 /**
  * The peer at the other end of a connection, as the business layer sees it: an id and a way to push bytes to it.
  *
- * <p>Thread-safe: {@link #push} may be called from any thread.
+ * <p>Thread-safe: {@link #push} may be called from any thread. What one thread pushes to one agent arrives in the
+ * order pushed. Pushes from another event loop of the server are handed to the agent's loop in one batch per loop
+ * iteration, so fanning a message out to many agents costs the pushing loop one hand-over per target loop.
  */
 public interface Agent {
 

@@ -4,7 +4,7 @@ import io.kim.net.CloseStatus;
 import io.kim.net.Frame;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
-import io.netty.channel.SingleThreadEventLoop;
+import io.netty.channel.SingleThreadIoEventLoop;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.internal.ThreadExecutorMap;
@@ -17,8 +17,8 @@ import java.util.concurrent.RejectedExecutionException;
  * per write. One message sent to a receiver on another loop, or a group message fanned out to hundreds of them,
  * costs the sending loop one hand-over per target loop and iteration.
  *
- * <p>Called from any thread. On the target channel's own loop it writes at once; from another event loop of Netty
- * it gathers; from any other thread (a store's callback thread, say) it hands the write over at once, as Netty
+ * <p>Called from any thread. On the target channel's own loop it writes at once; from another I/O event loop of
+ * Netty it gathers; from any other thread (a store's callback thread, say) it hands the write over at once, as Netty
  * would. What one thread asks for one channel happens in the order asked, writes and closes alike. A gathered
  * write to a channel that is no longer active by the time its loop runs it is dropped, as Netty drops a write to a
  * closed channel (a message stays in its receiver's inbox and is synced).
@@ -27,12 +27,12 @@ public final class Outbox {
 
     private static final FastThreadLocal<Outbox> OUTBOX = new FastThreadLocal<>();
 
-    private final SingleThreadEventLoop home;
+    private final SingleThreadIoEventLoop home;
     private final ArrayList<Batch> batches = new ArrayList<>(4);
     private final Runnable drain = this::drain;
     private boolean scheduled;
 
-    private Outbox(SingleThreadEventLoop home) {
+    private Outbox(SingleThreadIoEventLoop home) {
         this.home = home;
     }
 
@@ -74,12 +74,15 @@ public final class Outbox {
         ch.close();
     }
 
-    /** The outbox of the current thread if it is an event loop, else {@code null}. */
+    /**
+     * The outbox of the current thread if it is an I/O event loop (whose iterations run the tasks queued for their
+     * end), else {@code null}.
+     */
     private static Outbox current() {
         Outbox o = OUTBOX.getIfExists();
         if (o == null) {
             EventExecutor e = ThreadExecutorMap.currentExecutor();
-            if (!(e instanceof SingleThreadEventLoop loop) || !loop.inEventLoop()) {
+            if (!(e instanceof SingleThreadIoEventLoop loop) || !loop.inEventLoop()) {
                 return null;
             }
             o = new Outbox(loop);
