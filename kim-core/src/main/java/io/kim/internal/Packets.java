@@ -6,6 +6,7 @@ import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
+import com.google.protobuf.UnsafeByteOperations;
 import io.kim.protocol.Command;
 import io.kim.protocol.Flag;
 import io.kim.protocol.Header;
@@ -68,36 +69,27 @@ public final class Packets {
      * building the response (this runs for every message sent).
      */
     public static byte[] sendOk(Header request, String messageId, long timestamp, long sequence, boolean duplicate) {
-        int bodySize = (messageId.isEmpty() ? 0 : 1 + CodedOutputStream.computeStringSizeNoTag(messageId))
-                + (timestamp == 0 ? 0 : 1 + CodedOutputStream.computeInt64SizeNoTag(timestamp))
-                + (sequence == 0 ? 0 : 1 + CodedOutputStream.computeUInt64SizeNoTag(sequence))
-                + (duplicate ? 2 : 0);
+        int bodySize = ProtoArrays.stringFieldSize(messageId) + ProtoArrays.varintFieldSize(timestamp)
+                + ProtoArrays.varintFieldSize(sequence) + (duplicate ? 2 : 0);
         int command = request.getCommandValue();
-        int requestSequence = request.getSequence();
-        int headerSize = headerSize(command, requestSequence, Flag.RESPONSE_VALUE, 0, "");
-        byte[] out = new byte[packetSize(headerSize, bodySize)];
-        CodedOutputStream o = CodedOutputStream.newInstance(out);
-        try {
-            writeHeader(o, headerSize, command, requestSequence, Flag.RESPONSE_VALUE, 0, "");
-            if (bodySize != 0) {
-                o.writeUInt32NoTag(TAG_FIELD_2_BYTES);
-                o.writeUInt32NoTag(bodySize);
-                if (!messageId.isEmpty()) {
-                    o.writeString(SendResponse.MESSAGE_ID_FIELD_NUMBER, messageId);
-                }
-                if (timestamp != 0) {
-                    o.writeInt64(SendResponse.TIMESTAMP_FIELD_NUMBER, timestamp);
-                }
-                if (sequence != 0) {
-                    o.writeUInt64(SendResponse.SEQUENCE_FIELD_NUMBER, sequence);
-                }
-                if (duplicate) {
-                    o.writeBool(SendResponse.DUPLICATE_FIELD_NUMBER, true);
-                }
-            }
-            o.checkNoSpaceLeft();
-        } catch (IOException e) {
-            throw new IllegalStateException("packet size miscomputed", e);
+        long requestSequence = request.getSequence() & 0xFFFFFFFFL; // uint32
+        int headerSize = ProtoArrays.varintFieldSize(command) + ProtoArrays.varintFieldSize(requestSequence)
+                + ProtoArrays.varintFieldSize(Flag.RESPONSE_VALUE);
+        int size = packetSize(headerSize, bodySize);
+        byte[] out = new byte[size];
+        int p = ProtoArrays.putVarint(out, ProtoArrays.putTag(out, 0, 1, ProtoArrays.LEN), headerSize); // header
+        p = ProtoArrays.putVarintField(out, p, Header.COMMAND_FIELD_NUMBER, command);
+        p = ProtoArrays.putVarintField(out, p, Header.SEQUENCE_FIELD_NUMBER, requestSequence);
+        p = ProtoArrays.putVarintField(out, p, Header.FLAG_FIELD_NUMBER, Flag.RESPONSE_VALUE);
+        if (bodySize != 0) {
+            p = ProtoArrays.putVarint(out, ProtoArrays.putTag(out, p, 2, ProtoArrays.LEN), bodySize); // body
+            p = ProtoArrays.putStringField(out, p, SendResponse.MESSAGE_ID_FIELD_NUMBER, messageId);
+            p = ProtoArrays.putVarintField(out, p, SendResponse.TIMESTAMP_FIELD_NUMBER, timestamp);
+            p = ProtoArrays.putVarintField(out, p, SendResponse.SEQUENCE_FIELD_NUMBER, sequence);
+            p = ProtoArrays.putVarintField(out, p, SendResponse.DUPLICATE_FIELD_NUMBER, duplicate ? 1 : 0);
+        }
+        if (p != size) {
+            throw new IllegalStateException("packet size miscomputed: " + p + " of " + size);
         }
         return out;
     }
@@ -109,7 +101,8 @@ public final class Packets {
      * @throws InvalidProtocolBufferException if {@code payload} is not a packet
      */
     public static Packet parse(byte[] payload) throws InvalidProtocolBufferException {
-        CodedInputStream in = CodedInputStream.newInstance(payload);
+        // a stream over an array it may consider immutable is the only kind that aliases instead of copying
+        CodedInputStream in = UnsafeByteOperations.unsafeWrap(payload).newCodedInput();
         in.enableAliasing(true);
         Packet packet = Packet.parser().parseFrom(in);
         in.checkLastTagWas(0);
@@ -193,9 +186,8 @@ public final class Packets {
 
     private static final byte[] MESSAGE_PUSH_HEADER =
             Header.newBuilder().setCommand(Command.MESSAGE).setFlag(Flag.PUSH).build().toByteArray();
-    private static final int TAG_FIELD_1_BYTES = (1 << 3) | 2;   // Packet.header, MessagePush.message is field 2
-    private static final int TAG_FIELD_2_BYTES = (2 << 3) | 2;
-    private static final int TAG_FIELD_1_VARINT = 1 << 3;
+    private static final int TAG_FIELD_1_BYTES = (1 << 3) | 2; // Packet.header
+    private static final int TAG_FIELD_2_BYTES = (2 << 3) | 2; // Packet.body
 
     /**
      * The bytes that, followed by an encoded {@code kim.v1.Message} of {@code messageLength} bytes, form a whole
@@ -204,28 +196,19 @@ public final class Packets {
      * receiver, whose inbox sequence differs.
      */
     public static byte[] messagePushPrefix(long sequence, int messageLength) {
-        int sequenceField = sequence == 0 ? 0 : 1 + CodedOutputStream.computeUInt64SizeNoTag(sequence);
-        int pushLength = sequenceField + 1 + CodedOutputStream.computeUInt32SizeNoTag(messageLength) + messageLength;
-        int size = 1 + CodedOutputStream.computeUInt32SizeNoTag(MESSAGE_PUSH_HEADER.length) + MESSAGE_PUSH_HEADER.length
-                + 1 + CodedOutputStream.computeUInt32SizeNoTag(pushLength)
-                + pushLength - messageLength;
+        int pushLength = ProtoArrays.varintFieldSize(sequence) + 1 + ProtoArrays.varintSize(messageLength)
+                + messageLength;
+        int size = 1 + ProtoArrays.varintSize(MESSAGE_PUSH_HEADER.length) + MESSAGE_PUSH_HEADER.length
+                + 1 + ProtoArrays.varintSize(pushLength) + pushLength - messageLength;
         byte[] out = new byte[size];
-        CodedOutputStream o = CodedOutputStream.newInstance(out);
-        try {
-            o.writeUInt32NoTag(TAG_FIELD_1_BYTES);
-            o.writeUInt32NoTag(MESSAGE_PUSH_HEADER.length);
-            o.writeRawBytes(MESSAGE_PUSH_HEADER);
-            o.writeUInt32NoTag(TAG_FIELD_2_BYTES);
-            o.writeUInt32NoTag(pushLength);
-            if (sequence != 0) { // proto3 leaves a default value out
-                o.writeUInt32NoTag(TAG_FIELD_1_VARINT);
-                o.writeUInt64NoTag(sequence);
-            }
-            o.writeUInt32NoTag(TAG_FIELD_2_BYTES);
-            o.writeUInt32NoTag(messageLength);
-            o.checkNoSpaceLeft();
-        } catch (IOException e) {
-            throw new IllegalStateException("prefix size miscomputed", e);
+        int p = ProtoArrays.putVarint(out, ProtoArrays.putTag(out, 0, 1, ProtoArrays.LEN), MESSAGE_PUSH_HEADER.length);
+        System.arraycopy(MESSAGE_PUSH_HEADER, 0, out, p, MESSAGE_PUSH_HEADER.length);
+        p += MESSAGE_PUSH_HEADER.length;
+        p = ProtoArrays.putVarint(out, ProtoArrays.putTag(out, p, 2, ProtoArrays.LEN), pushLength); // Packet.body
+        p = ProtoArrays.putVarintField(out, p, 1, sequence); // MessagePush.sequence, left out if 0
+        p = ProtoArrays.putVarint(out, ProtoArrays.putTag(out, p, 2, ProtoArrays.LEN), messageLength); // .message
+        if (p != size) {
+            throw new IllegalStateException("prefix size miscomputed: " + p + " of " + size);
         }
         return out;
     }

@@ -62,13 +62,13 @@ class PacketsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {0, 1, 127, 128, 20_000})
+    @ValueSource(ints = {0, 1, 127, 128, 20_000, -1, Integer.MIN_VALUE})
     void sendOkAndOkWithBody_areExactlyWhatProtobufEncodes(int sequence) {
-        Header request = Header.newBuilder().setCommand(Command.SEND).setSequence(sequence).setFlag(Flag.REQUEST)
-                .build();
+        Header request = Header.newBuilder().setCommandValue(sequence < 0 ? -7 : Command.SEND_VALUE)
+                .setSequence(sequence).setFlag(Flag.REQUEST).build();
         for (boolean duplicate : new boolean[] {false, true}) {
             SendResponse body = SendResponse.newBuilder().setMessageId(sequence == 0 ? "" : "m-" + sequence)
-                    .setTimestamp(sequence * 1_000_000L).setSequence(sequence * 3L).setDuplicate(duplicate).build();
+                    .setTimestamp(sequence * 1_000_000L).setSequence(Math.abs(sequence * 3L)).setDuplicate(duplicate).build();
             byte[] expected = Packets.ok(request, body);
             assertArrayEquals(expected, Packets.sendOk(request, body.getMessageId(), body.getTimestamp(),
                     body.getSequence(), duplicate));
@@ -82,6 +82,8 @@ class PacketsTest {
         Packet p = Packets.parse(packet);
         assertEquals(Packet.parseFrom(packet), p);
         assertEquals(SendResponse.parseFrom(p.getBody()), Packets.parseBody(SendResponse.parser(), p.getBody()));
+        packet[packet.length - 1] = 'y'; // the body is a view of the payload, not a copy
+        assertEquals("y", Packets.parseBody(SendResponse.parser(), p.getBody()).getMessageId());
 
         byte[] endGroupInside = {0x0C, 0x0A, 0x00}; // an end-group tag, then a header
         assertThrows(InvalidProtocolBufferException.class, () -> Packet.parseFrom(endGroupInside));

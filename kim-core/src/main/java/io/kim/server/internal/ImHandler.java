@@ -50,6 +50,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -307,22 +308,46 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
             }
         }
         byte[] content = body;
-        boolean group = req.getChatType() == io.kim.protocol.ChatType.CHAT_GROUP;
-        CompletionStage<Collection<String>> owners = group ? groups.sendTargets(channel, me, h, req.getTarget())
-                : userTargets(channel, me, h, req.getTarget());
-        owners.thenCompose(inboxes -> {
-            if (inboxes == null) {
-                return CompletableFuture.completedFuture(null); // refused; the error is sent
-            }
-            Message message = new Message(me.tenant(), newMessageId(), me.userId(), me.identity().deviceId(),
-                    group ? ChatType.GROUP : ChatType.USER, req.getTarget(), req.getClientMessageId(),
-                    contentType, content, s.clock().millis());
-            return s.messages().append(message, inboxes).thenAccept(result -> accepted(channel, me, h, result));
-        }).exceptionally(e -> {
-            log.warn("send from {} failed", me.channelId(), unwrap(e));
+        String target = req.getTarget();
+        Consumer<Throwable> failed = e -> {
+            log.warn("send from {} failed", me.channelId(), e);
             channel.push(Packets.error(h, Status.UNAVAILABLE, "store unavailable; retry"));
-            return null;
-        });
+        };
+        if (req.getChatType() == io.kim.protocol.ChatType.CHAT_GROUP) {
+            Stages.whenDone(groups.sendTargets(channel, me, h, target), members -> {
+                if (members != null) { // else refused, and the error is sent
+                    store(channel, me, h, ChatType.GROUP, req, contentType, content, members, failed);
+                }
+            }, failed);
+            return;
+        }
+        List<String> owners = target.equals(me.userId()) ? List.of(target) : List.of(target, me.userId());
+        if (s.users() == null) {
+            store(channel, me, h, ChatType.USER, req, contentType, content, owners, failed);
+            return;
+        }
+        Stages.whenDone(s.users().find(me.tenant(), target), user -> {
+            if (user.isPresent()) {
+                store(channel, me, h, ChatType.USER, req, contentType, content, owners, failed);
+            } else {
+                channel.push(Packets.error(h, Status.NO_SUCH_USER, "no such user: " + target));
+            }
+        }, failed);
+    }
+
+    /** Stores the message in the inboxes of {@code owners}, then acknowledges and delivers it. */
+    private void store(Channel channel, Session me, Header h, ChatType type, SendRequest req, String contentType,
+            byte[] content, Collection<String> owners, Consumer<Throwable> failed) {
+        Message message = new Message(me.tenant(), newMessageId(), me.userId(), me.identity().deviceId(), type,
+                req.getTarget(), req.getClientMessageId(), contentType, content, s.clock().millis());
+        CompletionStage<AppendResult> appended;
+        try {
+            appended = s.messages().append(message, owners);
+        } catch (RuntimeException e) {
+            failed.accept(e);
+            return;
+        }
+        Stages.whenDone(appended, result -> accepted(channel, me, h, result), failed);
     }
 
     /**
@@ -339,19 +364,6 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
             return body;
         }
         return policy == FilterPolicy.REJECT ? null : result.text().getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** The inboxes of a one-to-one message, or {@code null} (after answering) if the receiver does not exist. */
-    private CompletionStage<Collection<String>> userTargets(Channel channel, Session me, Header h, String target) {
-        CompletionStage<Boolean> exists = s.users() == null ? CompletableFuture.completedFuture(true)
-                : s.users().find(me.tenant(), target).thenApply(u -> u.isPresent());
-        return exists.thenApply(ok -> {
-            if (!ok) {
-                channel.push(Packets.error(h, Status.NO_SUCH_USER, "no such user: " + target));
-                return null;
-            }
-            return target.equals(me.userId()) ? List.of(target) : List.of(target, me.userId());
-        });
     }
 
     private static String validate(SendRequest req) {
@@ -390,7 +402,7 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
      */
     void deliver(String tenant, String userId, byte[] prefix, byte[] shared, String exceptChannel, Command command,
             long storedAt) {
-        s.sessions().find(tenant, userId).thenAccept(sessions -> {
+        Stages.whenDone(s.sessions().find(tenant, userId), sessions -> {
             ChannelMap map = channels;
             for (Session target : sessions) {
                 if (!target.nodeId().equals(s.nodeId()) || target.channelId().equals(exceptChannel)) {
@@ -404,7 +416,7 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
                     }
                 }
             }
-        });
+        }, e -> log.warn("session look-up for a delivery to {} failed; the message waits in the inbox", userId, e));
     }
 
     private void onSync(Channel channel, Connection conn, Header h, SyncRequest req) {

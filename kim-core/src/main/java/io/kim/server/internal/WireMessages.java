@@ -1,6 +1,7 @@
 package io.kim.server.internal;
 
 import com.google.protobuf.CodedOutputStream;
+import io.kim.internal.ProtoArrays;
 import io.kim.spi.ChatType;
 import io.kim.spi.InboxEntry;
 import io.kim.spi.InboxPage;
@@ -10,7 +11,7 @@ import java.io.IOException;
 /**
  * Encodes the messages the server pushes and syncs ({@code kim.v1.Message}, {@code SyncResponse}) straight from the
  * SPI types: the same bytes the generated protobuf classes give, without building them and without copying each
- * body into a {@code ByteString} first. Every pushed message goes through here once, whatever the number of its
+ * body into a {@code ByteString} first (see {@link ProtoArrays}). Every pushed message goes through here once, whatever the number of its
  * receivers. Thread-safe.
  */
 final class WireMessages {
@@ -23,35 +24,26 @@ final class WireMessages {
 
     /** {@code m} as an encoded {@code kim.v1.Message}. */
     static byte[] message(Message m) {
-        boolean group = m.chatType() == ChatType.GROUP;
-        int size = stringSize(m.messageId()) + stringSize(m.senderId()) + stringSize(m.senderDevice())
-                + (group ? 2 : 0) + stringSize(m.target()) + stringSize(m.clientMessageId())
-                + stringSize(m.contentType())
-                + (m.body().length == 0 ? 0 : 1 + CodedOutputStream.computeUInt32SizeNoTag(m.body().length)
-                        + m.body().length)
-                + (m.timestamp() == 0 ? 0 : 1 + CodedOutputStream.computeInt64SizeNoTag(m.timestamp()));
+        int chatType = m.chatType() == ChatType.GROUP ? io.kim.protocol.ChatType.CHAT_GROUP_VALUE
+                : io.kim.protocol.ChatType.CHAT_USER_VALUE;
+        int size = ProtoArrays.stringFieldSize(m.messageId()) + ProtoArrays.stringFieldSize(m.senderId())
+                + ProtoArrays.stringFieldSize(m.senderDevice()) + ProtoArrays.varintFieldSize(chatType)
+                + ProtoArrays.stringFieldSize(m.target()) + ProtoArrays.stringFieldSize(m.clientMessageId())
+                + ProtoArrays.stringFieldSize(m.contentType()) + ProtoArrays.bytesFieldSize(m.body().length)
+                + ProtoArrays.varintFieldSize(m.timestamp());
         byte[] out = new byte[size];
-        CodedOutputStream o = CodedOutputStream.newInstance(out);
-        try {
-            writeString(o, io.kim.protocol.Message.MESSAGE_ID_FIELD_NUMBER, m.messageId());
-            writeString(o, io.kim.protocol.Message.SENDER_ID_FIELD_NUMBER, m.senderId());
-            writeString(o, io.kim.protocol.Message.SENDER_DEVICE_FIELD_NUMBER, m.senderDevice());
-            if (group) {
-                o.writeEnum(io.kim.protocol.Message.CHAT_TYPE_FIELD_NUMBER,
-                        io.kim.protocol.ChatType.CHAT_GROUP_VALUE);
-            }
-            writeString(o, io.kim.protocol.Message.TARGET_FIELD_NUMBER, m.target());
-            writeString(o, io.kim.protocol.Message.CLIENT_MESSAGE_ID_FIELD_NUMBER, m.clientMessageId());
-            writeString(o, io.kim.protocol.Message.CONTENT_TYPE_FIELD_NUMBER, m.contentType());
-            if (m.body().length != 0) {
-                o.writeByteArray(io.kim.protocol.Message.BODY_FIELD_NUMBER, m.body());
-            }
-            if (m.timestamp() != 0) {
-                o.writeInt64(io.kim.protocol.Message.TIMESTAMP_FIELD_NUMBER, m.timestamp());
-            }
-            o.checkNoSpaceLeft();
-        } catch (IOException e) {
-            throw new IllegalStateException("message size miscomputed", e);
+        int p = ProtoArrays.putStringField(out, 0, io.kim.protocol.Message.MESSAGE_ID_FIELD_NUMBER, m.messageId());
+        p = ProtoArrays.putStringField(out, p, io.kim.protocol.Message.SENDER_ID_FIELD_NUMBER, m.senderId());
+        p = ProtoArrays.putStringField(out, p, io.kim.protocol.Message.SENDER_DEVICE_FIELD_NUMBER, m.senderDevice());
+        p = ProtoArrays.putVarintField(out, p, io.kim.protocol.Message.CHAT_TYPE_FIELD_NUMBER, chatType);
+        p = ProtoArrays.putStringField(out, p, io.kim.protocol.Message.TARGET_FIELD_NUMBER, m.target());
+        p = ProtoArrays.putStringField(out, p, io.kim.protocol.Message.CLIENT_MESSAGE_ID_FIELD_NUMBER,
+                m.clientMessageId());
+        p = ProtoArrays.putStringField(out, p, io.kim.protocol.Message.CONTENT_TYPE_FIELD_NUMBER, m.contentType());
+        p = ProtoArrays.putBytesField(out, p, io.kim.protocol.Message.BODY_FIELD_NUMBER, m.body());
+        p = ProtoArrays.putVarintField(out, p, io.kim.protocol.Message.TIMESTAMP_FIELD_NUMBER, m.timestamp());
+        if (p != size) {
+            throw new IllegalStateException("message size miscomputed: " + p + " of " + size);
         }
         return out;
     }
@@ -123,10 +115,6 @@ final class WireMessages {
 
     private static int uint64Size(long value) {
         return value == 0 ? 0 : 1 + CodedOutputStream.computeUInt64SizeNoTag(value);
-    }
-
-    private static int stringSize(String s) {
-        return s.isEmpty() ? 0 : 1 + CodedOutputStream.computeStringSizeNoTag(s);
     }
 
     private static void writeString(CodedOutputStream o, int field, String s) throws IOException {
