@@ -66,9 +66,14 @@ final class MessageLog {
      * position. The record's stored time is {@code now}, or the last stored time if that is later.
      */
     long append(Message m, int[] ownerIndexes, long[] sequences, long now) {
-        long size = 8 + 8 + 1 + stringSize(m.clientMessageId()) + stringSize(m.messageId()) + stringSize(m.senderId())
-                + stringSize(m.senderDevice()) + stringSize(m.target()) + stringSize(m.contentType())
-                + varintSize(m.body().length) + m.body().length + varintSize(ownerIndexes.length);
+        String[] strings = {m.clientMessageId(), m.messageId(), m.senderId(), m.senderDevice(), m.target(),
+                m.contentType()};
+        int[] bytes = new int[strings.length];
+        long size = 8 + 8 + 1 + varintSize(m.body().length) + m.body().length + varintSize(ownerIndexes.length);
+        for (int i = 0; i < strings.length; i++) {
+            bytes[i] = charBytes(strings[i]);
+            size += varintSize(((long) bytes[i]) << 1) + bytes[i];
+        }
         for (int i = 0; i < ownerIndexes.length; i++) {
             size += varintSize(ownerIndexes[i]) + varintSize(sequences[i]);
         }
@@ -87,12 +92,9 @@ final class MessageLog {
             int p = putLong(d, at, storedAt);
             p = putLong(d, p, m.timestamp());
             d[p++] = (byte) m.chatType().ordinal();
-            p = putString(d, p, m.clientMessageId());
-            p = putString(d, p, m.messageId());
-            p = putString(d, p, m.senderId());
-            p = putString(d, p, m.senderDevice());
-            p = putString(d, p, m.target());
-            p = putString(d, p, m.contentType());
+            for (int i = 0; i < strings.length; i++) {
+                p = putString(d, p, strings[i], bytes[i]);
+            }
             p = putVarint(d, p, m.body().length);
             System.arraycopy(m.body(), 0, d, p, m.body().length);
             p += m.body().length;
@@ -308,12 +310,7 @@ final class MessageLog {
         return new String(chars, 0, n);
     }
 
-    /** Encoded size of {@code s}: its header and its chars. */
-    static int stringSize(String s) {
-        int bytes = charBytes(s);
-        return varintSize(((long) bytes) << 1) + bytes;
-    }
-
+    /** The bytes the chars of {@code s} take: one each if all are ascii. */
     private static int charBytes(String s) {
         int n = s.length();
         int bytes = n;
@@ -326,9 +323,9 @@ final class MessageLog {
         return bytes;
     }
 
-    private static int putString(byte[] d, int p, String s) {
+    /** Writes {@code s}, whose chars take {@code bytes} bytes (see {@link #charBytes}). */
+    private static int putString(byte[] d, int p, String s, int bytes) {
         int n = s.length();
-        int bytes = charBytes(s);
         boolean ascii = bytes == n;
         p = putVarint(d, p, ((long) bytes) << 1 | (ascii ? 1 : 0));
         if (ascii) {
