@@ -1,7 +1,9 @@
 package io.kim.net.internal;
 
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoEventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
@@ -43,7 +45,17 @@ public final class NettyIo {
         return isEpoll(group) ? EpollSocketChannel.class : NioSocketChannel.class;
     }
 
+    /**
+     * Asks one of the group's loops, not the group: a group answers by asking {@code next()}, which moves its
+     * round-robin on, so asking before each connect would put every second channel on the same loop.
+     */
     private static boolean isEpoll(EventLoopGroup group) {
-        return EPOLL && group instanceof IoEventLoopGroup io && io.isIoType(EpollIoHandler.class);
+        if (!EPOLL || !(group instanceof IoEventLoopGroup)) {
+            return false;
+        }
+        for (EventExecutor e : group) {
+            return e instanceof IoEventLoop loop && loop.isIoType(EpollIoHandler.class);
+        }
+        return false;
     }
 }
