@@ -32,7 +32,8 @@ import java.util.Map;
  * --concurrency handshakes in flight (connect default 256, login default 32)
  * --pairs P (chat, 100)   --window W (chat 10, group 16)   --size message bytes (64, at least 20)
  * --members M (group, 500)   --senders S (group, 1)
- * --io-threads server I/O threads, both servers (0: 2 x CPUs)   --client-threads (0: the CPUs)
+ * --io-threads server I/O threads, both servers (0: the CPUs, see below; kim's own default is 2 x CPUs)
+ * --client-threads load generator I/O threads (0: the CPUs)
  * --server-heap (default 4g; fixed and pre-touched)   --server-jvm-opts "..."   --jfr DIR (record the servers)
  * --json FILE   append every result as one JSON line
  * </pre>
@@ -91,6 +92,9 @@ public final class LoadMain {
         };
         int cpus = Runtime.getRuntime().availableProcessors();
         int threads = clientThreads == 0 ? cpus : clientThreads;
+        // Server and load generator share the cores: one server loop per core, not kim's default of two, so that a
+        // loop is not taken off its core in the middle of a batch by its sibling (both servers alike).
+        ioThreads = ioThreads == 0 ? cpus : ioThreads;
 
         System.out.println("# kim load run: " + scenario);
         System.out.println("# parameters: " + a.used());
@@ -98,7 +102,7 @@ public final class LoadMain {
                 + cpus + "; os: " + System.getProperty("os.name") + " " + System.getProperty("os.arch")
                 + "; load average before: " + ProcStat.loadAverage());
         System.out.println("# server JVM: -Xms" + heap + " -Xmx" + heap + " -XX:+AlwaysPreTouch " + jvmOpts
-                + "; io threads: " + (ioThreads == 0 ? 2 * cpus : ioThreads) + "; load generator threads: " + threads);
+                + "; io threads: " + ioThreads + "; load generator threads: " + threads);
 
         List<Result> results = new ArrayList<>();
         for (int run = 1; run <= runs; run++) {
