@@ -2,8 +2,7 @@ package io.kim.bench;
 
 import io.kim.net.Frame;
 import io.kim.net.TransportEvent;
-import io.kim.transport.tcp.internal.TcpFrameDecoder;
-import io.kim.transport.tcp.internal.TcpFrameEncoder;
+import io.kim.transport.tcp.internal.TcpFrameCodec;
 import io.kim.transport.ws.internal.FrameConverter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -49,9 +48,9 @@ public class FrameCodecBenchmark extends BenchmarkBase {
         new Random(42).nextBytes(payload);
         switch (codec) {
             case "tcp" -> {
-                encoder = new EmbeddedChannel(new TcpFrameEncoder(MAX));
-                decoder = new EmbeddedChannel(new TcpFrameDecoder(MAX));
-                wire = encodeOnce(new EmbeddedChannel(new TcpFrameEncoder(MAX)), Frame.binary(payload));
+                encoder = new EmbeddedChannel(new TcpFrameCodec(MAX));
+                decoder = new EmbeddedChannel(new TcpFrameCodec(MAX));
+                wire = encodeOnce(new EmbeddedChannel(new TcpFrameCodec(MAX)), Frame.binary(payload));
             }
             case "ws" -> {
                 encoder = ready(new EmbeddedChannel(new WebSocket13FrameEncoder(false), new FrameConverter(MAX)));

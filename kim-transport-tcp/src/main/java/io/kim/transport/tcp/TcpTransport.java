@@ -3,8 +3,7 @@ package io.kim.transport.tcp;
 import io.kim.net.Transport;
 import io.kim.net.TransportOptions;
 import io.kim.transport.tcp.internal.ReadyOnActive;
-import io.kim.transport.tcp.internal.TcpFrameDecoder;
-import io.kim.transport.tcp.internal.TcpFrameEncoder;
+import io.kim.transport.tcp.internal.TcpFrameCodec;
 import io.netty.channel.ChannelPipeline;
 import java.net.InetSocketAddress;
 
@@ -62,8 +61,7 @@ public final class TcpTransport implements Transport {
     }
 
     private static void configure(ChannelPipeline pipeline, TransportOptions options) {
-        pipeline.addLast("tcp-decoder", new TcpFrameDecoder(options.maxFrameLength()));
-        pipeline.addLast("tcp-encoder", new TcpFrameEncoder(options.maxFrameLength()));
+        pipeline.addLast("tcp-codec", new TcpFrameCodec(options.maxFrameLength()));
         pipeline.addLast("tcp-ready", ReadyOnActive.INSTANCE);
     }
 

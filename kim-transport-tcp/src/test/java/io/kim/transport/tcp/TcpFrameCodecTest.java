@@ -172,7 +172,7 @@ class TcpFrameCodecTest {
 
     @Test
     void encode_splitFrame_writesPrefixThenTheSharedPayloadWithoutCopyingIt() {
-        byte[] shared = new byte[TcpFrameEncoderAccess.copyThreshold() + 1];
+        byte[] shared = new byte[TcpFrameCodecAccess.copyThreshold() + 1];
         shared[0] = 42;
         EmbeddedChannel big = new EmbeddedChannel();
         new TcpTransport().configureServer(big.pipeline(), new TransportOptions(4 * MAX));
@@ -218,12 +218,12 @@ class TcpFrameCodecTest {
         EmbeddedChannel big = new EmbeddedChannel();
         new TcpTransport().configureServer(big.pipeline(), new TransportOptions(4 * MAX));
         byte[] payload = new byte[1000];
-        int frames = 3 * TcpFrameEncoderAccess.pendingCapacity() / payload.length;
+        int frames = 3 * TcpFrameCodecAccess.pendingCapacity() / payload.length;
         for (int i = 0; i < frames; i++) {
             payload[0] = (byte) i;
             big.write(Frame.binary(payload.clone()), big.voidPromise());
         }
-        big.write(Frame.binary(new byte[TcpFrameEncoderAccess.copyThreshold() + 1]), big.voidPromise()); // alone
+        big.write(Frame.binary(new byte[TcpFrameCodecAccess.copyThreshold() + 1]), big.voidPromise()); // alone
         big.writeAndFlush(Frame.binary(new byte[] {99})); // a promise of its own
         ByteBuf all = Unpooled.buffer();
         ByteBuf part;
@@ -238,7 +238,7 @@ class TcpFrameCodecTest {
         for (int i = 0; i < frames; i++) {
             assertEquals((byte) i, ((Frame) big.readInbound()).payload()[0]);
         }
-        assertEquals(TcpFrameEncoderAccess.copyThreshold() + 1, ((Frame) big.readInbound()).payload().length);
+        assertEquals(TcpFrameCodecAccess.copyThreshold() + 1, ((Frame) big.readInbound()).payload().length);
         assertEquals(99, ((Frame) big.readInbound()).payload()[0]);
         assertFalse(big.finishAndReleaseAll());
     }
