@@ -27,10 +27,12 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <h2>Memory</h2>
  * Messages are kept as compact byte records in a per-tenant log of large arrays, an inbox entry is one
- * {@code long} in an array of its owner, and a client message id is a slot in a hash table of its sender: a
- * one-to-one message costs roughly its encoded size plus 40 bytes, a group message its size plus about 13 bytes
- * per member. There is no object per stored message, which keeps the garbage collector's work independent of
- * how many messages are kept. {@link #read} decodes the entries it returns, so every call returns new
+ * {@code long} in an array of its owner, and a client message id is a slot of 16 bytes in a hash table of its
+ * sender, kept between a quarter and half full. A record takes about the size of the message's fields (some 150
+ * bytes for a short message with a UUID as its client id) and a few bytes per owner; with its two inbox entries
+ * and its id, and the room the arrays keep for growing, a one-to-one message costs 250 to 400 bytes of heap, a
+ * group message its record plus 12 to 20 bytes per member. There is no object per stored message, which keeps
+ * the garbage collector's work independent of how many messages are kept. {@link #read} decodes the entries it returns, so every call returns new
  * {@link Message} instances, equal to the ones stored.
  *
  * <h2>Concurrency</h2>
