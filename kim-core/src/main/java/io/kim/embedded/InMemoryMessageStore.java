@@ -572,7 +572,7 @@ public final class InMemoryMessageStore implements MessageStore {
                 if (sent[2 * slot] == hash) {
                     MessageLog.Ref r = log.ref(stored - 1);
                     if (r != null && now - MessageLog.storedAt(r) < retentionMillis
-                            && MessageLog.hasClientMessageId(r, clientMessageId)) {
+                            && log.hasClientMessageId(r, clientMessageId)) {
                         return stored - 1;
                     }
                 }

@@ -179,17 +179,12 @@ final class MessageLog {
     }
 
     /** {@code true} if the record's client message id is {@code id}, compared without decoding it. */
-    static boolean hasClientMessageId(Ref r, String id) {
+    boolean hasClientMessageId(Ref r, String id) {
+        Reader in = new Reader(r);
+        in.p += 17; // stored at, timestamp, chat type
+        long header = in.varint();
         byte[] d = r.data;
-        int p = r.offset + 17;
-        long header = 0;
-        int shift = 0;
-        byte b;
-        do {
-            b = d[p++];
-            header |= (long) (b & 0x7F) << shift;
-            shift += 7;
-        } while (b < 0);
+        int p = in.p;
         int length = (int) (header >>> 1);
         if ((header & 1) == 0) {
             return readString(d, p, header).equals(id);
