@@ -1,5 +1,8 @@
 package io.kim.embedded;
 
+import static io.kim.internal.ProtoArrays.putVarint;
+import static io.kim.internal.ProtoArrays.varintSize;
+
 import io.kim.spi.ChatType;
 import io.kim.spi.Message;
 import java.nio.charset.StandardCharsets;
@@ -342,24 +345,6 @@ final class MessageLog {
                 d[p++] = (byte) (0x80 | c & 0x3F);
             }
         }
-        return p;
-    }
-
-    static int varintSize(long v) {
-        int n = 1;
-        while ((v & ~0x7FL) != 0) {
-            v >>>= 7;
-            n++;
-        }
-        return n;
-    }
-
-    private static int putVarint(byte[] d, int p, long v) {
-        while ((v & ~0x7FL) != 0) {
-            d[p++] = (byte) (v & 0x7F | 0x80);
-            v >>>= 7;
-        }
-        d[p++] = (byte) v;
         return p;
     }
 

@@ -9,6 +9,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.internal.ThreadExecutorMap;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
@@ -143,8 +144,8 @@ public final class Outbox {
 
         void add(Channel ch, Object op) {
             if (size == channels.length) {
-                channels = java.util.Arrays.copyOf(channels, 2 * size);
-                ops = java.util.Arrays.copyOf(ops, 2 * size);
+                channels = Arrays.copyOf(channels, 2 * size);
+                ops = Arrays.copyOf(ops, 2 * size);
             }
             channels[size] = ch;
             ops[size++] = op;

@@ -78,8 +78,8 @@ final class WireMessages {
             size += entrySize;
             count++;
         }
-        size += uint64Size(page.headSequence()) + (hasMore ? 2 : 0) + (page.truncated() ? 2 : 0)
-                + uint64Size(page.oldestSequence());
+        size += ProtoArrays.varintFieldSize(page.headSequence()) + (hasMore ? 2 : 0) + (page.truncated() ? 2 : 0)
+                + ProtoArrays.varintFieldSize(page.oldestSequence());
         byte[] out = new byte[size];
         CodedOutputStream o = CodedOutputStream.newInstance(out);
         try {
@@ -111,15 +111,5 @@ final class WireMessages {
             throw new IllegalStateException("sync response size miscomputed", e);
         }
         return new SyncPage(out, count);
-    }
-
-    private static int uint64Size(long value) {
-        return value == 0 ? 0 : 1 + CodedOutputStream.computeUInt64SizeNoTag(value);
-    }
-
-    private static void writeString(CodedOutputStream o, int field, String s) throws IOException {
-        if (!s.isEmpty()) {
-            o.writeString(field, s);
-        }
     }
 }
