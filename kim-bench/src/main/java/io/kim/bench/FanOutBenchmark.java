@@ -1,10 +1,10 @@
 package io.kim.bench;
 
 import com.google.protobuf.ByteString;
-import io.kim.internal.Packets;
-import io.kim.protocol.ChatType;
+import io.kim.protocol.internal.Packets;
+import io.kim.protocol.TargetType;
 import io.kim.protocol.Command;
-import io.kim.protocol.Message;
+import io.kim.protocol.ChatMessage;
 import io.kim.protocol.MessagePush;
 import java.util.Random;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -27,15 +27,15 @@ public class FanOutBenchmark extends BenchmarkBase {
     @Param({"64"})
     public int size;
 
-    private Message message;
+    private ChatMessage message;
     private long sequence;
 
     @Setup
     public void setUp() {
         byte[] body = new byte[size];
         new Random(42).nextBytes(body);
-        message = Message.newBuilder().setMessageId("n1-lz2x3k4-1a2b").setSenderId("user-1234")
-                .setSenderDevice("d1").setChatType(ChatType.CHAT_GROUP).setTarget("group-42")
+        message = ChatMessage.newBuilder().setMessageId("n1-lz2x3k4-1a2b").setSenderId("user-1234")
+                .setSenderDevice("d1").setChatType(TargetType.CHAT_GROUP).setTarget("group-42")
                 .setClientMessageId("c-100200").setContentType("text/plain").setBody(ByteString.copyFrom(body))
                 .setTimestamp(1_764_000_000_000L).build();
     }

@@ -2,10 +2,10 @@ package io.kim.bench;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.kim.internal.Packets;
-import io.kim.protocol.ChatType;
+import io.kim.protocol.internal.Packets;
+import io.kim.protocol.TargetType;
 import io.kim.protocol.Command;
-import io.kim.protocol.Message;
+import io.kim.protocol.ChatMessage;
 import io.kim.protocol.MessagePush;
 import io.kim.protocol.Packet;
 import io.kim.protocol.SendRequest;
@@ -28,7 +28,7 @@ public class PacketBenchmark extends BenchmarkBase {
 
     private byte[] body;
     private ByteString bodyBytes;
-    private Message message;
+    private ChatMessage message;
     private byte[] sendPacket;
     private byte[] pushPacket;
     private int seq;
@@ -38,8 +38,8 @@ public class PacketBenchmark extends BenchmarkBase {
         body = new byte[size];
         new Random(42).nextBytes(body);
         bodyBytes = ByteString.copyFrom(body);
-        message = Message.newBuilder().setMessageId("n1-lz2x3k4-1a2b").setSenderId("user-1234")
-                .setSenderDevice("d1").setChatType(ChatType.CHAT_USER).setTarget("user-5678")
+        message = ChatMessage.newBuilder().setMessageId("n1-lz2x3k4-1a2b").setSenderId("user-1234")
+                .setSenderDevice("d1").setChatType(TargetType.CHAT_USER).setTarget("user-5678")
                 .setClientMessageId("c-100200").setContentType("text/plain").setBody(bodyBytes)
                 .setTimestamp(1_764_000_000_000L).build();
         sendPacket = encodeSend();
@@ -48,7 +48,7 @@ public class PacketBenchmark extends BenchmarkBase {
 
     @Benchmark
     public byte[] encodeSend() {
-        return Packets.request(Command.SEND, ++seq, SendRequest.newBuilder().setChatType(ChatType.CHAT_USER)
+        return Packets.request(Command.SEND, ++seq, SendRequest.newBuilder().setChatType(TargetType.CHAT_USER)
                 .setTarget("user-5678").setClientMessageId("c-100200").setContentType("text/plain")
                 .setBody(ByteString.copyFrom(body)).build());
     }

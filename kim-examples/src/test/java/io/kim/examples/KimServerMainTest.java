@@ -10,11 +10,12 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.kim.client.ChatKind;
 import io.kim.client.ImClient;
 import io.kim.client.ImClientListener;
 import io.kim.client.ReceivedMessage;
 import io.kim.client.SendResult;
-import io.kim.internal.Packets;
+import io.kim.protocol.internal.Packets;
 import io.kim.net.Client;
 import io.kim.net.Transport;
 import io.kim.net.Transports;
@@ -170,12 +171,12 @@ class KimServerMainTest {
             bob.connect().get(WAIT.toSeconds(), TimeUnit.SECONDS);
             alice.connect().get(WAIT.toSeconds(), TimeUnit.SECONDS);
             carol.connect().get(WAIT.toSeconds(), TimeUnit.SECONDS);
-            alice.send(io.kim.spi.ChatType.GROUP, "team", "g-1", "text/plain", "hi team".getBytes(StandardCharsets.UTF_8))
+            alice.send(ChatKind.GROUP, "team", "g-1", "text/plain", "hi team".getBytes(StandardCharsets.UTF_8))
                     .get(WAIT.toSeconds(), TimeUnit.SECONDS);
             ReceivedMessage m = toBob.get(WAIT.toSeconds(), TimeUnit.SECONDS);
             assertEquals("team", m.target());
             assertEquals("hi team", new String(m.body(), StandardCharsets.UTF_8));
-            Throwable refused = assertThrowsWithin(carol.send(io.kim.spi.ChatType.GROUP, "team", "g-2", "text/plain",
+            Throwable refused = assertThrowsWithin(carol.send(ChatKind.GROUP, "team", "g-2", "text/plain",
                     new byte[] {1}));
             assertTrue(String.valueOf(refused).contains("FORBIDDEN"), String.valueOf(refused));
         }

@@ -2,10 +2,10 @@ package io.kim.bench.load;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.kim.internal.Packets;
-import io.kim.internal.ProtoArrays;
+import io.kim.protocol.internal.Packets;
+import io.kim.protocol.internal.ProtoArrays;
 import io.kim.net.Dialer;
-import io.kim.protocol.ChatType;
+import io.kim.protocol.TargetType;
 import io.kim.protocol.Command;
 import io.kim.protocol.Flag;
 import io.kim.protocol.GroupCreateRequest;
@@ -98,12 +98,12 @@ abstract class Wire {
 
         @Override
         byte[] toUser(String user, int requestSeq, byte[] body) {
-            return send(ChatType.CHAT_USER, user, requestSeq, body);
+            return send(TargetType.CHAT_USER, user, requestSeq, body);
         }
 
         @Override
         byte[] toGroup(String group, int requestSeq, byte[] body) {
-            return send(ChatType.CHAT_GROUP, group, requestSeq, body);
+            return send(TargetType.CHAT_GROUP, group, requestSeq, body);
         }
 
         /**
@@ -111,7 +111,7 @@ abstract class Wire {
          * request, as {@code WireTest} checks), with a random 128-bit client message id in hex, like the UUIDs the
          * Java SDK sends: the load generator shares the machine with the server, so it spends as little as it can.
          */
-        static byte[] send(ChatType type, String target, int requestSeq, byte[] body) {
+        static byte[] send(TargetType type, String target, int requestSeq, byte[] body) {
             int headerSize = ProtoArrays.varintFieldSize(Command.SEND_VALUE)
                     + ProtoArrays.varintFieldSize(requestSeq & 0xFFFFFFFFL) + ProtoArrays.varintFieldSize(Flag.REQUEST_VALUE);
             int requestSize = ProtoArrays.varintFieldSize(type.getNumber()) + ProtoArrays.stringFieldSize(target)
@@ -218,7 +218,7 @@ abstract class Wire {
                 if (tag == (MessagePush.MESSAGE_FIELD_NUMBER << 3 | ProtoArrays.LEN)) {
                     int limit = in.pushLimit(in.readRawVarint32());
                     for (int t; (t = in.readTag()) != 0; ) {
-                        if (t == (io.kim.protocol.Message.BODY_FIELD_NUMBER << 3 | ProtoArrays.LEN)) {
+                        if (t == (io.kim.protocol.ChatMessage.BODY_FIELD_NUMBER << 3 | ProtoArrays.LEN)) {
                             int n = in.readRawVarint32();
                             int from = at + in.getTotalBytesRead();
                             return ByteBuffer.wrap(payload, from, n).slice();

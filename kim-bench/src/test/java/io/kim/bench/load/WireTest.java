@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import io.kim.internal.Packets;
-import io.kim.protocol.ChatType;
+import io.kim.protocol.internal.Packets;
+import io.kim.protocol.TargetType;
 import io.kim.protocol.Command;
 import io.kim.protocol.Flag;
 import io.kim.protocol.Header;
-import io.kim.protocol.Message;
+import io.kim.protocol.ChatMessage;
 import io.kim.protocol.MessagePush;
 import io.kim.protocol.Packet;
 import io.kim.protocol.SendRequest;
@@ -27,14 +27,14 @@ class WireTest {
     @Test
     void send_isTheSendRequestProtobufReads_withARandomHexClientMessageId() throws Exception {
         byte[] body = Wire.body(7, 42, 64);
-        for (ChatType type : new ChatType[] {ChatType.CHAT_USER, ChatType.CHAT_GROUP}) {
-            byte[] a = type == ChatType.CHAT_USER ? kim.toUser("b7", 300, body) : kim.toGroup("g0", 300, body);
+        for (TargetType type : new TargetType[] {TargetType.CHAT_USER, TargetType.CHAT_GROUP}) {
+            byte[] a = type == TargetType.CHAT_USER ? kim.toUser("b7", 300, body) : kim.toGroup("g0", 300, body);
             Packet p = Packet.parseFrom(a);
             assertEquals(Header.newBuilder().setCommand(Command.SEND).setSequence(300).setFlag(Flag.REQUEST)
                     .build(), p.getHeader());
             SendRequest r = SendRequest.parseFrom(p.getBody());
             assertEquals(type, r.getChatType());
-            assertEquals(type == ChatType.CHAT_USER ? "b7" : "g0", r.getTarget());
+            assertEquals(type == TargetType.CHAT_USER ? "b7" : "g0", r.getTarget());
             assertTrue(r.getClientMessageId().matches("[0-9a-f]{32}"), r.getClientMessageId());
             assertEquals(ByteString.copyFrom(body), r.getBody());
             byte[] again = kim.toUser("b7", 300, body);
@@ -46,7 +46,7 @@ class WireTest {
     @Test
     void read_findsTheBodyOfAMessagePushAndClassifiesAnswers() {
         byte[] body = Wire.body(3, 9, 64);
-        Message m = Message.newBuilder().setMessageId("m-1").setSenderId("a3").setTarget("b3")
+        ChatMessage m = ChatMessage.newBuilder().setMessageId("m-1").setSenderId("a3").setTarget("b3")
                 .setClientMessageId("c").setContentType("application/octet-stream")
                 .setBody(ByteString.copyFrom(body)).setTimestamp(1).build();
         byte[] push = Packets.push(Command.MESSAGE, MessagePush.newBuilder().setSequence(5).setMessage(m).build());

@@ -1,2 +1,0 @@
-/** Helpers shared by the IM server and the client SDK. Internal: may change at any time. */
-package io.kim.internal;

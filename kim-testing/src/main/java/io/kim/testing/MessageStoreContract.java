@@ -1,0 +1,617 @@
+package io.kim.testing;
+
+import io.kim.spi.MessageStore;
+import io.kim.spi.Message;
+import io.kim.spi.InboxPage;
+import io.kim.spi.InboxEntry;
+import io.kim.spi.ChatType;
+import io.kim.spi.AppendResult;
+import static io.kim.testing.Stages.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The behaviour every {@link MessageStore} must have. An implementation's test extends this class and implements
+ * {@link #newStore}; the hooks below adapt it to stores that need a purge pass, a cleanup or smaller load.
+ *
+ * <p>Every test works in tenants with fresh random names, so a store backed by a shared server (Redis, a database)
+ * does not need to be emptied between tests.
+ */
+public abstract class MessageStoreContract {
+
+    /** The retention every store under test is created with. */
+    protected static final Duration RETENTION = Duration.ofDays(7);
+
+    /** How long the test threads are waited for at most; a guard against hangs, not a speed check. */
+    private static final long TIMEOUT_SECONDS = 60;
+
+    protected MutableClock clock;
+    protected MessageStore store;
+    protected String tenant;
+    protected String otherTenant;
+
+    /**
+     * A new, empty store that reads the time from {@code clock} and keeps entries for {@code retention}.
+     */
+    protected abstract MessageStore newStore(Clock clock, Duration retention);
+
+    /**
+     * Whether the store honours the clock and retention passed to {@link #newStore}; if not, the retention tests
+     * are skipped. Default {@code true}.
+     */
+    protected boolean supportsRetention() {
+        return true;
+    }
+
+    /**
+     * Called after a test moved the clock past the retention of some entries, before it reads. A store that drops
+     * expired entries lazily on read needs nothing here (the default); one that drops them in a background task runs
+     * that task.
+     */
+    protected void afterClockMoved(MessageStore store) {
+    }
+
+    /** Releases {@code store} after each test. Default: nothing. */
+    protected void close(MessageStore store) {
+    }
+
+    /** Threads appending concurrently in the concurrency tests. Default 8. */
+    protected int concurrentThreads() {
+        return 8;
+    }
+
+    /** Appends per thread in the concurrency tests. Default 2,000. */
+    protected int appendsPerThread() {
+        return 2_000;
+    }
+
+    @BeforeEach
+    void createStore() {
+        clock = MutableClock.create();
+        store = newStore(clock, RETENTION);
+        tenant = "t-" + UUID.randomUUID();
+        otherTenant = "t-" + UUID.randomUUID();
+    }
+
+    @AfterEach
+    void closeStore() {
+        close(store);
+    }
+
+    // ---- sequences --------------------------------------------------------------------------------------------
+
+    @Test
+    void append_firstEntryOfAnInbox_getsSequenceOne() {
+        AppendResult result = append(tenant, "alice", "c1", "bob", "bob");
+
+        assertEquals(Map.of("bob", 1L), result.sequences());
+        assertFalse(result.duplicate());
+        assertEquals(1L, await(store.headSequence(tenant, "bob")));
+    }
+
+    @Test
+    void append_successiveEntries_growByOnePerInbox() {
+        for (int i = 1; i <= 5; i++) {
+            AppendResult result = append(tenant, "alice", "c" + i, "bob", "bob");
+            assertEquals(i, result.sequence("bob"));
+        }
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L), sequences(await(store.read(tenant, "bob", 0, 100))));
+        assertEquals(5L, await(store.headSequence(tenant, "bob")));
+    }
+
+    @Test
+    void append_toSeveralOwners_givesEachOwnerTheNextSequenceOfItsOwnInbox() {
+        append(tenant, "carol", "c1", "alice", "alice");
+        append(tenant, "carol", "c2", "alice", "alice");
+
+        AppendResult result = append(tenant, "alice", "c1", "bob", "bob", "alice");
+
+        assertEquals(Map.of("alice", 3L, "bob", 1L), result.sequences());
+        assertEquals(3L, await(store.headSequence(tenant, "alice")));
+        assertEquals(1L, await(store.headSequence(tenant, "bob")));
+    }
+
+    @Test
+    void append_groupMessage_landsInEveryMembersInboxWithTheSameContent() {
+        Message message = message(tenant, "alice", "g1", ChatType.GROUP, "group-1");
+        AppendResult result = await(store.append(message, List.of("alice", "bob", "carol")));
+
+        assertEquals(message, result.message());
+        for (String member : List.of("alice", "bob", "carol")) {
+            InboxPage page = await(store.read(tenant, member, 0, 10));
+            assertEquals(1, page.entries().size(), member);
+            InboxEntry entry = page.entries().get(0);
+            assertEquals(result.sequence(member), entry.sequence());
+            assertEquals(message, entry.message());
+            assertArrayEquals(message.body(), entry.message().body());
+        }
+    }
+
+    @Test
+    void append_ownerListedTwice_getsOneEntry() {
+        AppendResult result = append(tenant, "alice", "c1", "alice", "alice", "alice");
+
+        assertEquals(Map.of("alice", 1L), result.sequences());
+        assertEquals(1, await(store.read(tenant, "alice", 0, 10)).entries().size());
+    }
+
+    @Test
+    void headSequence_unknownUser_isZero() {
+        assertEquals(0L, await(store.headSequence(tenant, "nobody")));
+    }
+
+    // ---- idempotency ------------------------------------------------------------------------------------------
+
+    @Test
+    void append_sameClientMessageIdAgain_returnsTheOriginalAndStoresNothingNew() {
+        AppendResult original = append(tenant, "alice", "c1", "bob", "bob", "alice");
+        append(tenant, "carol", "c9", "bob", "bob");
+
+        Message retry = message(tenant, "alice", "c1", ChatType.USER, "bob");
+        AppendResult again = await(store.append(retry, List.of("bob", "alice", "dave")));
+
+        assertTrue(again.duplicate());
+        assertEquals(original.message().messageId(), again.message().messageId());
+        assertEquals(original.message(), again.message());
+        assertEquals(original.sequences(), again.sequences());
+        assertEquals(2L, await(store.headSequence(tenant, "bob")));
+        assertEquals(1L, await(store.headSequence(tenant, "alice")));
+        assertEquals(0L, await(store.headSequence(tenant, "dave")));
+        List<InboxEntry> bobs = await(store.read(tenant, "bob", 0, 10)).entries();
+        assertEquals(2, bobs.size());
+        assertTrue(bobs.stream().noneMatch(e -> e.message().messageId().equals(retry.messageId())));
+    }
+
+    @Test
+    void append_sameClientMessageIdFromAnotherSender_isNotADuplicate() {
+        AppendResult first = append(tenant, "alice", "c1", "bob", "bob");
+        AppendResult second = append(tenant, "carol", "c1", "bob", "bob");
+
+        assertFalse(second.duplicate());
+        assertNotEquals(first.message().messageId(), second.message().messageId());
+        assertEquals(2L, second.sequence("bob"));
+    }
+
+    @Test
+    void append_sameClientMessageIdConcurrently_storesOneMessage() throws Exception {
+        int threads = concurrentThreads();
+        CountDownLatch start = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        List<AppendResult> results = new ArrayList<>();
+        try {
+            List<Future<AppendResult>> futures = new ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                futures.add(pool.submit(() -> {
+                    start.await();
+                    return await(store.append(message(tenant, "alice", "same", ChatType.USER, "bob"),
+                            List.of("bob", "alice")));
+                }));
+            }
+            start.countDown();
+            for (Future<AppendResult> f : futures) {
+                results.add(f.get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+            }
+        } finally {
+            shutdown(pool);
+        }
+
+        assertEquals(1, results.stream().filter(r -> !r.duplicate()).count());
+        String id = results.get(0).message().messageId();
+        for (AppendResult r : results) {
+            assertEquals(id, r.message().messageId());
+            assertEquals(Map.of("bob", 1L, "alice", 1L), r.sequences());
+        }
+        assertEquals(1L, await(store.headSequence(tenant, "bob")));
+    }
+
+    // ---- concurrency ------------------------------------------------------------------------------------------
+
+    /**
+     * Several threads append to two shared inboxes (listing them in opposite orders, which deadlocks a store that
+     * locks inboxes in argument order) and to one inbox of their own, while a reader follows a shared inbox.
+     */
+    @Test
+    void append_concurrentFromManyThreads_assignsEachInboxGapFreeSequencesOneToN() throws Exception {
+        int threads = concurrentThreads();
+        int perThread = appendsPerThread();
+        int total = threads * perThread;
+        Map<String, AppendResult> byMessageId = new ConcurrentHashMap<>();
+        AtomicBoolean writersDone = new AtomicBoolean();
+        CountDownLatch start = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(threads + 1);
+        try {
+            List<Future<?>> writers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                String writer = "writer-" + t;
+                List<String> owners = t % 2 == 0
+                        ? List.of("alice", "bob", writer)
+                        : List.of("bob", "alice", writer);
+                writers.add(pool.submit(() -> {
+                    start.await();
+                    for (int i = 0; i < perThread; i++) {
+                        Message m = message(tenant, writer, "c" + i, ChatType.GROUP, "group-1");
+                        AppendResult r = await(store.append(m, owners));
+                        assertFalse(r.duplicate());
+                        assertEquals(i + 1L, r.sequence(writer));
+                        byMessageId.put(m.messageId(), r);
+                    }
+                    return null;
+                }));
+            }
+            Future<Long> reader = pool.submit(() -> followInbox(tenant, "alice", total, writersDone));
+            start.countDown();
+            for (Future<?> w : writers) {
+                w.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            }
+            writersDone.set(true);
+            assertEquals(total, reader.get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+        } finally {
+            shutdown(pool);
+        }
+
+        assertEquals(total, byMessageId.size());
+        for (String owner : List.of("alice", "bob")) {
+            BitSet assigned = new BitSet(total + 1);
+            for (AppendResult r : byMessageId.values()) {
+                int sequence = (int) r.sequence(owner);
+                assertTrue(sequence >= 1 && sequence <= total, owner + " got sequence " + sequence);
+                assertFalse(assigned.get(sequence), owner + " got sequence " + sequence + " twice");
+                assigned.set(sequence);
+            }
+            assertEquals(total, assigned.cardinality());
+            assertEquals((long) total, await(store.headSequence(tenant, owner)));
+
+            long after = 0;
+            for (int page = 0; page <= total / 500 && after < total; page++) {
+                for (InboxEntry e : await(store.read(tenant, owner, after, 500)).entries()) {
+                    assertEquals(after + 1, e.sequence());
+                    assertEquals(byMessageId.get(e.message().messageId()).sequence(owner), e.sequence());
+                    after = e.sequence();
+                }
+            }
+            assertEquals(total, after);
+        }
+        for (int t = 0; t < threads; t++) {
+            assertEquals((long) perThread, await(store.headSequence(tenant, "writer-" + t)));
+        }
+    }
+
+    /**
+     * Reads {@code owner}'s inbox page after page while writers append to it and to "bob" (always both together),
+     * failing on any gap, and returns the last sequence reached. Since every append goes to both inboxes, by the
+     * time the reader sees sequence s in one of them, the other must hold s entries too.
+     */
+    private long followInbox(String tenant, String owner, long total, AtomicBoolean writersDone) {
+        long after = 0;
+        // Bounded twice: by the writers (which end or time out) and by a generous cap on empty polls.
+        for (int polls = 0; polls < 50_000_000 && !writersDone.get() && after < total; polls++) {
+            long before = after;
+            after = readConsecutive(tenant, owner, after);
+            if (after == before) {
+                Thread.yield();
+            }
+        }
+        for (long pages = 0; pages <= total / 100 + 1 && after < total; pages++) {
+            after = readConsecutive(tenant, owner, after);
+        }
+        return after;
+    }
+
+    private long readConsecutive(String tenant, String owner, long after) {
+        InboxPage page = await(store.read(tenant, owner, after, 100));
+        assertFalse(page.truncated());
+        long expected = after + 1;
+        for (InboxEntry e : page.entries()) {
+            if (e.sequence() != expected) {
+                fail("reader of " + owner + " expected sequence " + expected + " but saw " + e.sequence());
+            }
+            expected++;
+        }
+        long last = expected - 1;
+        assertTrue(page.headSequence() >= last, "head " + page.headSequence() + " < last entry " + last);
+        long other = await(store.headSequence(tenant, "bob"));
+        assertTrue(other >= last, "alice's inbox shows " + last + " entries but bob's only " + other);
+        return last;
+    }
+
+    // ---- reading ----------------------------------------------------------------------------------------------
+
+    @Test
+    void read_returnsEntriesAfterTheGivenSequenceInAscendingOrder() {
+        List<String> ids = new ArrayList<>();
+        for (int i = 1; i <= 5; i++) {
+            ids.add(append(tenant, "alice", "c" + i, "bob", "bob").message().messageId());
+        }
+
+        InboxPage page = await(store.read(tenant, "bob", 2, 10));
+
+        assertEquals(List.of(3L, 4L, 5L), sequences(page));
+        assertEquals(ids.subList(2, 5), page.entries().stream().map(e -> e.message().messageId()).toList());
+        assertEquals(5, page.headSequence());
+        assertEquals(1, page.oldestSequence());
+        assertFalse(page.truncated());
+        assertFalse(page.hasMore());
+    }
+
+    @Test
+    void read_pagesThroughTheInboxWithLimitAndHasMore() {
+        for (int i = 1; i <= 5; i++) {
+            append(tenant, "alice", "c" + i, "bob", "bob");
+        }
+
+        InboxPage first = await(store.read(tenant, "bob", 0, 2));
+        InboxPage second = await(store.read(tenant, "bob", 2, 2));
+        InboxPage last = await(store.read(tenant, "bob", 4, 2));
+
+        assertEquals(List.of(1L, 2L), sequences(first));
+        assertTrue(first.hasMore());
+        assertEquals(List.of(3L, 4L), sequences(second));
+        assertTrue(second.hasMore());
+        assertEquals(List.of(5L), sequences(last));
+        assertFalse(last.hasMore());
+        for (InboxPage page : List.of(first, second, last)) {
+            assertEquals(5, page.headSequence());
+            assertFalse(page.truncated());
+        }
+    }
+
+    @Test
+    void read_pageEndingExactlyAtTheHead_hasNoMore() {
+        append(tenant, "alice", "c1", "bob", "bob");
+        append(tenant, "alice", "c2", "bob", "bob");
+
+        InboxPage page = await(store.read(tenant, "bob", 0, 2));
+
+        assertEquals(List.of(1L, 2L), sequences(page));
+        assertFalse(page.hasMore());
+    }
+
+    @Test
+    void read_atOrAfterTheHead_returnsAnEmptyPage() {
+        append(tenant, "alice", "c1", "bob", "bob");
+
+        for (long after : new long[] {1, 7}) {
+            InboxPage page = await(store.read(tenant, "bob", after, 10));
+            assertTrue(page.entries().isEmpty());
+            assertEquals(1, page.headSequence());
+            assertFalse(page.truncated());
+            assertFalse(page.hasMore());
+        }
+    }
+
+    @Test
+    void read_unknownUser_returnsAnEmptyInbox() {
+        InboxPage page = await(store.read(tenant, "nobody", 0, 10));
+
+        assertEquals(InboxPage.empty(), page);
+        assertEquals(0, page.headSequence());
+        assertEquals(1, page.oldestSequence());
+    }
+
+    @Test
+    void read_nonPositiveLimit_isRejected() {
+        assertThrows(IllegalArgumentException.class, () -> store.read(tenant, "bob", 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> store.read(tenant, "bob", 0, -1));
+    }
+
+    @Test
+    void read_negativeAfterSequence_isRejected() {
+        assertThrows(IllegalArgumentException.class, () -> store.read(tenant, "bob", -1, 10));
+    }
+
+    @Test
+    void append_withoutOwners_isRejected() {
+        Message m = message(tenant, "alice", "c1", ChatType.USER, "bob");
+        assertThrows(IllegalArgumentException.class, () -> store.append(m, List.of()));
+        assertThrows(IllegalArgumentException.class, () -> store.append(m, List.of(" ")));
+    }
+
+    // ---- retention --------------------------------------------------------------------------------------------
+
+    @Test
+    void retention_entriesOlderThanRetention_areGoneAndAnEarlierReadSaysTruncated() {
+        assumeTrue(supportsRetention());
+        for (int i = 1; i <= 3; i++) {
+            append(tenant, "alice", "old" + i, "bob", "bob");
+        }
+        clock.advance(Duration.ofDays(2));
+        append(tenant, "alice", "new1", "bob", "bob");
+        append(tenant, "alice", "new2", "bob", "bob");
+        clock.advance(Duration.ofDays(6)); // the first three are 8 days old, the last two 6
+        afterClockMoved(store);
+
+        InboxPage fromStart = await(store.read(tenant, "bob", 0, 10));
+        assertEquals(List.of(4L, 5L), sequences(fromStart));
+        assertTrue(fromStart.truncated());
+        assertEquals(4, fromStart.oldestSequence());
+        assertEquals(5, fromStart.headSequence());
+        assertFalse(fromStart.hasMore());
+
+        InboxPage fromTheMiddleOfTheHole = await(store.read(tenant, "bob", 2, 10));
+        assertTrue(fromTheMiddleOfTheHole.truncated());
+        assertEquals(List.of(4L, 5L), sequences(fromTheMiddleOfTheHole));
+
+        InboxPage fromJustBeforeTheOldest = await(store.read(tenant, "bob", 3, 10));
+        assertFalse(fromJustBeforeTheOldest.truncated());
+        assertEquals(List.of(4L, 5L), sequences(fromJustBeforeTheOldest));
+
+        InboxPage fromKeptEntries = await(store.read(tenant, "bob", 4, 10));
+        assertFalse(fromKeptEntries.truncated());
+        assertEquals(List.of(5L), sequences(fromKeptEntries));
+    }
+
+    @Test
+    void retention_truncatedReadWithSmallLimit_startsAtTheOldestKeptEntry() {
+        assumeTrue(supportsRetention());
+        append(tenant, "alice", "old", "bob", "bob");
+        clock.advance(Duration.ofDays(3));
+        for (int i = 1; i <= 3; i++) {
+            append(tenant, "alice", "new" + i, "bob", "bob");
+        }
+        clock.advance(Duration.ofDays(5));
+        afterClockMoved(store);
+
+        InboxPage page = await(store.read(tenant, "bob", 0, 2));
+
+        assertTrue(page.truncated());
+        assertEquals(List.of(2L, 3L), sequences(page));
+        assertTrue(page.hasMore());
+    }
+
+    @Test
+    void retention_everyEntryExpired_keepsTheHeadAndTheNextAppendContinuesFromIt() {
+        assumeTrue(supportsRetention());
+        append(tenant, "alice", "c1", "bob", "bob");
+        append(tenant, "alice", "c2", "bob", "bob");
+        clock.advance(RETENTION.plusDays(1));
+        afterClockMoved(store);
+
+        InboxPage fromStart = await(store.read(tenant, "bob", 0, 10));
+        assertTrue(fromStart.entries().isEmpty());
+        assertTrue(fromStart.truncated());
+        assertEquals(2, fromStart.headSequence());
+        assertEquals(3, fromStart.oldestSequence());
+        assertFalse(fromStart.hasMore());
+
+        InboxPage fromHead = await(store.read(tenant, "bob", 2, 10));
+        assertFalse(fromHead.truncated());
+        assertTrue(fromHead.entries().isEmpty());
+        assertEquals(2L, await(store.headSequence(tenant, "bob")));
+
+        assertEquals(3L, append(tenant, "alice", "c3", "bob", "bob").sequence("bob"));
+        assertEquals(List.of(3L), sequences(await(store.read(tenant, "bob", 2, 10))));
+    }
+
+    @Test
+    void retention_retryWithinRetention_isStillADuplicate() {
+        assumeTrue(supportsRetention());
+        AppendResult original = append(tenant, "alice", "c1", "bob", "bob");
+        clock.advance(RETENTION.minusDays(1));
+        afterClockMoved(store);
+
+        AppendResult again = append(tenant, "alice", "c1", "bob", "bob");
+
+        assertTrue(again.duplicate());
+        assertEquals(original.message().messageId(), again.message().messageId());
+        assertEquals(1L, await(store.headSequence(tenant, "bob")));
+    }
+
+    // ---- acknowledgements -------------------------------------------------------------------------------------
+
+    @Test
+    void acknowledged_deviceThatNeverAcknowledged_isZero() {
+        assertEquals(0L, await(store.acknowledged(tenant, "bob", "phone")));
+    }
+
+    @Test
+    void acknowledge_keepsTheMaximumAndNeverGoesBackwards() {
+        await(store.acknowledge(tenant, "bob", "phone", 5));
+        assertEquals(5L, await(store.acknowledged(tenant, "bob", "phone")));
+
+        await(store.acknowledge(tenant, "bob", "phone", 3));
+        assertEquals(5L, await(store.acknowledged(tenant, "bob", "phone")));
+
+        await(store.acknowledge(tenant, "bob", "phone", 9));
+        assertEquals(9L, await(store.acknowledged(tenant, "bob", "phone")));
+    }
+
+    @Test
+    void acknowledge_isKeptPerDevice() {
+        await(store.acknowledge(tenant, "bob", "phone", 5));
+        await(store.acknowledge(tenant, "bob", "laptop", 2));
+
+        assertEquals(5L, await(store.acknowledged(tenant, "bob", "phone")));
+        assertEquals(2L, await(store.acknowledged(tenant, "bob", "laptop")));
+        assertEquals(0L, await(store.acknowledged(tenant, "alice", "phone")));
+    }
+
+    @Test
+    void acknowledge_negativeSequence_isRejected() {
+        assertThrows(IllegalArgumentException.class, () -> store.acknowledge(tenant, "bob", "phone", -1));
+    }
+
+    // ---- tenants ----------------------------------------------------------------------------------------------
+
+    @Test
+    void tenants_sameUserIdsInTwoTenants_haveIndependentInboxes() {
+        append(tenant, "alice", "c1", "bob", "bob", "alice");
+        append(tenant, "alice", "c2", "bob", "bob", "alice");
+
+        assertEquals(0L, await(store.headSequence(otherTenant, "bob")));
+        assertEquals(InboxPage.empty(), await(store.read(otherTenant, "bob", 0, 10)));
+
+        AppendResult other = append(otherTenant, "alice", "c9", "bob", "bob", "alice");
+        assertEquals(Map.of("bob", 1L, "alice", 1L), other.sequences());
+        assertEquals(List.of(1L), sequences(await(store.read(otherTenant, "bob", 0, 10))));
+        assertEquals(otherTenant, await(store.read(otherTenant, "bob", 0, 10)).entries().get(0).message().tenant());
+        assertEquals(2L, await(store.headSequence(tenant, "bob")));
+    }
+
+    @Test
+    void tenants_sameClientMessageIdInTwoTenants_isNotADuplicate() {
+        AppendResult first = append(tenant, "alice", "c1", "bob", "bob");
+        AppendResult second = append(otherTenant, "alice", "c1", "bob", "bob");
+
+        assertFalse(second.duplicate());
+        assertEquals(otherTenant, second.message().tenant());
+        assertNotEquals(first.message().messageId(), second.message().messageId());
+        assertEquals(1L, second.sequence("bob"));
+    }
+
+    @Test
+    void tenants_acknowledgementsAreIndependent() {
+        await(store.acknowledge(tenant, "bob", "phone", 7));
+
+        assertEquals(0L, await(store.acknowledged(otherTenant, "bob", "phone")));
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------------------------
+
+    /** Appends a new one-to-one message from {@code sender} to {@code target} into {@code owners}' inboxes. */
+    protected AppendResult append(String tenant, String sender, String clientMessageId, String target,
+            String... owners) {
+        return await(store.append(message(tenant, sender, clientMessageId, ChatType.USER, target), List.of(owners)));
+    }
+
+    /** A new message with a random server id, stamped with the test clock. */
+    protected Message message(String tenant, String sender, String clientMessageId, ChatType type, String target) {
+        return new Message(tenant, "m-" + UUID.randomUUID(), sender, "phone", type, target, clientMessageId, "text",
+                ("hello " + clientMessageId).getBytes(StandardCharsets.UTF_8), clock.millis());
+    }
+
+    protected static List<Long> sequences(InboxPage page) {
+        return page.entries().stream().map(InboxEntry::sequence).toList();
+    }
+
+    private static void shutdown(ExecutorService pool) throws InterruptedException {
+        pool.shutdownNow();
+        if (!pool.awaitTermination(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            fail("test threads did not stop");
+        }
+    }
+}
