@@ -66,6 +66,8 @@ public final class InMemoryMessageStore implements MessageStore {
     /** Keys the hash of client message ids, so that which ids share a slot cannot be known in advance. */
     private final long hashSeed = new SecureRandom().nextLong();
     private final ConcurrentHashMap<String, TenantState> tenants = new ConcurrentHashMap<>();
+    /** Every inbox of this store shares one epoch: they are all recreated together, with the store. */
+    private final String epoch = newEpoch();
 
     private InMemoryMessageStore(Builder builder) {
         this.clock = builder.clock;
@@ -256,6 +258,20 @@ public final class InMemoryMessageStore implements MessageStore {
         }
         return CompletableFuture.completedStage(new InboxPage(entries, bounds.headSequence(),
                 bounds.oldestSequence(), bounds.truncated(), from + entries.size() - 1 < bounds.headSequence()));
+    }
+
+    /** The same random id for every inbox of this store, different for every store instance. */
+    @Override
+    public CompletionStage<String> epoch(String tenant, String userId) {
+        Checks.nonBlank(tenant, "tenant");
+        Checks.nonBlank(userId, "userId");
+        return CompletableFuture.completedStage(epoch);
+    }
+
+    private static String newEpoch() {
+        byte[] random = new byte[12];
+        new SecureRandom().nextBytes(random);
+        return "m-" + java.util.HexFormat.of().formatHex(random);
     }
 
     @Override

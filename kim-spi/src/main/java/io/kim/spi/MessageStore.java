@@ -24,6 +24,9 @@ import java.util.concurrent.CompletionStage;
  *   <li><b>Explicit retention.</b> Entries older than the store's retention may be dropped, oldest first; the head
  *       sequence is kept forever, so sequences never restart. A {@link #read} that starts before the oldest kept
  *       entry reports {@linkplain InboxPage#truncated() truncated} instead of silently skipping.</li>
+ *   <li><b>A reset is visible.</b> Every inbox has an {@linkplain #epoch epoch}: an id that stays the same as
+ *       long as its sequences continue, and changes when the inbox is recreated and its sequences start over (a
+ *       fresh in-memory store, a wiped database). Clients that saved another epoch start over from 0.</li>
  *   <li><b>Tenant isolation.</b> Everything is keyed by tenant first.</li>
  * </ul>
  *
@@ -89,4 +92,14 @@ public interface MessageStore {
      * it never acknowledged anything.
      */
     CompletionStage<Long> acknowledged(String tenant, String userId, String deviceId);
+
+    /**
+     * The epoch of user {@code userId}'s inbox in {@code tenant}: an opaque, non-blank string (at most 64 ASCII
+     * characters) that stays the same for as long as the inbox's sequences continue, across restarts of a durable
+     * store, and is different after the inbox was recreated with its sequences starting again from 1 (a new
+     * in-memory store, a reset or re-created database). The server sends it with LOGIN and SYNC responses; a client
+     * that saved another epoch drops its saved position and syncs from 0 instead of discarding the new entries as
+     * duplicates. An inbox that never had an entry has an epoch too, and keeps it when the first entry arrives.
+     */
+    CompletionStage<String> epoch(String tenant, String userId);
 }

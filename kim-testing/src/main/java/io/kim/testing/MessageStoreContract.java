@@ -165,6 +165,33 @@ public abstract class MessageStoreContract {
         assertEquals(0L, await(store.headSequence(tenant, "nobody")));
     }
 
+    // ---- epoch ------------------------------------------------------------------------------------------------
+
+    @Test
+    void epoch_isNonBlankShortAndStableAcrossAppends() {
+        String before = await(store.epoch(tenant, "bob"));
+        assertFalse(before == null || before.isBlank(), "epoch: " + before);
+        assertTrue(before.length() <= 64 && before.chars().allMatch(c -> c > 32 && c < 127), "epoch: " + before);
+
+        append(tenant, "alice", "c1", "bob", "bob");
+        append(tenant, "alice", "c2", "bob", "bob");
+
+        assertEquals(before, await(store.epoch(tenant, "bob")));
+    }
+
+    @Test
+    void epoch_ofAFreshStore_differs() {
+        append(tenant, "alice", "c1", "bob", "bob");
+        String first = await(store.epoch(tenant, "bob"));
+        MessageStore fresh = newStore(clock, RETENTION);
+        try {
+            assertNotEquals(first, await(fresh.epoch(tenant, "bob")),
+                    "a store whose inboxes start over must not reuse an epoch");
+        } finally {
+            close(fresh);
+        }
+    }
+
     // ---- idempotency ------------------------------------------------------------------------------------------
 
     @Test

@@ -188,11 +188,12 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
             }
             return s.sessions().put(session)
                     .thenCompose(v -> s.messages().headSequence(id.tenant(), id.userId()))
-                    .thenApply(head -> {
+                    .thenCombine(s.messages().epoch(id.tenant(), id.userId()), (head, epoch) -> {
                         byte[] reply = Packets.ok(h, LoginResponse.newBuilder()
                                 .setChannelId(channelId).setTenant(id.tenant()).setUserId(id.userId())
                                 .setDeviceId(id.deviceId()).setDeviceType(id.deviceType())
-                                .setHeadSequence(head).setServerTime(s.clock().millis()).build());
+                                .setHeadSequence(head).setServerTime(s.clock().millis())
+                                .setInboxEpoch(epoch).build());
                         s.events().loggedIn(session);
                         s.metrics().loggedIn(id.tenant());
                         return Acceptance.accept(channelId, reply, new Connection(session, done));
@@ -422,16 +423,21 @@ public final class ImHandler implements Acceptor, MessageListener, StateListener
     private void onSync(Channel channel, Connection conn, Header h, SyncRequest req) {
         Session me = conn.session();
         int limit = req.getLimit() == 0 ? s.defaultSyncLimit() : Math.min(req.getLimit(), s.maxSyncLimit());
-        s.messages().read(me.tenant(), me.userId(), req.getAfterSequence(), limit).whenComplete((page, e) -> {
+        s.messages().read(me.tenant(), me.userId(), req.getAfterSequence(), limit)
+                .thenCombine(s.messages().epoch(me.tenant(), me.userId()), EpochPage::new).whenComplete((p, e) -> {
             if (e != null) {
                 log.warn("sync for {} failed", me.channelId(), unwrap(e));
                 channel.push(Packets.error(h, Status.UNAVAILABLE, "message store unavailable; retry"));
                 return;
             }
-            WireMessages.SyncPage response = WireMessages.syncResponse(page, s.maxFrameLength() - SYNC_FRAME_RESERVE);
+            WireMessages.SyncPage response = WireMessages.syncResponse(p.page(), p.epoch(),
+                    s.maxFrameLength() - SYNC_FRAME_RESERVE);
             s.metrics().syncPage(response.entries());
             channel.push(Packets.okWithBody(h, response.body()));
         });
+    }
+
+    private record EpochPage(io.kim.spi.InboxPage page, String epoch) {
     }
 
     /** Room left in a frame for the packet header and the page's own fields. */

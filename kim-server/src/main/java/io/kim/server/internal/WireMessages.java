@@ -55,9 +55,10 @@ final class WireMessages {
     /**
      * The page as an encoded {@code SyncResponse} that fits in {@code byteBudget}: entries past the budget are left
      * for the next page ({@code has_more} is set), so a page of large messages never exceeds the frame limit. The
-     * first entry always goes in, because the server's body limit is well below its frame limit.
+     * first entry always goes in, because the server's body limit is well below its frame limit. {@code epoch} is
+     * the inbox's epoch.
      */
-    static SyncPage syncResponse(InboxPage page, int byteBudget) {
+    static SyncPage syncResponse(InboxPage page, String epoch, int byteBudget) {
         int n = page.entries().size();
         byte[][] messages = new byte[n][];
         int[] pushSizes = new int[n];
@@ -79,7 +80,7 @@ final class WireMessages {
             count++;
         }
         size += ProtoArrays.varintFieldSize(page.headSequence()) + (hasMore ? 2 : 0) + (page.truncated() ? 2 : 0)
-                + ProtoArrays.varintFieldSize(page.oldestSequence());
+                + ProtoArrays.varintFieldSize(page.oldestSequence()) + ProtoArrays.stringFieldSize(epoch);
         byte[] out = new byte[size];
         CodedOutputStream o = CodedOutputStream.newInstance(out);
         try {
@@ -105,6 +106,9 @@ final class WireMessages {
             }
             if (page.oldestSequence() != 0) {
                 o.writeUInt64(io.kim.protocol.SyncResponse.OLDEST_SEQUENCE_FIELD_NUMBER, page.oldestSequence());
+            }
+            if (!epoch.isEmpty()) {
+                o.writeString(io.kim.protocol.SyncResponse.INBOX_EPOCH_FIELD_NUMBER, epoch);
             }
             o.checkNoSpaceLeft();
         } catch (IOException e) {

@@ -26,7 +26,7 @@ class SyncPageSizeTest {
     }
 
     private static SyncResponse sync(InboxPage page, int budget) {
-        WireMessages.SyncPage encoded = WireMessages.syncResponse(page, budget);
+        WireMessages.SyncPage encoded = WireMessages.syncResponse(page, "e", budget);
         try {
             SyncResponse r = SyncResponse.parseFrom(encoded.body());
             assertEquals(r.getEntriesCount(), encoded.entries());

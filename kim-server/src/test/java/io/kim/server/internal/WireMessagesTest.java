@@ -52,7 +52,7 @@ class WireMessagesTest {
     void syncResponse_isWhatProtobufEncodes(Message m) {
         List<InboxEntry> entries = new ArrayList<>();
         SyncResponse.Builder expected = SyncResponse.newBuilder().setHeadSequence(300).setOldestSequence(2)
-                .setTruncated(true);
+                .setTruncated(true).setInboxEpoch("m-0123456789ab");
         for (long seq = 2; seq <= 4; seq++) {
             entries.add(new InboxEntry(seq, m));
             expected.addEntries(MessagePush.newBuilder().setSequence(seq).setMessage(protobuf(m)));
@@ -60,14 +60,14 @@ class WireMessagesTest {
         InboxPage page = new InboxPage(entries, 300, 2, true, true);
         expected.setHasMore(true);
 
-        assertArrayEquals(expected.build().toByteArray(), WireMessages.syncResponse(page, 1 << 20).body());
+        assertArrayEquals(expected.build().toByteArray(), WireMessages.syncResponse(page, "m-0123456789ab", 1 << 20).body());
     }
 
     @Test
     void emptySyncResponse_isWhatProtobufEncodes() {
         assertArrayEquals(SyncResponse.newBuilder().setHeadSequence(7).setOldestSequence(8).build().toByteArray(),
-                WireMessages.syncResponse(new InboxPage(List.of(), 7, 8, false, false), 1000).body());
+                WireMessages.syncResponse(new InboxPage(List.of(), 7, 8, false, false), "", 1000).body());
         assertArrayEquals(SyncResponse.newBuilder().setOldestSequence(1).build().toByteArray(),
-                WireMessages.syncResponse(InboxPage.empty(), 1000).body());
+                WireMessages.syncResponse(InboxPage.empty(), "", 1000).body());
     }
 }
