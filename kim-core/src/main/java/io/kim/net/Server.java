@@ -46,7 +46,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe. Writes are never flushed one by one: frames written while a read is in progress are flushed
  * once when the read batch ends, and pushes from other threads are consolidated on the event loop. Uses native
- * epoll when it is available (set the system property {@code kim.noEpoll=true} to force NIO) and NIO otherwise.
+ * epoll when it is available (the optional {@code io.netty:netty-transport-native-epoll} jar with the platform's
+ * classifier, {@code linux-x86_64} or {@code linux-aarch_64}, is on the class path; set the system property
+ * {@code kim.noEpoll=true} to force NIO) and NIO otherwise.
  */
 public final class Server implements AutoCloseable {
 
@@ -118,7 +120,7 @@ public final class Server implements AutoCloseable {
                     io.netty.channel.Channel ch = bootstrap(l, options).bind(l.address()).syncUninterruptibly().channel();
                     bound.put(l.transport().name(), ch);
                     log.info("kim {} listening on {}{}", l.transport().name(), ch.localAddress(),
-                            NettyIo.epoll() ? " (epoll)" : " (nio)");
+                            " (" + NettyIo.transportName() + ")");
                 }
             } catch (RuntimeException e) {
                 shutdown(Duration.ZERO);

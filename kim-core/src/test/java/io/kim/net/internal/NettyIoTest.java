@@ -1,12 +1,24 @@
 package io.kim.net.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import java.io.File;
+import java.lang.reflect.Method;
+import java.net.MalformedURLException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
 class NettyIoTest {
@@ -24,5 +36,78 @@ class NettyIoTest {
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
+    }
+
+    @Test
+    void withoutTheEpollJars_choosesNio() throws Exception {
+        List<URL> withoutEpoll = classPath(entry -> !new File(entry).getName().contains("epoll"));
+        Choice choice = choose(withoutEpoll);
+        assertFalse(choice.epoll);
+        assertEquals("nio", choice.transportName);
+        assertEquals("io.netty.channel.socket.nio.NioServerSocketChannel", choice.serverChannelType);
+        assertEquals("io.netty.channel.socket.nio.NioSocketChannel", choice.socketChannelType);
+    }
+
+    @Test
+    void noEpollProperty_choosesNioEvenWhereEpollWorks() throws Exception {
+        String before = System.getProperty(NettyIo.NO_EPOLL_PROPERTY);
+        System.setProperty(NettyIo.NO_EPOLL_PROPERTY, "true");
+        try {
+            Choice choice = choose(classPath(entry -> true));
+            assertFalse(choice.epoll);
+            assertEquals("io.netty.channel.socket.nio.NioServerSocketChannel", choice.serverChannelType);
+        } finally {
+            if (before == null) {
+                System.clearProperty(NettyIo.NO_EPOLL_PROPERTY);
+            } else {
+                System.setProperty(NettyIo.NO_EPOLL_PROPERTY, before);
+            }
+        }
+    }
+
+    @Test
+    void withTheNativeJar_choosesEpollWhereItLoads() throws Exception {
+        assumeTrue(Epoll.isAvailable(), "native epoll does not load on this machine");
+        assumeTrue(System.getProperty(NettyIo.NO_EPOLL_PROPERTY) == null, "-Dkim.noEpoll is set");
+        Choice choice = choose(classPath(entry -> true));
+        assertTrue(choice.epoll);
+        assertEquals("epoll", choice.transportName);
+        assertEquals("io.netty.channel.epoll.EpollServerSocketChannel", choice.serverChannelType);
+        assertEquals("io.netty.channel.epoll.EpollSocketChannel", choice.socketChannelType);
+    }
+
+    private record Choice(boolean epoll, String transportName, String serverChannelType, String socketChannelType) {
+    }
+
+    /** Loads NettyIo afresh from {@code classPath} (without this test's class loader) and asks it what it chose. */
+    private static Choice choose(List<URL> classPath) throws Exception {
+        try (URLClassLoader loader = new URLClassLoader(classPath.toArray(URL[]::new),
+                ClassLoader.getPlatformClassLoader())) {
+            Class<?> io = Class.forName(NettyIo.class.getName(), true, loader);
+            Class<?> groupType = Class.forName(EventLoopGroup.class.getName(), true, loader);
+            Object group = io.getMethod("newGroup", int.class, String.class).invoke(null, 1, "nettyio-isolated");
+            try {
+                return new Choice((boolean) io.getMethod("epoll").invoke(null),
+                        (String) io.getMethod("transportName").invoke(null),
+                        ((Class<?>) io.getMethod("serverChannelType", groupType).invoke(null, group)).getName(),
+                        ((Class<?>) io.getMethod("socketChannelType", groupType).invoke(null, group)).getName());
+            } finally {
+                Method shutdown = groupType.getMethod("shutdownGracefully", long.class, long.class, TimeUnit.class);
+                Object done = shutdown.invoke(group, 0L, 1L, TimeUnit.SECONDS);
+                done.getClass().getMethod("syncUninterruptibly").invoke(done);
+            }
+        }
+    }
+
+    private static List<URL> classPath(Predicate<String> keep) throws MalformedURLException {
+        List<URL> urls = new ArrayList<>();
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            if (!entry.isEmpty() && keep.test(entry)) {
+                urls.add(new File(entry).toURI().toURL());
+            }
+        }
+        assertTrue(urls.stream().anyMatch(u -> u.getPath().contains("netty-transport")),
+                "the test class path lists Netty: " + urls);
+        return urls;
     }
 }
