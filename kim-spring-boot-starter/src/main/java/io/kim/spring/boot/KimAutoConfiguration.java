@@ -1,0 +1,194 @@
+package io.kim.spring.boot;
+
+import io.kim.embedded.InMemoryGroupStore;
+import io.kim.embedded.InMemoryMessageStore;
+import io.kim.embedded.InMemorySessionStore;
+import io.kim.server.ImServer;
+import io.kim.spi.Authenticator;
+import io.kim.spi.ContentFilter;
+import io.kim.spi.EventListener;
+import io.kim.spi.GroupStore;
+import io.kim.spi.MessageStore;
+import io.kim.spi.SessionStore;
+import io.kim.spi.UserDirectory;
+import io.kim.transport.tcp.TcpTransport;
+import io.kim.transport.ws.WebSocketTransport;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Builds an {@link ImServer} from the {@code kim.*} properties ({@link KimProperties}) and the application's
+ * beans, and runs it with the context ({@link KimServerLifecycle}).
+ *
+ * <p>Beans taken from the context when present: an {@link Authenticator} (required: without one the application
+ * fails to start, saying so), a {@link SessionStore}, {@link MessageStore} and {@link GroupStore} (each missing
+ * one is in memory under {@code kim.store.type=memory}; other store types need all three, see {@link StoreType}),
+ * a {@link UserDirectory}, a {@link ContentFilter}, an {@link EventListener}, a {@link MeterRegistry} (the
+ * primary one) and every {@link ImServerCustomizer}, in order. An application that declares its own
+ * {@link ImServer} bean keeps it; the starter then only runs it.
+ *
+ * <p>Store modules plug in here: an auto-configuration that runs before this one and declares the store beans
+ * under {@code @ConditionalOnProperty(name = "kim.store.type", havingValue = "jdbc")} (on the application's
+ * {@code DataSource}, say) is all a JDBC or Redis store needs. None is wired yet.
+ */
+@AutoConfiguration
+@ConditionalOnClass(ImServer.class)
+@ConditionalOnBooleanProperty(name = "kim.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(KimProperties.class)
+public class KimAutoConfiguration {
+
+    /** Creates the configuration; Spring calls it. */
+    public KimAutoConfiguration() {
+    }
+
+    /**
+     * The kim server, not yet started.
+     *
+     * @throws KimConfigurationException if no {@link Authenticator} bean exists, or a store is missing
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    public ImServer kimServer(KimProperties properties, ObjectProvider<Authenticator> authenticator,
+            ObjectProvider<SessionStore> sessionStore, ObjectProvider<MessageStore> messageStore,
+            ObjectProvider<GroupStore> groupStore, ObjectProvider<UserDirectory> userDirectory,
+            ObjectProvider<ContentFilter> contentFilter, ObjectProvider<EventListener> eventListener,
+            ObjectProvider<MeterRegistry> meterRegistry, ObjectProvider<ImServerCustomizer> customizers) {
+        Authenticator auth = authenticator.getIfAvailable();
+        if (auth == null) {
+            throw new KimConfigurationException("kim needs an io.kim.spi.Authenticator bean to verify login tokens, "
+                    + "and the application context has none.",
+                    "Declare a @Bean of type io.kim.spi.Authenticator (token -> CompletionStage<Identity>), "
+                            + "or set kim.enabled=false.");
+        }
+        ImServer.Builder builder = ImServer.builder().authenticator(auth);
+        KimProperties.Tcp tcp = properties.getTcp();
+        KimProperties.Ws ws = properties.getWs();
+        if (!tcp.isEnabled() && !ws.isEnabled()) {
+            throw new KimConfigurationException("kim.tcp.enabled and kim.ws.enabled are both false: the server "
+                    + "would have no listener.", "Enable one of them, or set kim.enabled=false.");
+        }
+        if (tcp.isEnabled()) {
+            builder.listen(new TcpTransport(), address(tcp.getHost(), tcp.getPort(), "kim.tcp"));
+        }
+        if (ws.isEnabled()) {
+            builder.listen(WebSocketTransport.builder().path(ws.getPath()).build(),
+                    address(ws.getHost(), ws.getPort(), "kim.ws"));
+        }
+        if (properties.getNodeId() != null) {
+            builder.nodeId(properties.getNodeId());
+        }
+        builder.loginTimeout(properties.getLoginTimeout())
+                .readWait(properties.getReadWait())
+                .maxFrameLength(bytes(properties.getMaxFrameLength().toBytes(), "kim.max-frame-length"))
+                .maxBodyLength(bytes(properties.getMaxBodyLength().toBytes(), "kim.max-body-length"))
+                .writeBufferHighWaterMark(bytes(properties.getWriteBufferHighWaterMark().toBytes(),
+                        "kim.write-buffer-high-water-mark"))
+                .ioThreads(properties.getIoThreads())
+                .syncLimits(properties.getSync().getDefaultLimit(), properties.getSync().getMaxLimit())
+                .devicePolicy(properties.getDevicePolicy())
+                .filterPolicy(properties.getFilterPolicy());
+        StoreType storeType = properties.getStore().getType();
+        builder.sessionStore(required(sessionStore.getIfAvailable(), SessionStore.class, storeType))
+                .messageStore(required(messageStore.getIfAvailable(), MessageStore.class, storeType))
+                .groupStore(required(groupStore.getIfAvailable(), GroupStore.class, storeType));
+        userDirectory.ifAvailable(builder::userDirectory);
+        contentFilter.ifAvailable(builder::contentFilter);
+        eventListener.ifAvailable(builder::eventListener);
+        meterRegistry.ifAvailable(builder::meterRegistry);
+        customizers.orderedStream().forEach(c -> c.customize(builder));
+        return builder.build();
+    }
+
+    /** Starts the server with the context and drains it when the context closes. */
+    @Bean
+    @ConditionalOnMissingBean
+    public KimServerLifecycle kimServerLifecycle(ImServer kimServer, KimProperties properties) {
+        return new KimServerLifecycle(kimServer, properties.getShutdownGrace());
+    }
+
+    private static InetSocketAddress address(String host, int port, String prefix) {
+        if (port < 0 || port > 65535) {
+            throw new KimConfigurationException(prefix + ".port: " + port + " (expected: 0-65535).",
+                    "Set a port, or 0 for a free one.");
+        }
+        return host == null || host.isBlank() ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
+    }
+
+    private static int bytes(long bytes, String property) {
+        if (bytes <= 0 || bytes > Integer.MAX_VALUE) {
+            throw new KimConfigurationException(property + ": " + bytes + " bytes (expected: 1 B to 2 GB).",
+                    "Set a size such as 64KB or 1MB.");
+        }
+        return (int) bytes;
+    }
+
+    private static <T> T required(T store, Class<T> type, StoreType storeType) {
+        if (store == null) {
+            throw new KimConfigurationException("kim.store.type=" + storeType.name().toLowerCase()
+                    + " needs a " + type.getName() + " bean, and the application context has none: the "
+                    + storeType.name().toLowerCase() + " stores are not wired into kim-spring-boot-starter yet.",
+                    "Declare a @Bean of type " + type.getName() + ", or set kim.store.type=memory.");
+        }
+        return store;
+    }
+
+    /** The in-memory stores, for each one the application does not declare. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnProperty(name = "kim.store.type", havingValue = "memory", matchIfMissing = true)
+    static class MemoryStoreConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean(SessionStore.class)
+        InMemorySessionStore kimSessionStore() {
+            return new InMemorySessionStore();
+        }
+
+        @Bean
+        @ConditionalOnMissingBean(MessageStore.class)
+        InMemoryMessageStore kimMessageStore(KimProperties properties) {
+            KimProperties.Memory memory = properties.getStore().getMemory();
+            return InMemoryMessageStore.builder().retention(memory.getRetention())
+                    .maxInboxSize(memory.getMaxInboxSize()).build();
+        }
+
+        @Bean
+        @ConditionalOnMissingBean(GroupStore.class)
+        InMemoryGroupStore kimGroupStore(KimProperties properties) {
+            return InMemoryGroupStore.builder()
+                    .memberLimit(properties.getStore().getMemory().getGroupMemberLimit()).build();
+        }
+    }
+
+    /** The health indicator, when Spring Boot's health support is on the class path. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(HealthIndicator.class)
+    @ConditionalOnEnabledHealthIndicator("kim")
+    static class HealthConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean(name = "kimHealthIndicator")
+        KimHealthIndicator kimHealthIndicator(ImServer kimServer, KimProperties properties) {
+            List<String> transports = new ArrayList<>();
+            if (properties.getTcp().isEnabled()) {
+                transports.add(TcpTransport.NAME);
+            }
+            if (properties.getWs().isEnabled()) {
+                transports.add(WebSocketTransport.NAME);
+            }
+            return new KimHealthIndicator(kimServer, transports);
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package io.kim.spring.boot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kim.embedded.InMemoryMessageStore;
+import io.kim.server.ImServer;
+import io.kim.spi.Authenticator;
+import io.kim.spi.Identity;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.core.io.ClassPathResource;
+
+class KimAutoConfigurationTest {
+
+    private static final Authenticator AUTH = token -> CompletableFuture.completedFuture(
+            new Identity("t", token, "d1", "phone"));
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(KimAutoConfiguration.class))
+            .withPropertyValues("kim.tcp.port=0", "kim.tcp.host=127.0.0.1", "kim.shutdown-grace=1s");
+
+    @Test
+    void noAuthenticator_failsToStartNamingTheMissingBean() {
+        runner.run(ctx -> {
+            assertThat(ctx).hasFailed();
+            assertThat(ctx.getStartupFailure()).rootCause().isInstanceOf(KimConfigurationException.class)
+                    .hasMessageContaining("io.kim.spi.Authenticator bean");
+        });
+    }
+
+    @Test
+    void analyzer_describesTheFailureWithAnAction() {
+        KimConfigurationException e = new KimConfigurationException("what is wrong.", "What to do.");
+        var analysis = new KimFailureAnalyzer().analyze(new RuntimeException(e));
+        assertThat(analysis.getDescription()).isEqualTo("what is wrong.");
+        assertThat(analysis.getAction()).isEqualTo("What to do.");
+    }
+
+    @Test
+    void storeTypeJdbcWithoutStoreBeans_failsSayingItIsNotWiredYet() {
+        runner.withBean(Authenticator.class, () -> AUTH).withPropertyValues("kim.store.type=jdbc").run(ctx -> {
+            assertThat(ctx).hasFailed();
+            assertThat(ctx.getStartupFailure()).rootCause().isInstanceOf(KimConfigurationException.class)
+                    .hasMessageContaining("kim.store.type=jdbc needs a io.kim.spi.SessionStore bean")
+                    .hasMessageContaining("not wired");
+        });
+    }
+
+    @Test
+    void noListener_failsToStart() {
+        runner.withBean(Authenticator.class, () -> AUTH).withPropertyValues("kim.tcp.enabled=false").run(ctx ->
+                assertThat(ctx.getStartupFailure()).rootCause().hasMessageContaining("no listener"));
+    }
+
+    @Test
+    void defaults_runTheServerWithInMemoryStoresAndReportItsHealth() {
+        ImServer[] seen = new ImServer[1];
+        runner.withBean(Authenticator.class, () -> AUTH)
+                .withPropertyValues("kim.node-id=node-a", "kim.store.memory.retention=2d").run(ctx -> {
+                    assertThat(ctx).hasNotFailed();
+                    ImServer server = ctx.getBean(ImServer.class);
+                    seen[0] = server;
+                    assertThat(server.isRunning()).isTrue();
+                    assertThat(server.nodeId()).isEqualTo("node-a");
+                    assertThat(server.boundAddress("tcp").getPort()).isPositive();
+                    assertThat(ctx.getBean(InMemoryMessageStore.class).retention()).hasDays(2);
+
+                    Health health = ctx.getBean("kimHealthIndicator", HealthIndicator.class).health();
+                    assertThat(health.getStatus()).isEqualTo(Status.UP);
+                    assertThat(health.getDetails().get("nodeId")).isEqualTo("node-a");
+                    assertThat(health.getDetails().get("connections")).isEqualTo(0);
+                    assertThat(health.getDetails().get("listeners")).isInstanceOf(Map.class).asString().contains("tcp=");
+                });
+        assertThat(seen[0].isRunning()).as("stopped with the context").isFalse();
+    }
+
+    @Test
+    void healthIndicator_isDownOnceTheServerStopped() {
+        runner.withBean(Authenticator.class, () -> AUTH).run(ctx -> {
+            ctx.getBean(KimServerLifecycle.class).stop();
+            assertThat(ctx.getBean(KimHealthIndicator.class).health().getStatus()).isEqualTo(Status.DOWN);
+        });
+    }
+
+    @Test
+    void withoutHealthSupport_noIndicator() {
+        runner.withBean(Authenticator.class, () -> AUTH)
+                .withClassLoader(new FilteredClassLoader(HealthIndicator.class))
+                .run(ctx -> {
+                    assertThat(ctx).hasNotFailed();
+                    assertThat(ctx).doesNotHaveBean(KimHealthIndicator.class);
+                });
+    }
+
+    @Test
+    void disabled_noServer() {
+        runner.withPropertyValues("kim.enabled=false").run(ctx -> assertThat(ctx).doesNotHaveBean(ImServer.class));
+    }
+
+    @Test
+    void customizer_changesTheBuilder() {
+        runner.withBean(Authenticator.class, () -> AUTH)
+                .withBean(ImServerCustomizer.class, () -> b -> b.nodeId("customized"))
+                .run(ctx -> assertThat(ctx.getBean(ImServer.class).nodeId()).isEqualTo("customized"));
+    }
+
+    @Test
+    void configurationMetadata_describesTheProperties() throws Exception {
+        String json = new String(new ClassPathResource("META-INF/spring-configuration-metadata.json")
+                .getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(json).contains("\"kim.tcp.port\"", "\"kim.store.type\"", "\"kim.shutdown-grace\"",
+                "The port; 0 picks a free one");
+    }
+}
