@@ -1,0 +1,97 @@
+package io.kim.cluster.redis;
+
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The Redis of the tests: {@code KIM_TEST_REDIS_URL} (default {@code redis://127.0.0.1:6379}). A test class that
+ * cannot reach it is skipped with a notice, unless {@code KIM_REQUIRE_SERVICES=1}, where it fails. Each instance
+ * has a random key prefix; {@link #close} deletes every key under it.
+ */
+final class RedisTestSupport implements AutoCloseable {
+
+    static final String URL_VARIABLE = "KIM_TEST_REDIS_URL";
+
+    final RedisClient client;
+    final String prefix = "kimtest:" + UUID.randomUUID() + ":";
+    /** A synchronous connection of the test's own, for setting things up and looking at keys. */
+    final StatefulRedisConnection<String, String> admin;
+
+    private RedisTestSupport(RedisClient client, StatefulRedisConnection<String, String> admin) {
+        this.client = client;
+        this.admin = admin;
+    }
+
+    /** Connects, or skips (fails under {@code KIM_REQUIRE_SERVICES=1}) the calling test if Redis does not answer. */
+    static RedisTestSupport connect() {
+        String url = System.getenv().getOrDefault(URL_VARIABLE, "redis://127.0.0.1:6379");
+        RedisURI uri = RedisURI.create(url);
+        uri.setTimeout(Duration.ofSeconds(10));
+        RedisClient client = RedisClient.create(uri);
+        try {
+            StatefulRedisConnection<String, String> admin = client.connect();
+            admin.sync().ping();
+            return new RedisTestSupport(client, admin);
+        } catch (RuntimeException e) {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            String notice = "Redis at " + url + " does not answer (" + e.getMessage() + "); set " + URL_VARIABLE
+                    + " to a reachable Redis";
+            if ("1".equals(System.getenv("KIM_REQUIRE_SERVICES"))) {
+                fail(notice + " (KIM_REQUIRE_SERVICES=1)");
+            }
+            System.err.println("SKIPPED: " + notice);
+            assumeTrue(false, notice);
+            throw new AssertionError("unreachable");
+        }
+    }
+
+    RedisCommands<String, String> sync() {
+        return admin.sync();
+    }
+
+    /** Polls {@code condition} every 20 ms, at most {@code attempts} times; fails with {@code what} if never true. */
+    static void eventually(String what, int attempts, BooleanSupplier condition) {
+        for (int i = 0; i < attempts; i++) {
+            if (condition.getAsBoolean()) {
+                return;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted", e);
+            }
+        }
+        fail("never happened: " + what);
+    }
+
+    /** Deletes every key under the prefix, then shuts the client down. */
+    @Override
+    public void close() {
+        try {
+            RedisCommands<String, String> r = admin.sync();
+            ScanCursor cursor = ScanCursor.INITIAL;
+            for (int i = 0; i < 100_000 && !cursor.isFinished(); i++) {
+                KeyScanCursor<String> page = r.scan(cursor, ScanArgs.Builder.matches(prefix + "*").limit(500));
+                if (!page.getKeys().isEmpty()) {
+                    r.del(page.getKeys().toArray(String[]::new));
+                }
+                cursor = page;
+            }
+        } finally {
+            admin.close();
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+    }
+}
