@@ -28,9 +28,54 @@ final class RedisTestSupport implements AutoCloseable {
     /** A synchronous connection of the test's own, for setting things up and looking at keys. */
     final StatefulRedisConnection<String, String> admin;
 
-    private RedisTestSupport(RedisClient client, StatefulRedisConnection<String, String> admin) {
+    /** The client name of every connection of {@link #client}. */
+    final String clientName;
+
+    private RedisTestSupport(RedisClient client, StatefulRedisConnection<String, String> admin, String clientName) {
         this.client = client;
         this.admin = admin;
+        this.clientName = clientName;
+    }
+
+    /**
+     * Kills, with {@code CLIENT KILL ID}, every Redis connection of {@link #client} but the test's own: the
+     * connections of the components under test, which Lettuce then reconnects. Touches no other client's
+     * connection.
+     *
+     * @return how many were killed
+     */
+    int killComponentConnections() {
+        RedisCommands<String, String> r = admin.sync();
+        long own = r.clientId();
+        int killed = 0;
+        for (String line : r.clientList().split("\n")) {
+            String id = null;
+            String name = null;
+            for (String field : line.trim().split(" ")) {
+                if (field.startsWith("id=")) {
+                    id = field.substring(3);
+                } else if (field.startsWith("name=")) {
+                    name = field.substring(5);
+                }
+            }
+            if (id != null && clientName.equals(name) && Long.parseLong(id) != own) {
+                killed += r.clientKill(io.lettuce.core.KillArgs.Builder.id(Long.parseLong(id))) > 0 ? 1 : 0;
+            }
+        }
+        return killed;
+    }
+
+    /** The number of calls of Redis command {@code command} (lower case) so far, from {@code INFO commandstats}. */
+    long commandCalls(String command) {
+        String info = admin.sync().info("commandstats");
+        String marker = "cmdstat_" + command + ":calls=";
+        int at = info.indexOf(marker);
+        if (at < 0) {
+            return 0;
+        }
+        int from = at + marker.length();
+        int to = info.indexOf(',', from);
+        return Long.parseLong(info.substring(from, to));
     }
 
     /** Connects, or skips (fails under {@code KIM_REQUIRE_SERVICES=1}) the calling test if Redis does not answer. */
@@ -38,11 +83,13 @@ final class RedisTestSupport implements AutoCloseable {
         String url = System.getenv().getOrDefault(URL_VARIABLE, "redis://127.0.0.1:6379");
         RedisURI uri = RedisURI.create(url);
         uri.setTimeout(Duration.ofSeconds(10));
+        String name = "kimtest-" + UUID.randomUUID();
+        uri.setClientName(name);
         RedisClient client = RedisClient.create(uri);
         try {
             StatefulRedisConnection<String, String> admin = client.connect();
             admin.sync().ping();
-            return new RedisTestSupport(client, admin);
+            return new RedisTestSupport(client, admin, name);
         } catch (RuntimeException e) {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
             String notice = "Redis at " + url + " does not answer (" + e.getMessage() + "); set " + URL_VARIABLE
