@@ -19,12 +19,12 @@ import java.util.function.BooleanSupplier;
  * cannot reach it is skipped with a notice, unless {@code KIM_REQUIRE_SERVICES=1}, where it fails. Each instance
  * has a random key prefix; {@link #close} deletes every key under it.
  */
-final class RedisTestSupport implements AutoCloseable {
+public final class RedisTestSupport implements AutoCloseable {
 
     static final String URL_VARIABLE = "KIM_TEST_REDIS_URL";
 
-    final RedisClient client;
-    final String prefix = "kimtest:" + UUID.randomUUID() + ":";
+    public final RedisClient client;
+    public final String prefix = "kimtest:" + UUID.randomUUID() + ":";
     /** A synchronous connection of the test's own, for setting things up and looking at keys. */
     final StatefulRedisConnection<String, String> admin;
 
@@ -79,7 +79,7 @@ final class RedisTestSupport implements AutoCloseable {
     }
 
     /** Connects, or skips (fails under {@code KIM_REQUIRE_SERVICES=1}) the calling test if Redis does not answer. */
-    static RedisTestSupport connect() {
+    public static RedisTestSupport connect() {
         String url = System.getenv().getOrDefault(URL_VARIABLE, "redis://127.0.0.1:6379");
         RedisURI uri = RedisURI.create(url);
         uri.setTimeout(Duration.ofSeconds(10));
@@ -108,7 +108,7 @@ final class RedisTestSupport implements AutoCloseable {
     }
 
     /** Polls {@code condition} every 20 ms, at most {@code attempts} times; fails with {@code what} if never true. */
-    static void eventually(String what, int attempts, BooleanSupplier condition) {
+    public static void eventually(String what, int attempts, BooleanSupplier condition) {
         for (int i = 0; i < attempts; i++) {
             if (condition.getAsBoolean()) {
                 return;
