@@ -1,6 +1,14 @@
 package io.kim.spi;
 
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -48,6 +56,40 @@ public interface SessionStore {
      * @return a stage completed with an unmodifiable list in no particular order; empty if the user is offline
      */
     CompletionStage<List<Session>> find(String tenant, String userId);
+
+    /**
+     * The sessions of every user in {@code userIds} of {@code tenant}, for a fan-out to many users at once (the
+     * members of a group). A store backed by a remote system answers in one round trip for all of them.
+     *
+     * <p>The default calls {@link #find} once per distinct user, all at once, and completes when every call has;
+     * it fails with the first failure. Override it when the backing system can batch the look-ups.
+     *
+     * @param userIds the users; duplicates are looked up once; may be empty
+     * @return a stage completed with an unmodifiable map, in the first-seen order of {@code userIds}, from each
+     *         distinct user id to its sessions (an empty list for an offline user: every asked user is a key)
+     * @throws NullPointerException     if {@code userIds} or one of its elements is {@code null}
+     * @throws IllegalArgumentException if {@code tenant} or a user id is blank
+     */
+    default CompletionStage<Map<String, List<Session>>> findAll(String tenant, Collection<String> userIds) {
+        Validate.nonBlank(tenant, "tenant");
+        Objects.requireNonNull(userIds, "userIds");
+        LinkedHashSet<String> users = new LinkedHashSet<>();
+        for (String u : userIds) {
+            users.add(Validate.nonBlank(u, "userId"));
+        }
+        List<CompletableFuture<List<Session>>> lookups = new ArrayList<>(users.size());
+        for (String u : users) {
+            lookups.add(find(tenant, u).toCompletableFuture());
+        }
+        return CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
+            Map<String, List<Session>> result = new LinkedHashMap<>();
+            int i = 0;
+            for (String u : users) {
+                result.put(u, lookups.get(i++).join());
+            }
+            return Collections.unmodifiableMap(result);
+        });
+    }
 
     /**
      * How many sessions (logged-in devices, not distinct users) {@code tenant} has right now.

@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -198,6 +199,42 @@ public abstract class SessionStoreContract {
         assertTrue(await(store.remove(otherTenant, "bob", "ch-1")));
         assertEquals(List.of(mine), await(store.find(tenant, "bob")));
         assertEquals(List.of(), await(store.find(otherTenant, "bob")));
+    }
+
+    @Test
+    void findAll_manyUsers_returnsEachUsersSessionsAndEmptyListsForOfflineUsers() {
+        Session bobPhone = session(tenant, "bob", "phone", "ch-1");
+        Session bobLaptop = session(tenant, "bob", "laptop", "ch-2");
+        Session alice = session(tenant, "alice", "phone", "ch-3");
+        await(store.put(bobPhone));
+        await(store.put(bobLaptop));
+        await(store.put(alice));
+        await(store.put(session(otherTenant, "carol", "phone", "ch-4")));
+
+        Map<String, List<Session>> found = await(store.findAll(tenant, List.of("alice", "carol", "bob", "alice")));
+
+        assertEquals(List.of("alice", "carol", "bob"), new ArrayList<>(found.keySet()));
+        assertEquals(List.of(alice), found.get("alice"));
+        assertEquals(List.of(), found.get("carol"));
+        assertEquals(Set.of(bobPhone, bobLaptop), new HashSet<>(found.get("bob")));
+        assertEquals(Map.of(), await(store.findAll(tenant, List.of())));
+    }
+
+    @Test
+    void findAll_afterRemove_omitsTheRemovedSession() {
+        await(store.put(session(tenant, "bob", "phone", "ch-1")));
+        Session laptop = session(tenant, "bob", "laptop", "ch-2");
+        await(store.put(laptop));
+        await(store.remove(tenant, "bob", "ch-1"));
+
+        assertEquals(Map.of("bob", List.of(laptop)), await(store.findAll(tenant, List.of("bob"))));
+    }
+
+    @Test
+    void findAll_badArguments_areRejected() {
+        assertThrows(IllegalArgumentException.class, () -> store.findAll(" ", List.of("bob")));
+        assertThrows(IllegalArgumentException.class, () -> store.findAll(tenant, List.of("bob", "")));
+        assertThrows(NullPointerException.class, () -> store.findAll(tenant, null));
     }
 
     @Test

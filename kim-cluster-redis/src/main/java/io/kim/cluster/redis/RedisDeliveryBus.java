@@ -1,0 +1,426 @@
+package io.kim.cluster.redis;
+
+import io.kim.cluster.redis.internal.BusFrames;
+import io.kim.cluster.redis.internal.Keys;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Pushes and kicks for connections on other nodes, over Redis pub/sub: one channel per node
+ * ({@code <prefix>bus:{<node>}}), batched per target node, so many pushes cost one PUBLISH and a group message
+ * costs one PUBLISH per node that holds members, not one per member.
+ *
+ * <pre>{@code
+ * RedisDeliveryBus bus = RedisDeliveryBus.builder()
+ *         .client(redisClient)              // required; the host owns it
+ *         .nodeId("node-a")                 // required: this node's channel
+ *         .listener(listener)               // required: what other nodes send here
+ *         .build();
+ * bus.start().toCompletableFuture().join(); // subscribed
+ * bus.publishAll("node-b", pushesForNodeB); // one batch
+ * }</pre>
+ *
+ * <p><b>Batching.</b> {@link #publish} and {@link #kick} queue an entry for its target node; the queue is sent
+ * after the flush delay (default: at once, on the bus's flusher thread), and everything queued for that node by
+ * then goes in one PUBLISH (split at {@link Builder#maxBatchEntries} entries or {@link Builder#maxBatchBytes}
+ * bytes). {@link #publishAll} queues a whole fan-out at once, so it never splits across flushes; {@link #flush}
+ * sends every queue now. Entries for one target node are published in the order they were queued.
+ *
+ * <p><b>Loss.</b> Pub/sub is at-most-once: a batch published while the target is disconnected from Redis (or
+ * dead) is lost. The message itself is stored before any push is sent, every push carries the receiver's inbox
+ * sequence, and the client pulls any gap it sees, so a lost push costs latency, never a message. Kicks lost this way
+ * leave the old connection open until it next logs in or is dropped; see {@code docs/cluster.md}.
+ *
+ * <p><b>Reconnects.</b> Lettuce reconnects both connections after Redis restarts or drops them, re-subscribes the
+ * node's channel and resends queued commands.
+ *
+ * <p>Thread-safe; {@link #publish}, {@link #publishAll}, {@link #kick} and {@link #flush} never block and may be
+ * called on any thread, event loops included. The listener runs on a Lettuce I/O thread
+ * ({@link DeliveryListener}).
+ */
+public final class RedisDeliveryBus implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(RedisDeliveryBus.class);
+
+    private final Keys keys;
+    private final String nodeId;
+    private final byte[] ownChannel;
+    private final DeliveryListener listener;
+    private final Duration flushDelay;
+    private final int maxBatchEntries;
+    private final int maxBatchBytes;
+    private final Clock clock;
+    private final StatefulRedisConnection<byte[], byte[]> publisher;
+    private final RedisAsyncCommands<byte[], byte[]> redis;
+    private final StatefulRedisPubSubConnection<byte[], byte[]> subscriber;
+    private final ScheduledExecutorService flusher;
+    private final ConcurrentHashMap<String, Outbox> outboxes = new ConcurrentHashMap<>();
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private final LongAdder publishes = new LongAdder();
+    private final LongAdder pushesSent = new LongAdder();
+    private final LongAdder kicksSent = new LongAdder();
+    private final AtomicLong largestBatch = new AtomicLong();
+    private final LongAdder undelivered = new LongAdder();
+    private final LongAdder publishFailures = new LongAdder();
+    private final LongAdder batchesReceived = new LongAdder();
+    private final LongAdder pushesReceived = new LongAdder();
+    private final LongAdder kicksReceived = new LongAdder();
+    private final LongAdder decodeErrors = new LongAdder();
+    private final LongAdder lagMillis = new LongAdder();
+
+    private RedisDeliveryBus(Builder b) {
+        this.keys = new Keys(b.keyPrefix);
+        this.nodeId = b.nodeId;
+        this.ownChannel = keys.bus(nodeId).getBytes(StandardCharsets.UTF_8);
+        this.listener = b.listener;
+        this.flushDelay = b.flushDelay;
+        this.maxBatchEntries = b.maxBatchEntries;
+        this.maxBatchBytes = b.maxBatchBytes;
+        this.clock = b.clock;
+        this.publisher = b.client.connect(ByteArrayCodec.INSTANCE);
+        this.redis = publisher.async();
+        this.subscriber = b.client.connectPubSub(ByteArrayCodec.INSTANCE);
+        this.flusher = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "kim-bus-" + nodeId);
+            t.setDaemon(true);
+            return t;
+        });
+        subscriber.addListener(new RedisPubSubAdapter<>() {
+            @Override
+            public void message(byte[] channel, byte[] message) {
+                receive(message);
+            }
+        });
+    }
+
+    /** A new builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Subscribes this node's channel.
+     *
+     * @return a stage completed once Redis confirmed the subscription
+     * @throws IllegalStateException if started before or closed
+     */
+    public CompletionStage<Void> start() {
+        if (closed.get()) {
+            throw new IllegalStateException("closed");
+        }
+        if (!started.compareAndSet(false, true)) {
+            throw new IllegalStateException("already started");
+        }
+        return subscriber.async().subscribe(ownChannel).thenApply(v -> null);
+    }
+
+    /** This node's id. */
+    public String nodeId() {
+        return nodeId;
+    }
+
+    /**
+     * Queues {@code push} for node {@code targetNode}; sent with the next batch for that node.
+     *
+     * @throws IllegalStateException if the bus is closed
+     */
+    public void publish(String targetNode, RemotePush push) {
+        Objects.requireNonNull(push, "push");
+        outbox(targetNode).add(List.of(push));
+    }
+
+    /**
+     * Queues every push of {@code pushes} for node {@code targetNode} at once: they go out together (in one
+     * PUBLISH unless they exceed the batch limits). A fan-out gives each node its pushes with one call.
+     *
+     * @throws IllegalStateException if the bus is closed
+     */
+    public void publishAll(String targetNode, Collection<RemotePush> pushes) {
+        List<RemotePush> copy = List.copyOf(pushes);
+        if (!copy.isEmpty()) {
+            outbox(targetNode).add(copy);
+        }
+    }
+
+    /**
+     * Queues {@code kick} for node {@code targetNode}, behind the pushes already queued for it.
+     *
+     * @throws IllegalStateException if the bus is closed
+     */
+    public void kick(String targetNode, RemoteKick kick) {
+        Objects.requireNonNull(kick, "kick");
+        outbox(targetNode).add(List.of(kick));
+    }
+
+    /** Sends every queued entry now (on the flusher thread), without waiting for the flush delay. */
+    public void flush() {
+        try {
+            flusher.execute(() -> outboxes.values().forEach(Outbox::drain));
+        } catch (RejectedExecutionException e) {
+            // closed: close() drained the queues
+        }
+    }
+
+    /** The counters of this node's cross-node traffic so far. */
+    public BusMetrics metrics() {
+        return new BusMetrics(publishes.sum(), pushesSent.sum(), kicksSent.sum(), largestBatch.get(),
+                undelivered.sum(), publishFailures.sum(), batchesReceived.sum(), pushesReceived.sum(),
+                kicksReceived.sum(), decodeErrors.sum(), lagMillis.sum());
+    }
+
+    /**
+     * Sends what is queued, unsubscribes and closes both connections, waiting up to 5 seconds for Redis. Call it
+     * from a shutdown thread, never an event loop. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        flusher.shutdown();
+        try {
+            flusher.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        outboxes.values().forEach(Outbox::drain);
+        subscriber.close();
+        publisher.close();
+    }
+
+    @Override
+    public String toString() {
+        return "RedisDeliveryBus[" + nodeId + ']';
+    }
+
+    private Outbox outbox(String targetNode) {
+        NodeInfo.checkNodeId(targetNode);
+        if (closed.get()) {
+            throw new IllegalStateException("closed");
+        }
+        return outboxes.computeIfAbsent(targetNode, Outbox::new);
+    }
+
+    private void receive(byte[] message) {
+        BusFrames.Frame frame;
+        try {
+            frame = BusFrames.decode(message);
+        } catch (RuntimeException e) {
+            decodeErrors.increment();
+            log.warn("Dropped an unreadable bus message ({} bytes) on {}: {}", message.length, nodeId, e.getMessage());
+            return;
+        }
+        batchesReceived.increment();
+        lagMillis.add(Math.max(0, clock.millis() - frame.sentAtMillis()));
+        for (Object entry : frame.entries()) {
+            try {
+                if (entry instanceof RemotePush p) {
+                    pushesReceived.increment();
+                    listener.onPush(frame.source(), p);
+                } else {
+                    kicksReceived.increment();
+                    listener.onKick(frame.source(), (RemoteKick) entry);
+                }
+            } catch (RuntimeException e) {
+                log.warn("Delivery listener of {} failed on {}", nodeId, entry, e);
+            }
+        }
+    }
+
+    /** The entries queued for one target node. */
+    private final class Outbox {
+        private final String target;
+        private final byte[] channel;
+        private List<Object> queued = new ArrayList<>();
+        private boolean scheduled;
+
+        Outbox(String target) {
+            this.target = target;
+            this.channel = keys.bus(target).getBytes(StandardCharsets.UTF_8);
+        }
+
+        void add(List<?> entries) {
+            boolean schedule;
+            synchronized (this) {
+                queued.addAll(entries);
+                schedule = !scheduled;
+                scheduled = true;
+            }
+            if (schedule) {
+                try {
+                    if (flushDelay.isZero()) {
+                        flusher.execute(this::drain);
+                    } else {
+                        flusher.schedule(this::drain, flushDelay.toNanos(), TimeUnit.NANOSECONDS);
+                    }
+                } catch (RejectedExecutionException e) {
+                    drain(); // closing: send what there is
+                }
+            }
+        }
+
+        /** Publishes everything queued, in batches. On the flusher thread (or the closing thread, at the end). */
+        void drain() {
+            List<Object> entries;
+            synchronized (this) {
+                entries = queued;
+                queued = new ArrayList<>();
+                scheduled = false;
+            }
+            int from = 0;
+            while (from < entries.size()) {
+                int to = from;
+                int bytes = 0;
+                while (to < entries.size() && to - from < maxBatchEntries
+                        && (to == from || bytes + BusFrames.estimate(entries.get(to)) <= maxBatchBytes)) {
+                    bytes += BusFrames.estimate(entries.get(to));
+                    to++;
+                }
+                send(entries.subList(from, to));
+                from = to;
+            }
+        }
+
+        private void send(List<Object> batch) {
+            int pushes = 0;
+            for (Object e : batch) {
+                pushes += e instanceof RemotePush ? 1 : 0;
+            }
+            int kicks = batch.size() - pushes;
+            byte[] frame = BusFrames.encode(nodeId, clock.millis(), batch);
+            publishes.increment();
+            pushesSent.add(pushes);
+            kicksSent.add(kicks);
+            largestBatch.accumulateAndGet(batch.size(), Math::max);
+            int size = batch.size();
+            redis.publish(channel, frame).whenComplete((receivers, error) -> {
+                if (error != null) {
+                    publishFailures.increment();
+                    log.warn("Lost a batch of {} entries for {}: {}", size, target, error.toString());
+                } else if (receivers == 0) {
+                    undelivered.add(size);
+                }
+            });
+        }
+    }
+
+    /** Settings of a {@link RedisDeliveryBus}. Not thread-safe; {@link #build()} copies them. */
+    public static final class Builder {
+
+        private RedisClient client;
+        private String keyPrefix = "kim:";
+        private String nodeId;
+        private DeliveryListener listener;
+        private Duration flushDelay = Duration.ZERO;
+        private int maxBatchEntries = 1024;
+        private int maxBatchBytes = 1024 * 1024;
+        private Clock clock = Clock.systemUTC();
+
+        private Builder() {
+        }
+
+        /** The Redis client; the bus opens two connections of its own (publish, subscribe). Required. */
+        public Builder client(RedisClient client) {
+            this.client = Objects.requireNonNull(client, "client");
+            return this;
+        }
+
+        /** The prefix of the channel names; the same on every node. Default {@code "kim:"}. */
+        public Builder keyPrefix(String prefix) {
+            new Keys(Objects.requireNonNull(prefix, "keyPrefix"));
+            this.keyPrefix = prefix;
+            return this;
+        }
+
+        /** This node's id: the bus receives what is published for it. Required. */
+        public Builder nodeId(String nodeId) {
+            this.nodeId = NodeInfo.checkNodeId(nodeId);
+            return this;
+        }
+
+        /** Receives the pushes and kicks for this node. Required. */
+        public Builder listener(DeliveryListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * How long a target node's first queued entry waits for more before its batch is sent. Default 0: sent as
+         * soon as the flusher thread gets to it (entries queued meanwhile join the batch).
+         */
+        public Builder flushDelay(Duration delay) {
+            Objects.requireNonNull(delay, "flushDelay");
+            if (delay.isNegative()) {
+                throw new IllegalArgumentException("flushDelay: " + delay + " (expected: >= 0)");
+            }
+            this.flushDelay = delay;
+            return this;
+        }
+
+        /** Most entries in one PUBLISH. Default 1024. */
+        public Builder maxBatchEntries(int entries) {
+            if (entries <= 0) {
+                throw new IllegalArgumentException("maxBatchEntries: " + entries + " (expected: > 0)");
+            }
+            this.maxBatchEntries = entries;
+            return this;
+        }
+
+        /** About the most bytes in one PUBLISH; a single larger entry still goes alone. Default 1 MiB. */
+        public Builder maxBatchBytes(int bytes) {
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("maxBatchBytes: " + bytes + " (expected: > 0)");
+            }
+            this.maxBatchBytes = bytes;
+            return this;
+        }
+
+        /** The clock of the send times and lag. Default {@link Clock#systemUTC()}. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * A bus with these settings, connected to Redis but not yet subscribed.
+         *
+         * @throws IllegalStateException if the client, node id or listener is not set
+         */
+        public RedisDeliveryBus build() {
+            if (client == null) {
+                throw new IllegalStateException("client not set");
+            }
+            if (nodeId == null) {
+                throw new IllegalStateException("nodeId not set");
+            }
+            if (listener == null) {
+                throw new IllegalStateException("listener not set");
+            }
+            return new RedisDeliveryBus(this);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package io.kim.cluster.redis;
+
+import java.util.Objects;
+
+/**
+ * An order to the node that owns connection {@code channelId} to kick it: send the kick notice first, then close
+ * it (a login on another node replaced the device). Immutable.
+ *
+ * @param tenant    the kicked user's tenant; non-blank, at most {@value RemotePush#MAX_ID_LENGTH} characters
+ * @param userId    the kicked user; non-blank, same limit
+ * @param channelId the connection to close; non-blank, same limit
+ * @param reason    why, for the notice and logs ({@code "replaced by a login on node-b"}); non-null, at most
+ *                  {@value RemotePush#MAX_ID_LENGTH} characters
+ */
+public record RemoteKick(String tenant, String userId, String channelId, String reason) {
+
+    public RemoteKick {
+        RemotePush.checkId(tenant, "tenant");
+        RemotePush.checkId(userId, "userId");
+        RemotePush.checkId(channelId, "channelId");
+        Objects.requireNonNull(reason, "reason");
+        if (reason.length() > RemotePush.MAX_ID_LENGTH) {
+            throw new IllegalArgumentException("reason: " + reason.length() + " characters (expected: at most "
+                    + RemotePush.MAX_ID_LENGTH + ")");
+        }
+    }
+}

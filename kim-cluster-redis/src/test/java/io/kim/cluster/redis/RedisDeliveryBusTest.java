@@ -1,0 +1,245 @@
+package io.kim.cluster.redis;
+
+import static io.kim.cluster.redis.RedisTestSupport.eventually;
+import static io.kim.testing.Stages.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The cross-node bus on the Redis of the machine: batching (counted by Redis), order, kicks, reconnects. */
+class RedisDeliveryBusTest {
+
+    private RedisTestSupport redis;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+
+    /** What one node received, in arrival order: "push" entries as RemotePush, kicks as RemoteKick. */
+    private static final class Inbox implements DeliveryListener {
+        final ConcurrentLinkedQueue<Object> received = new ConcurrentLinkedQueue<>();
+        final ConcurrentLinkedQueue<String> sources = new ConcurrentLinkedQueue<>();
+
+        @Override
+        public void onPush(String sourceNode, RemotePush push) {
+            sources.add(sourceNode);
+            received.add(push);
+        }
+
+        @Override
+        public void onKick(String sourceNode, RemoteKick kick) {
+            sources.add(sourceNode);
+            received.add(kick);
+        }
+    }
+
+    @BeforeEach
+    void connect() {
+        redis = RedisTestSupport.connect();
+    }
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            closeables.get(i).close();
+        }
+        redis.close();
+    }
+
+    private RedisDeliveryBus bus(String node, DeliveryListener listener, RedisDeliveryBus.Builder settings) {
+        RedisDeliveryBus bus = settings.client(redis.client).keyPrefix(redis.prefix).nodeId(node)
+                .listener(listener).build();
+        closeables.add(bus);
+        await(bus.start());
+        return bus;
+    }
+
+    private RedisDeliveryBus bus(String node, DeliveryListener listener) {
+        return bus(node, listener, RedisDeliveryBus.builder());
+    }
+
+    private static List<RemotePush> pushes(String user, int count, byte[] payload) {
+        List<RemotePush> list = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            list.add(new RemotePush("acme", user + i, "ch-" + user + i, 100 + i, payload));
+        }
+        return list;
+    }
+
+    @Test
+    void publishAll_groupMessageToMembersOnTwoNodes_costsOnePublishPerNode() {
+        Inbox b = new Inbox();
+        Inbox c = new Inbox();
+        RedisDeliveryBus a = bus("node-a", (s, p) -> { });
+        bus("node-b", b);
+        bus("node-c", c);
+        byte[] message = "one group message, encoded once".getBytes(StandardCharsets.UTF_8);
+        List<RemotePush> toB = pushes("b", 600, message);
+        List<RemotePush> toC = pushes("c", 400, message);
+        long before = redis.commandCalls("publish");
+
+        a.publishAll("node-b", toB);
+        a.publishAll("node-c", toC);
+
+        eventually("node-b and node-c receive every push", 1000,
+                () -> b.received.size() == 600 && c.received.size() == 400);
+        long publishes = redis.commandCalls("publish") - before;
+        System.out.printf("bus: 1000 pushes to 2 nodes cost %d PUBLISH (Redis commandstats)%n", publishes);
+        assertTrue(publishes <= 2, "PUBLISH calls for one group message to 2 nodes: " + publishes
+                + " (expected: at most 2)");
+        assertEquals(toB, List.copyOf(b.received));
+        assertEquals(toC, List.copyOf(c.received));
+        assertTrue(b.sources.stream().allMatch("node-a"::equals));
+        BusMetrics m = a.metrics();
+        assertEquals(2, m.publishes());
+        assertEquals(1000, m.pushesSent());
+        assertEquals(600, m.largestBatch());
+    }
+
+    @Test
+    void publish_manySinglePushesThenFlush_areBatchedUpToTheBatchLimit() {
+        Inbox b = new Inbox();
+        RedisDeliveryBus a = bus("node-a", (s, p) -> { },
+                RedisDeliveryBus.builder().flushDelay(Duration.ofMinutes(10)).maxBatchEntries(256));
+        bus("node-b", b);
+        List<RemotePush> all = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            all.add(new RemotePush("acme", "u" + (i % 7), "ch-" + (i % 7), i, ("m" + i).getBytes(StandardCharsets.UTF_8)));
+        }
+        long before = redis.commandCalls("publish");
+
+        all.forEach(p -> a.publish("node-b", p));
+        a.flush();
+
+        eventually("node-b receives all 1000 pushes", 1000, () -> b.received.size() == 1000);
+        long publishes = redis.commandCalls("publish") - before;
+        System.out.printf("bus: 1000 single pushes cost %d PUBLISH (batches of at most 256)%n", publishes);
+        assertTrue(publishes <= 4, "PUBLISH calls for 1000 pushes: " + publishes + " (expected: at most 4)");
+        assertEquals(all, List.copyOf(b.received));
+        assertEquals(1000, b.received.size());
+    }
+
+    @Test
+    void kick_afterPushes_arrivesBehindThemOnTheOwningNode() {
+        Inbox b = new Inbox();
+        RedisDeliveryBus a = bus("node-a", (s, p) -> { });
+        bus("node-b", b);
+        RemotePush push = new RemotePush("acme", "bob", "node-b/7", 41, new byte[] {1, 2, 3});
+        RemoteKick kick = new RemoteKick("acme", "bob", "node-b/7", "replaced by a login on node-a");
+
+        a.publish("node-b", push);
+        a.kick("node-b", kick);
+
+        eventually("node-b receives the push and the kick", 1000, () -> b.received.size() == 2);
+        assertEquals(List.of(push, kick), List.copyOf(b.received));
+        assertEquals(1, a.metrics().kicksSent());
+    }
+
+    @Test
+    void publish_toANodeNobodySubscribed_isCountedAsUndelivered() {
+        RedisDeliveryBus a = bus("node-a", (s, p) -> { });
+
+        a.publishAll("node-gone", pushes("x", 3, new byte[] {9}));
+
+        eventually("the publish reports no receiver", 1000, () -> a.metrics().undelivered() == 3);
+    }
+
+    @Test
+    void receive_garbageOnTheChannel_isDroppedAndLaterPushesStillArrive() {
+        Inbox b = new Inbox();
+        RedisDeliveryBus bb = bus("node-b", b);
+        RedisDeliveryBus a = bus("node-a", (s, p) -> { });
+
+        redis.sync().publish(redis.prefix + "bus:{node-b}", "not a bus frame");
+        RemotePush push = new RemotePush("acme", "bob", "ch-1", 1, new byte[] {7});
+        a.publish("node-b", push);
+
+        eventually("the valid push arrives", 1000, () -> b.received.size() == 1);
+        assertEquals(List.of(push), List.copyOf(b.received));
+        eventually("the garbage is counted", 1000, () -> bb.metrics().decodeErrors() == 1);
+    }
+
+    @Test
+    void listener_thatThrows_doesNotStopTheRestOfTheBatch() {
+        ConcurrentLinkedQueue<Long> seen = new ConcurrentLinkedQueue<>();
+        bus("node-b", (s, p) -> {
+            seen.add(p.sequence());
+            if (p.sequence() == 101) {
+                throw new IllegalStateException("listener failure on purpose");
+            }
+        });
+        RedisDeliveryBus a = bus("node-a", (s, p) -> { });
+
+        a.publishAll("node-b", pushes("u", 3, new byte[] {1}));
+
+        eventually("all three pushes reach the listener", 1000, () -> seen.size() == 3);
+        assertEquals(List.of(100L, 101L, 102L), List.copyOf(seen));
+    }
+
+    @Test
+    void connectionsKilled_subscriberResubscribesAndPublishesFlowAgain() {
+        Inbox b = new Inbox();
+        RedisDeliveryBus a = bus("node-a", (s, p) -> { });
+        bus("node-b", b);
+        a.publish("node-b", new RemotePush("acme", "bob", "ch-1", 1, new byte[] {1}));
+        eventually("the first push arrives", 1000, () -> b.received.size() == 1);
+
+        int killed = redis.killComponentConnections();
+        assertTrue(killed >= 4, "killed " + killed + " connections (expected: both connections of both buses)");
+
+        // Pushes published while node-b is away are lost (pub/sub); publish until one gets through, bounded.
+        boolean through = false;
+        for (int i = 0; i < 200 && !through; i++) {
+            a.publish("node-b", new RemotePush("acme", "bob", "ch-1", 2 + i, new byte[] {2}));
+            for (int j = 0; j < 5 && !through; j++) {
+                sleep(10);
+                through = b.received.size() > 1;
+            }
+        }
+        assertTrue(through, "no push arrived after the connections were killed");
+        Object last = List.copyOf(b.received).get(b.received.size() - 1);
+        assertInstanceOf(RemotePush.class, last);
+    }
+
+    @Test
+    void arguments_badNodeIdsAndStates_areRejected() {
+        RedisDeliveryBus a = bus("node-a", (s, p) -> { });
+        RemotePush push = new RemotePush("acme", "bob", "ch-1", 1, new byte[0]);
+        assertThrows(IllegalArgumentException.class, () -> a.publish("bad{id}", push));
+        assertThrows(IllegalArgumentException.class, () -> a.publish(" ", push));
+        assertThrows(IllegalArgumentException.class, () -> new RemotePush("acme", "", "ch", 1, new byte[0]));
+        assertThrows(IllegalArgumentException.class, () -> new RemotePush("acme", "bob", "ch", -1, new byte[0]));
+        assertThrows(IllegalStateException.class, a::start);
+        assertThrows(IllegalStateException.class, () -> RedisDeliveryBus.builder().client(redis.client).build());
+        a.close();
+        assertThrows(IllegalStateException.class, () -> a.publish("node-b", push));
+    }
+
+    @Test
+    void sharedPayload_isSentOncePerBatch() {
+        byte[] big = new byte[10_000];
+        List<RemotePush> fanOut = pushes("m", 100, big);
+        byte[] frame = io.kim.cluster.redis.internal.BusFrames.encode("node-a", 0, fanOut);
+        assertTrue(frame.length < 2 * big.length, "frame of 100 pushes sharing a 10 kB payload: " + frame.length
+                + " bytes (expected: under 20 kB)");
+        assertArrayEquals(big, ((RemotePush) io.kim.cluster.redis.internal.BusFrames.decode(frame).entries().get(99))
+                .payload());
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}
