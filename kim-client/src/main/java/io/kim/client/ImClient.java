@@ -23,10 +23,10 @@ import java.util.random.RandomGenerator;
  *         .addresses(List.of(new InetSocketAddress("im.example.com", 8000)))
  *         .transport(new TcpTransport())
  *         .token(() -> myAuth.currentToken())
- *         .lastSequence(localDb.lastSequence())
+ *         .inboxPosition(localDb.inboxPosition())      // the epoch and last sequence saved last time
  *         .listener((sequence, message) -> localDb.store(sequence, message))
  *         .build();
- * client.connect().join();                      // logged in, and everything after lastSequence delivered
+ * client.connect().join();                      // logged in, and everything after that position delivered
  * client.send("bob", "text/plain", "hi".getBytes(UTF_8))
  *       .thenAccept(ack -> markSent(ack.messageId()));
  * }</pre>
@@ -34,9 +34,13 @@ import java.util.random.RandomGenerator;
  * <h2>What it guarantees</h2>
  * <ul>
  *   <li><b>Ordered, gap-free, duplicate-free delivery.</b> {@link ImClientListener#onMessage} sees every entry of
- *       the user's inbox after {@link Builder#lastSequence} exactly once, in sequence order. Pushes, sync pages and
+ *       the user's inbox after {@link Builder#inboxPosition} exactly once, in sequence order. Pushes, sync pages and
  *       the user's own sent messages (also entries of the own inbox) are merged; an entry after a gap waits until a
  *       SYNC has filled the gap. Received positions are acknowledged to the server in batches.</li>
+ *   <li><b>A recreated inbox is noticed.</b> The client keeps the inbox's epoch with its last sequence
+ *       ({@link #inboxPosition()}). When a login names another epoch (a store reset, a fresh in-memory server) or
+ *       an inbox that ends before the last sequence, the client tells {@link ImClientListener#onInboxReset} and
+ *       delivers the new inbox from its first entry, rather than dropping its entries as seen before.</li>
  *   <li><b>Staying connected.</b> Heartbeats keep the connection alive and detect a dead one. When a connection
  *       drops, the client reconnects with exponential backoff and full jitter (failing over to the next address
  *       when an attempt fails), logs in again with a fresh token from the supplier, and resyncs from the last
@@ -102,7 +106,7 @@ public final class ImClient implements AutoCloseable {
     private ImClient(Builder b) {
         this.core = new ClientCore(new ClientCore.Settings(List.copyOf(b.addresses), b.transport, b.token,
                 b.listener, b.heartbeat, b.requestTimeout, b.sendTimeout, b.backoffInitial, b.backoffMax,
-                b.lastSequence, b.syncPageSize, b.gapWait, b.group, b.random != null ? b.random : new Random()));
+                b.position, b.syncPageSize, b.gapWait, b.group, b.random != null ? b.random : new Random()));
     }
 
     /** A new builder. */
@@ -296,9 +300,20 @@ public final class ImClient implements AutoCloseable {
         return core.loginInfo();
     }
 
-    /** The sequence of the last entry delivered to the listener (initially {@link Builder#lastSequence}). */
+    /** The sequence of the last entry delivered to the listener (initially {@link Builder#inboxPosition}'s). */
     public long lastSequence() {
-        return core.lastSequence();
+        return core.inboxPosition().sequence();
+    }
+
+    /**
+     * The inbox's epoch and the sequence of the last entry delivered to the listener, read together (initially
+     * {@link Builder#inboxPosition}; the epoch is the server's from the first login on). Persist it to resume
+     * with {@link Builder#inboxPosition} after a restart; called from a listener method it matches the entry just
+     * delivered. After {@link ImClientListener#onInboxReset} it is {@code (new epoch, 0)}, then moves on with the
+     * new inbox.
+     */
+    public InboxPosition inboxPosition() {
+        return core.inboxPosition();
     }
 
     /**
@@ -338,7 +353,7 @@ public final class ImClient implements AutoCloseable {
         private Duration sendTimeout = Duration.ofSeconds(30);
         private Duration backoffInitial = Duration.ofMillis(200);
         private Duration backoffMax = Duration.ofSeconds(10);
-        private long lastSequence;
+        private InboxPosition position = InboxPosition.START;
         private int syncPageSize = 100;
         private Duration gapWait = Duration.ofMillis(100);
         private EventLoopGroup group;
@@ -446,14 +461,27 @@ public final class ImClient implements AutoCloseable {
         }
 
         /**
-         * The last inbox sequence the application already has (from its local database, say): delivery resumes
-         * after it. Default 0: everything the server still keeps.
+         * The last inbox sequence the application already has (from its local database, say), without the
+         * inbox's epoch: delivery resumes after it. Shortcut for {@code inboxPosition(new InboxPosition("",
+         * sequence))}; prefer {@link #inboxPosition} with the saved epoch, which also notices an inbox that was
+         * recreated while the application was not running. Default 0: everything the server still keeps.
          */
         public Builder lastSequence(long sequence) {
             if (sequence < 0) {
                 throw new IllegalArgumentException("lastSequence: " + sequence + " (expected: >= 0)");
             }
-            this.lastSequence = sequence;
+            return inboxPosition(new InboxPosition("", sequence));
+        }
+
+        /**
+         * Where the application stands in the inbox (saved from {@link ImClient#inboxPosition()}): delivery resumes
+         * after {@code position.sequence()}. If the first login names another epoch than {@code position.epoch()}
+         * (the inbox was recreated since), or the server's inbox ends before that sequence, the client calls
+         * {@link ImClientListener#onInboxReset} and delivers the server's inbox from its start instead. An empty
+         * epoch means "not known": any epoch is accepted at the first login. Default {@link InboxPosition#START}.
+         */
+        public Builder inboxPosition(InboxPosition position) {
+            this.position = Objects.requireNonNull(position, "position");
             return this;
         }
 

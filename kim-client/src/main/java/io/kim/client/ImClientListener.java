@@ -14,9 +14,33 @@ public interface ImClientListener {
      * The next entry of the user's inbox. Called exactly once per sequence, in ascending order without gaps
      * (except where the server reported expired entries through {@link #onMessagesExpired}), starting after the
      * client's {@link ImClient.Builder#lastSequence last sequence}: pushes, sync pages and this client's own sent
-     * messages are merged into one stream. Store {@code sequence} to resume from it after a restart.
+     * messages are merged into one stream. Store {@code sequence} (with the epoch of
+     * {@link ImClient#inboxPosition()}) to resume from it after a restart. After {@link #onInboxReset} the
+     * sequences start over at 1.
      */
     void onMessage(long sequence, ReceivedMessage message);
+
+    /**
+     * The server's inbox is not the one this client was reading: what the client had delivered (up to
+     * {@code previous.sequence()}) no longer matches the server, and delivery starts over from the new inbox's
+     * first entry. It happens when the inbox was recreated (a store reset, a fresh in-memory server: the LOGIN's
+     * epoch differs from {@code previous.epoch()}), or when the server's inbox ends before the client's last
+     * sequence under the same epoch (a store that lost entries). Without this, the client would drop the new
+     * inbox's entries as duplicates of sequences it had seen.
+     *
+     * <p>What the application should do: forget what it cached by sequence (clear its stored message list, or
+     * move it aside as history), and store the new epoch, {@code epoch}, with the sequences that follow. Right
+     * after this call {@link #onMessage} delivers the new inbox from sequence 1, in order as always; the reset
+     * comes before any of those entries and before {@link ImClient#connect()} completes. Sends are not affected:
+     * a message not yet acknowledged is still sent (with the same client message id) to the new inbox.
+     * Default: does nothing (the entries of the new inbox are delivered all the same).
+     *
+     * @param previous the position the client had: the old epoch ({@code ""} if it had none) and sequence
+     * @param epoch    the new inbox's epoch ({@code ""} if the server sends none); delivery continues from
+     *                 {@code new InboxPosition(epoch, 0)}
+     */
+    default void onInboxReset(InboxPosition previous, String epoch) {
+    }
 
     /** The client's state changed to {@code state}. Default: does nothing. */
     default void onStateChanged(ImClient.State state) {

@@ -12,7 +12,8 @@ package io.kim.client;
  * @param deviceType   this device's type ({@code "ios"}, {@code "pc"}, ...)
  * @param headSequence the last sequence of the user's inbox at login time
  * @param serverTime   the server's clock at login, in milliseconds since the epoch
+ * @param inboxEpoch   the epoch of the user's inbox (see {@link InboxPosition}); {@code ""} if the server sends none
  */
 public record LoginInfo(String channelId, String tenant, String userId, String deviceId, String deviceType,
-        long headSequence, long serverTime) {
+        long headSequence, long serverTime, String inboxEpoch) {
 }

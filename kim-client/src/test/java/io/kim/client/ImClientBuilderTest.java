@@ -59,8 +59,29 @@ class ImClientBuilderTest {
         assertThrows(IllegalArgumentException.class,
                 () -> b.reconnectBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1)));
         assertThrows(IllegalArgumentException.class, () -> b.lastSequence(-1));
+        assertThrows(IllegalArgumentException.class, () -> new InboxPosition("e", -1));
+        assertThrows(NullPointerException.class, () -> new InboxPosition(null, 0));
+        assertThrows(NullPointerException.class, () -> b.inboxPosition(null));
         assertThrows(IllegalArgumentException.class, () -> b.syncPageSize(0));
         assertThrows(IllegalArgumentException.class, () -> b.gapWait(Duration.ofMillis(-1)));
+    }
+
+    @Test
+    void inboxPosition_isTheSeededOne_untilALogin() {
+        ImClient seeded = complete().inboxPosition(new InboxPosition("e7", 42)).build();
+        ImClient bySequence = complete().lastSequence(9).build();
+        ImClient fresh = complete().build();
+        try {
+            assertEquals(new InboxPosition("e7", 42), seeded.inboxPosition());
+            assertEquals(42, seeded.lastSequence());
+            assertEquals(new InboxPosition("", 9), bySequence.inboxPosition());
+            assertEquals(InboxPosition.START, fresh.inboxPosition());
+        } finally {
+            for (ImClient c : new ImClient[] {seeded, bySequence, fresh}) {
+                c.close();
+                c.closeFuture().join();
+            }
+        }
     }
 
     @Test

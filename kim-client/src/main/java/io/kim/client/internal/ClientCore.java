@@ -9,6 +9,7 @@ import io.kim.client.ImClient;
 import io.kim.client.ImClientException;
 import io.kim.client.ImClientListener;
 import io.kim.client.ImStatusException;
+import io.kim.client.InboxPosition;
 import io.kim.client.LoginInfo;
 import io.kim.client.NewGroup;
 import io.kim.client.ReceivedMessage;
@@ -92,7 +93,7 @@ public final class ClientCore {
     /** Everything the engine needs, fixed at build time (validated by {@link ImClient.Builder}). */
     public record Settings(List<InetSocketAddress> addresses, Transport transport, Supplier<String> token,
             ImClientListener listener, Duration heartbeat, Duration requestTimeout, Duration sendTimeout,
-            Duration backoffInitial, Duration backoffMax, long lastSequence, int syncPageSize, Duration gapWait,
+            Duration backoffInitial, Duration backoffMax, InboxPosition position, int syncPageSize, Duration gapWait,
             EventLoopGroup group, RandomGenerator random) {
     }
 
@@ -176,7 +177,8 @@ public final class ClientCore {
 
     private volatile ImClient.State state = ImClient.State.NEW;
     private volatile LoginInfo loginInfo;
-    private volatile long delivered;
+    /** The epoch and the last delivered sequence, published together for {@link #inboxPosition()}. */
+    private volatile InboxPosition position;
 
     // ---- confined to the loop ----
     private Throwable terminalCause;
@@ -188,6 +190,8 @@ public final class ClientCore {
     private ScheduledFuture<?> ackTimer;
     private ScheduledFuture<?> syncTimer;
     private boolean syncInFlight;
+    /** The epoch of the inbox being delivered; "" until a server names one (or the application seeds it). */
+    private String epoch;
     private long ackedSequence;
     private int unacked;
     /** Every unfinished request, in call order. */
@@ -205,9 +209,10 @@ public final class ClientCore {
             loop = settings.group().next();
         }
         this.backoff = new Backoff(settings.backoffInitial(), settings.backoffMax(), settings.random());
-        this.sequencer = new Sequencer(settings.lastSequence(), MAX_BUFFERED);
-        this.delivered = settings.lastSequence();
-        this.ackedSequence = settings.lastSequence();
+        this.position = settings.position();
+        this.epoch = settings.position().epoch();
+        this.sequencer = new Sequencer(position.sequence(), MAX_BUFFERED);
+        this.ackedSequence = position.sequence();
     }
 
     // ---- public entry points (any thread) ----------------------------------------------------------------
@@ -311,8 +316,8 @@ public final class ClientCore {
         return loginInfo;
     }
 
-    public long lastSequence() {
-        return delivered;
+    public InboxPosition inboxPosition() {
+        return position;
     }
 
     public CompletableFuture<Void> closeFuture() {
@@ -408,7 +413,11 @@ public final class ClientCore {
                 throw new ImClientException("malformed LoginResponse", e);
             }
             c.login = new LoginInfo(r.getChannelId(), r.getTenant(), r.getUserId(), r.getDeviceId(),
-                    r.getDeviceType(), r.getHeadSequence(), r.getServerTime());
+                    r.getDeviceType(), r.getHeadSequence(), r.getServerTime(), r.getInboxEpoch());
+            if (c == current && !isTerminal()) {
+                // Before any push of this connection is read: its sequences belong to the inbox named here.
+                checkInbox(r.getInboxEpoch(), r.getHeadSequence(), "login");
+            }
         });
     }
 
@@ -656,7 +665,7 @@ public final class ClientCore {
     }
 
     private void deliver(long sequence, ReceivedMessage message) {
-        delivered = sequence;
+        position = new InboxPosition(epoch, sequence);
         safely(() -> s.listener().onMessage(sequence, message));
         if (++unacked >= ACK_BATCH) {
             sendAck();
@@ -728,13 +737,21 @@ public final class ClientCore {
             return;
         }
         SyncResponse r = SyncResponse.parseFrom(body);
+        if (!r.getInboxEpoch().isEmpty() && !epoch.isEmpty() && !r.getInboxEpoch().equals(epoch)) {
+            // The inbox was recreated since the login: this page answered "after N" of another inbox.
+            checkInbox(r.getInboxEpoch(), r.getHeadSequence(), "sync");
+            if (mine) {
+                requestSync();
+            }
+            return;
+        }
         long before = sequencer.last();
         if (r.getTruncated() && r.getOldestSequence() - 1 > before) {
             long from = before + 1;
             long to = r.getOldestSequence() - 1;
             log.info("entries {}..{} expired on the server before this client synced them", from, to);
             sequencer.skipTo(to);
-            delivered = to;
+            position = new InboxPosition(epoch, to);
             safely(() -> s.listener().onMessagesExpired(from, to));
             sequencer.drain(this::deliver);
         }
@@ -791,6 +808,38 @@ public final class ClientCore {
                 AckRequest.newBuilder().setSequence(last).build()))) {
             ackedSequence = last;
             unacked = 0;
+        }
+    }
+
+    /**
+     * Compares the inbox a server describes (at login, or in a sync page) with the one being delivered, and starts
+     * over if it is another: a different epoch than the one known, or, under the same (or an unknown) epoch, a head
+     * before the last delivered sequence (a store that lost entries). Adopts the server's epoch.
+     */
+    private void checkInbox(String serverEpoch, long head, String where) {
+        long last = sequencer.last();
+        boolean otherEpoch = !serverEpoch.isEmpty() && !epoch.isEmpty() && !serverEpoch.equals(epoch);
+        boolean behind = head < last;
+        if (otherEpoch || behind) {
+            InboxPosition previous = new InboxPosition(epoch, last);
+            if (otherEpoch) {
+                log.info("the {} names inbox epoch {}, not {}: the inbox was recreated; delivering it from the start",
+                        where, serverEpoch, epoch);
+            } else {
+                log.warn("the {} says the inbox ends at {}, before the last delivered sequence {} under the same "
+                        + "epoch: the server lost entries; delivering the inbox from the start", where, head, last);
+            }
+            sequencer.restart();
+            epoch = serverEpoch;
+            position = new InboxPosition(serverEpoch, 0);
+            ackedSequence = 0;
+            unacked = 0;
+            ackTimer = cancel(ackTimer);
+            gapTimer = cancel(gapTimer);
+            safely(() -> s.listener().onInboxReset(previous, serverEpoch));
+        } else if (!serverEpoch.isEmpty() && !serverEpoch.equals(epoch)) {
+            epoch = serverEpoch; // the first epoch this client hears of
+            position = new InboxPosition(serverEpoch, last);
         }
     }
 

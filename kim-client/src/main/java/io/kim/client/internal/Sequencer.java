@@ -93,6 +93,15 @@ public final class Sequencer {
         ahead.headMap(sequence, true).clear();
     }
 
+    /**
+     * Starts the stream over for a new inbox (one recreated on the server): forgets the last delivered sequence
+     * and every buffered entry, so the next entry delivered is sequence 1.
+     */
+    public void restart() {
+        last = 0;
+        ahead.clear();
+    }
+
     /** Delivers buffered entries that continue the stream; returns how many. */
     public int drain(Sink sink) {
         int n = 0;

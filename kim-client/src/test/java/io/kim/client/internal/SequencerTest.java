@@ -37,6 +37,17 @@ class SequencerTest {
     }
 
     @Test
+    void restart_forgetsTheLastSequenceAndTheBuffer_soTheNewInboxIsDeliveredFromOne() {
+        Sequencer s = new Sequencer(151, 10);
+        offer(s, 153, 154);
+        s.restart();
+        assertEquals(0, s.last());
+        assertFalse(s.hasGap(), "entries buffered for the old inbox are gone");
+        offer(s, 2, 1, 3);
+        assertEquals(List.of(1L, 2L, 3L), delivered);
+    }
+
+    @Test
     void offer_oldOrRepeated_isDropped() {
         Sequencer s = new Sequencer(5, 10);
         offer(s, 3, 5, 6, 6, 4);
