@@ -2,6 +2,7 @@ package io.kim.net;
 
 import java.net.SocketAddress;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 
 /**
  * One live, handshaken connection.
@@ -34,4 +35,21 @@ public interface Channel extends Agent {
 
     /** Completes once the connection is closed, whoever closed it. */
     CompletionStage<Void> closeFuture();
+
+    /**
+     * The channel's event loop: the thread that runs this channel's callbacks. Tasks given to it run one at a time,
+     * in the order given, on that thread; a task given after the loop has shut down is rejected with
+     * {@link java.util.concurrent.RejectedExecutionException}. Continuations of asynchronous work done for this
+     * channel run here, so that they need no locks.
+     */
+    Executor executor();
+
+    /**
+     * Stops reading from the connection (backpressure): no more bytes are read until {@link #resumeReading()}.
+     * Frames already decoded from bytes read before are still delivered. Call on the channel's event loop.
+     */
+    void pauseReading();
+
+    /** Reads from the connection again after {@link #pauseReading()}. Call on the channel's event loop. */
+    void resumeReading();
 }

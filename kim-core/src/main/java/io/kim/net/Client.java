@@ -241,6 +241,36 @@ public final class Client implements Channel {
         return closeFuture.minimalCompletionStage();
     }
 
+    /**
+     * The connection's event loop.
+     *
+     * @throws IllegalStateException before {@link #connect} was called
+     */
+    @Override
+    public java.util.concurrent.Executor executor() {
+        io.netty.channel.Channel c = ch;
+        if (c == null) {
+            throw new IllegalStateException("not connected");
+        }
+        return c.eventLoop();
+    }
+
+    @Override
+    public void pauseReading() {
+        io.netty.channel.Channel c = ch;
+        if (c != null) {
+            c.config().setAutoRead(false);
+        }
+    }
+
+    @Override
+    public void resumeReading() {
+        io.netty.channel.Channel c = ch;
+        if (c != null) {
+            c.config().setAutoRead(true);
+        }
+    }
+
     @Override
     public String toString() {
         return "Client[" + id + ", " + transport.name() + ", " + remoteAddress() + "]";

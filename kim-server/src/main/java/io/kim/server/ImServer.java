@@ -7,9 +7,9 @@ import io.kim.net.ChannelMap;
 import io.kim.net.Server;
 import io.kim.net.ServerObserver;
 import io.kim.net.Transport;
-import io.kim.server.internal.ImHandler;
-import io.kim.server.internal.ImMetrics;
+import io.kim.server.internal.ImNode;
 import io.kim.server.internal.MicrometerMetrics;
+import io.kim.server.internal.sync.SyncCommands;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.kim.spi.Authenticator;
 import io.kim.spi.ContentFilter;
@@ -24,7 +24,6 @@ import java.net.SocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.function.Function;
 
 /**
@@ -45,7 +44,16 @@ import java.util.function.Function;
  *         .start();
  * }</pre>
  *
- * <p>Thread-safe. Every store and SPI call is asynchronous; none blocks an event loop.
+ * <p><b>Requests.</b> Every request gets exactly one response with its sequence (see {@code docs/protocol.md} for
+ * the statuses and the field limits of {@link io.kim.spi.Validate}); at most {@link Builder#maxInFlight} requests
+ * of one connection are handled at a time, and the server stops reading from a connection that has that many.
+ *
+ * <p><b>Threading.</b> Thread-safe. The server calls every SPI on the event loop of the connection concerned and
+ * expects it not to block: the stores, the authenticator and the user directory return stages (a remote one
+ * completes them later on its own threads), and the filter, the policies and the {@link EventListener} return
+ * quickly. Whatever thread completes a stage, the server continues on the connection's event loop: responses,
+ * pushes and {@link EventListener} calls all run there. An SPI implementation that blocks blocks that loop and
+ * every connection on it; that is the implementation's bug, the server cannot prevent it.
  */
 public final class ImServer implements AutoCloseable {
 
@@ -53,17 +61,14 @@ public final class ImServer implements AutoCloseable {
     private final String nodeId;
 
     private ImServer(Builder b) {
-        this.nodeId = b.nodeId;
-        ImHandler handler = new ImHandler(new ImHandler.Settings(b.nodeId, b.authenticator, b.sessionStore,
-                b.messageStore, b.userDirectory, b.groupStore, b.contentFilter, b.filterPolicy, b.eventListener,
-                b.devicePolicy, b.clock, b.maxBodyLength,
-                b.defaultSyncLimit, b.maxSyncLimit, b.maxFrameLength, b.metrics));
-        b.server.acceptor(handler).messageListener(handler).stateListener(handler);
-        if (b.metrics instanceof ServerObserver observer) {
+        ImNode node = b.node.build();
+        this.nodeId = node.nodeId();
+        b.server.channelMap(node.channels()).acceptor(node.acceptor()).messageListener(node.messageListener())
+                .stateListener(node.stateListener());
+        if (b.node.metrics() instanceof ServerObserver observer) {
             b.server.observer(observer);
         }
         this.server = b.server.build();
-        handler.channels(server.channels());
     }
 
     /** A new builder. */
@@ -116,22 +121,8 @@ public final class ImServer implements AutoCloseable {
     /** Configures an {@link ImServer}. Not thread-safe; {@link #build()} copies the settings. */
     public static final class Builder {
         private final Server.Builder server = Server.builder();
-        private Authenticator authenticator;
-        private SessionStore sessionStore;
-        private MessageStore messageStore;
-        private UserDirectory userDirectory;
-        private GroupStore groupStore;
-        private ContentFilter contentFilter = ContentFilter.none();
-        private Function<String, FilterPolicy> filterPolicy = tenant -> FilterPolicy.MASK;
-        private EventListener eventListener = EventListener.none();
-        private Function<String, DevicePolicy> devicePolicy = tenant -> DevicePolicy.ONE_PER_DEVICE_TYPE;
-        private Clock clock = Clock.systemUTC();
-        private String nodeId;
-        private int maxBodyLength = 64 * 1024;
-        private int defaultSyncLimit = 100;
-        private int maxSyncLimit = 500;
-        private int maxFrameLength = 1 << 20;
-        private ImMetrics metrics = ImMetrics.NONE;
+        private final ImNode.Builder node = ImNode.builder();
+        private boolean hasAuthenticator;
 
         private Builder() {
         }
@@ -144,25 +135,26 @@ public final class ImServer implements AutoCloseable {
 
         /** Verifies login tokens. Required. */
         public Builder authenticator(Authenticator authenticator) {
-            this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
+            node.authenticator(Objects.requireNonNull(authenticator, "authenticator"));
+            hasAuthenticator = true;
             return this;
         }
 
         /** Where sessions live. Default: an {@link InMemorySessionStore} (one node only). */
         public Builder sessionStore(SessionStore store) {
-            this.sessionStore = Objects.requireNonNull(store, "sessionStore");
+            node.sessionStore(Objects.requireNonNull(store, "sessionStore"));
             return this;
         }
 
         /** Where messages and inboxes live. Default: an {@link InMemoryMessageStore} with 7 days' retention. */
         public Builder messageStore(MessageStore store) {
-            this.messageStore = Objects.requireNonNull(store, "messageStore");
+            node.messageStore(Objects.requireNonNull(store, "messageStore"));
             return this;
         }
 
         /** If set, a message to a user the directory does not know gets {@code NO_SUCH_USER}. Default: none. */
         public Builder userDirectory(UserDirectory directory) {
-            this.userDirectory = Objects.requireNonNull(directory, "userDirectory");
+            node.userDirectory(Objects.requireNonNull(directory, "userDirectory"));
             return this;
         }
 
@@ -171,7 +163,7 @@ public final class ImServer implements AutoCloseable {
          * per group.
          */
         public Builder groupStore(GroupStore store) {
-            this.groupStore = Objects.requireNonNull(store, "groupStore");
+            node.groupStore(Objects.requireNonNull(store, "groupStore"));
             return this;
         }
 
@@ -181,14 +173,14 @@ public final class ImServer implements AutoCloseable {
          * {@link ContentFilter#none()}. Called on event loops; must not block.
          */
         public Builder contentFilter(ContentFilter filter) {
-            this.contentFilter = Objects.requireNonNull(filter, "contentFilter");
+            node.contentFilter(Objects.requireNonNull(filter, "contentFilter"));
             return this;
         }
 
         /** What every tenant does with filtered words. Default {@link FilterPolicy#MASK}. */
         public Builder filterPolicy(FilterPolicy policy) {
             Objects.requireNonNull(policy, "filterPolicy");
-            this.filterPolicy = tenant -> policy;
+            node.filterPolicy(tenant -> policy);
             return this;
         }
 
@@ -198,32 +190,32 @@ public final class ImServer implements AutoCloseable {
          * {@link FilterPolicy#OFF} lets it through. Called on event loops; must not block or return {@code null}.
          */
         public Builder filterPolicy(Function<String, FilterPolicy> policyByTenant) {
-            this.filterPolicy = Objects.requireNonNull(policyByTenant, "filterPolicy");
+            node.filterPolicy(Objects.requireNonNull(policyByTenant, "filterPolicy"));
             return this;
         }
 
         /** Receives business events (login, logout, kick, messages). Default: {@link EventListener#none()}. */
         public Builder eventListener(EventListener listener) {
-            this.eventListener = Objects.requireNonNull(listener, "eventListener");
+            node.eventListener(Objects.requireNonNull(listener, "eventListener"));
             return this;
         }
 
         /** The multi-device policy of every tenant. Default {@link DevicePolicy#ONE_PER_DEVICE_TYPE}. */
         public Builder devicePolicy(DevicePolicy policy) {
             Objects.requireNonNull(policy, "devicePolicy");
-            this.devicePolicy = tenant -> policy;
+            node.devicePolicy(tenant -> policy);
             return this;
         }
 
         /** The multi-device policy per tenant; called on event loops, must not block or return {@code null}. */
         public Builder devicePolicy(Function<String, DevicePolicy> policyByTenant) {
-            this.devicePolicy = Objects.requireNonNull(policyByTenant, "devicePolicy");
+            node.devicePolicy(Objects.requireNonNull(policyByTenant, "devicePolicy"));
             return this;
         }
 
         /** The clock for message timestamps and login times. Default: the system UTC clock. */
         public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock");
+            node.clock(Objects.requireNonNull(clock, "clock"));
             return this;
         }
 
@@ -232,13 +224,14 @@ public final class ImServer implements AutoCloseable {
             if (Objects.requireNonNull(nodeId, "nodeId").isBlank()) {
                 throw new IllegalArgumentException("nodeId: \"\" (expected: non-blank)");
             }
-            this.nodeId = nodeId;
+            node.nodeId(nodeId);
             return this;
         }
 
         /** See {@link Server.Builder#loginTimeout}. Default 10 seconds. */
         public Builder loginTimeout(Duration timeout) {
             server.loginTimeout(timeout);
+            node.loginLockHold(timeout.isZero() ? Duration.ofSeconds(10) : timeout);
             return this;
         }
 
@@ -251,7 +244,7 @@ public final class ImServer implements AutoCloseable {
         /** See {@link Server.Builder#maxFrameLength}. Default 1 MiB. */
         public Builder maxFrameLength(int bytes) {
             server.maxFrameLength(bytes);
-            this.maxFrameLength = bytes;
+            node.maxFrameLength(bytes);
             return this;
         }
 
@@ -275,7 +268,7 @@ public final class ImServer implements AutoCloseable {
          * anything beyond a no-op call.
          */
         public Builder meterRegistry(MeterRegistry registry) {
-            this.metrics = new MicrometerMetrics(Objects.requireNonNull(registry, "registry"));
+            node.metrics(new MicrometerMetrics(Objects.requireNonNull(registry, "registry")));
             return this;
         }
 
@@ -284,7 +277,20 @@ public final class ImServer implements AutoCloseable {
             if (bytes <= 0) {
                 throw new IllegalArgumentException("maxBodyLength: " + bytes + " (expected: > 0)");
             }
-            this.maxBodyLength = bytes;
+            node.maxBodyLength(bytes);
+            return this;
+        }
+
+        /**
+         * The most requests of one connection handled at a time. A connection that has this many requests in
+         * flight is not read from until answers go out (its further packets wait in the kernel's and the
+         * client's buffers), so one connection pins a bounded amount of server memory. Default 64.
+         */
+        public Builder maxInFlight(int requests) {
+            if (requests <= 0) {
+                throw new IllegalArgumentException("maxInFlight: " + requests + " (expected: > 0)");
+            }
+            node.maxInFlight(requests);
             return this;
         }
 
@@ -294,8 +300,7 @@ public final class ImServer implements AutoCloseable {
                 throw new IllegalArgumentException("syncLimits: " + defaultLimit + ", " + maxLimit
                         + " (expected: 0 < default <= max)");
             }
-            this.defaultSyncLimit = defaultLimit;
-            this.maxSyncLimit = maxLimit;
+            node.syncLimits(defaultLimit, maxLimit);
             return this;
         }
 
@@ -305,24 +310,13 @@ public final class ImServer implements AutoCloseable {
          * @throws IllegalStateException if no authenticator or no listener was set
          */
         public ImServer build() {
-            if (authenticator == null) {
+            if (!hasAuthenticator) {
                 throw new IllegalStateException("authenticator not set");
             }
-            if (maxBodyLength + 2 * ImHandler.SYNC_FRAME_RESERVE > maxFrameLength) {
-                throw new IllegalStateException("maxBodyLength: " + maxBodyLength + " (expected: <= maxFrameLength "
-                        + maxFrameLength + " - " + 2 * ImHandler.SYNC_FRAME_RESERVE + ", so any message fits a frame)");
-            }
-            if (sessionStore == null) {
-                sessionStore = new InMemorySessionStore();
-            }
-            if (messageStore == null) {
-                messageStore = InMemoryMessageStore.builder().build();
-            }
-            if (groupStore == null) {
-                groupStore = InMemoryGroupStore.create();
-            }
-            if (nodeId == null) {
-                nodeId = UUID.randomUUID().toString().substring(0, 8);
+            int reserve = 2 * SyncCommands.SYNC_FRAME_RESERVE;
+            if (node.maxBodyLength() + reserve > node.maxFrameLength()) {
+                throw new IllegalStateException("maxBodyLength: " + node.maxBodyLength() + " (expected: <= "
+                        + "maxFrameLength " + node.maxFrameLength() + " - " + reserve + ", so any message fits a frame)");
             }
             return new ImServer(this);
         }

@@ -1,7 +1,21 @@
 package io.kim.spi;
 
-/** Argument checks shared by the value types of this package. */
-final class Validate {
+/**
+ * The length limits of the fields of kim's protocol and value types, in one place: the IM server refuses a longer
+ * field with {@code INVALID_PACKET}, the example admin API with 400, and a store may rely on them (a column as wide
+ * as the limit). Lengths count UTF-16 {@code char}s, as {@link String#length()} does. An id must also not be blank
+ * (empty or only whitespace). Also the argument checks shared by the value types of this package.
+ */
+public final class Validate {
+
+    /** The longest id: tenant, user, device id and type, group, client message id, message id, channel id. */
+    public static final int MAX_ID_LENGTH = 128;
+    /** The longest content type of a message ({@code text/plain}, ...). */
+    public static final int MAX_CONTENT_TYPE_LENGTH = 128;
+    /** The longest display text: a group's name, avatar and introduction, a user's nickname and avatar. */
+    public static final int MAX_TEXT_LENGTH = 4096;
+    /** The longest login token. */
+    public static final int MAX_TOKEN_LENGTH = 8192;
 
     private Validate() {
     }

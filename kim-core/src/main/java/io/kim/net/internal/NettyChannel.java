@@ -6,6 +6,7 @@ import io.kim.net.Frame;
 import java.net.SocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 
 /** A {@link Channel} over a Netty channel whose pipeline carries {@link Frame}s. */
 public final class NettyChannel implements Channel {
@@ -92,6 +93,21 @@ public final class NettyChannel implements Channel {
             }
         }
         return f.minimalCompletionStage();
+    }
+
+    @Override
+    public Executor executor() {
+        return ch.eventLoop();
+    }
+
+    @Override
+    public void pauseReading() {
+        ch.config().setAutoRead(false);
+    }
+
+    @Override
+    public void resumeReading() {
+        ch.config().setAutoRead(true);
     }
 
     @Override

@@ -4,10 +4,10 @@ import io.kim.net.CloseStatus;
 import io.kim.net.Frame;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
-import io.netty.channel.SingleThreadIoEventLoop;
+import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
-import io.netty.util.internal.ThreadExecutorMap;
+import io.netty.util.concurrent.FastThreadLocalThread;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.concurrent.RejectedExecutionException;
@@ -23,17 +23,25 @@ import java.util.concurrent.RejectedExecutionException;
  * would. What one thread asks for one channel happens in the order asked, writes and closes alike. A gathered
  * write to a channel that is no longer active by the time its loop runs it is dropped, as Netty drops a write to a
  * closed channel (a message stays in its receiver's inbox and is synced).
+ *
+ * <p>Only Netty's public API is used: the current loop is found among the loops of the target channel's group
+ * ({@link EventExecutor#inEventLoop()}, once per thread), and the hand-over is a task the current loop runs after
+ * the I/O of its iteration (an ordinary {@link EventLoop#execute}; tasks run once the loop has processed the
+ * ready channels, so everything the reads of one iteration asked for goes over in one batch per target loop).
  */
 public final class Outbox {
 
     private static final FastThreadLocal<Outbox> OUTBOX = new FastThreadLocal<>();
 
-    private final SingleThreadIoEventLoop home;
+    /** Marks a thread that is no event loop of a group it wrote to. */
+    private static final Outbox NONE = new Outbox(null);
+
+    private final EventLoop home;
     private final ArrayList<Batch> batches = new ArrayList<>(4);
     private final Runnable drain = this::drain;
     private boolean scheduled;
 
-    private Outbox(SingleThreadIoEventLoop home) {
+    private Outbox(EventLoop home) {
         this.home = home;
     }
 
@@ -41,7 +49,7 @@ public final class Outbox {
     public static void writeAndFlush(Channel ch, Frame frame) {
         EventLoop target = ch.eventLoop();
         Outbox outbox;
-        if (target.inEventLoop() || (outbox = current()) == null) {
+        if (target.inEventLoop() || (outbox = current(target)) == null) {
             ch.writeAndFlush(frame, ch.voidPromise());
         } else {
             outbox.add(target, ch, frame);
@@ -57,7 +65,7 @@ public final class Outbox {
         Outbox outbox;
         if (target.inEventLoop()) {
             closeNow(ch, status);
-        } else if ((outbox = current()) != null) {
+        } else if ((outbox = current(target)) != null) {
             outbox.add(target, ch, status);
         } else if (ch.isOpen()) {
             try {
@@ -76,20 +84,28 @@ public final class Outbox {
     }
 
     /**
-     * The outbox of the current thread if it is an I/O event loop (whose iterations run the tasks queued for their
-     * end), else {@code null}.
+     * The outbox of the current thread if it is an event loop of {@code target}'s group, else {@code null}.
+     * Looked up once per thread: a thread that is not a Netty thread is remembered as having none.
      */
-    private static Outbox current() {
+    static Outbox current(EventLoop target) {
         Outbox o = OUTBOX.getIfExists();
-        if (o == null) {
-            EventExecutor e = ThreadExecutorMap.currentExecutor();
-            if (!(e instanceof SingleThreadIoEventLoop loop) || !loop.inEventLoop()) {
-                return null;
-            }
-            o = new Outbox(loop);
-            OUTBOX.set(o);
+        if (o != null) {
+            return o == NONE ? null : o;
         }
-        return o;
+        EventLoopGroup group = target.parent();
+        if (group != null) {
+            for (EventExecutor e : group) {
+                if (e.inEventLoop() && e instanceof EventLoop loop) {
+                    o = new Outbox(loop);
+                    OUTBOX.set(o);
+                    return o;
+                }
+            }
+        }
+        if (!(Thread.currentThread() instanceof FastThreadLocalThread)) {
+            OUTBOX.set(NONE); // a store's or the application's thread: it never becomes an event loop
+        }
+        return null;
     }
 
     private void add(EventLoop target, Channel ch, Object op) {
@@ -108,7 +124,7 @@ public final class Outbox {
         if (!scheduled) {
             scheduled = true;
             try {
-                home.executeAfterEventLoopIteration(drain);
+                home.execute(drain);
             } catch (RejectedExecutionException e) {
                 drain(); // this loop is shutting down: hand over at once
             }

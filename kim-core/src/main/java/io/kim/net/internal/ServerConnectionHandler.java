@@ -114,7 +114,8 @@ public final class ServerConnectionHandler extends ChannelInboundHandlerAdapter 
         CompletionStage<Acceptance> verdict;
         try {
             verdict = settings.acceptor().accept(
-                    new Handshake(settings.transport(), ctx.channel().remoteAddress(), payload));
+                    new Handshake(settings.transport(), ctx.channel().remoteAddress(), payload,
+                            ctx.channel().eventLoop()));
         } catch (RuntimeException e) {
             log.warn("{} acceptor failed", ctx.channel(), e);
             closeWith(ctx, CloseStatus.SERVER_ERROR, "acceptor threw " + e);
@@ -170,6 +171,8 @@ public final class ServerConnectionHandler extends ChannelInboundHandlerAdapter 
         } catch (RuntimeException e) {
             log.warn("{} acceptor failed after registration", accepted, e);
         }
+        // reading resumes before the early frames go in, so that a listener that pauses reading for them wins
+        ctx.channel().config().setAutoRead(true);
         if (early != null) {
             byte[] next;
             while (state == State.ACCEPTED && (next = early.poll()) != null) {
@@ -177,7 +180,6 @@ public final class ServerConnectionHandler extends ChannelInboundHandlerAdapter 
             }
             early = null;
         }
-        ctx.channel().config().setAutoRead(true);
     }
 
     private void abandon(Acceptance acceptance) {
@@ -208,9 +210,8 @@ public final class ServerConnectionHandler extends ChannelInboundHandlerAdapter 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (!ctx.channel().isWritable() && ctx.channel().isActive()) {
-            log.info("{} outbound buffer passed the high-water mark ({} bytes pending): closing slow consumer",
-                    ctx.channel(), ctx.channel().unsafe().outboundBuffer() == null ? 0
-                            : ctx.channel().unsafe().outboundBuffer().totalPendingWriteBytes());
+            log.info("{} outbound buffer passed the high-water mark of {} bytes: closing slow consumer",
+                    ctx.channel(), ctx.channel().config().getWriteBufferHighWaterMark());
             settings.observer().slowConsumer(settings.transport());
             ctx.close(); // its buffer is full: a close frame would only queue behind it
         }

@@ -1,5 +1,6 @@
 package io.kim.examples.admin;
 
+import io.kim.spi.Validate;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -34,11 +35,11 @@ final class Json {
             .build();
 
     /** The longest id (tenant, user, device, group) accepted, as the IM protocol has it. */
-    static final int MAX_ID_LENGTH = 128;
+    static final int MAX_ID_LENGTH = Validate.MAX_ID_LENGTH;
     /** The longest password accepted; hashing cost grows with it. */
     static final int MAX_PASSWORD_LENGTH = 1024;
-    /** The longest nickname, avatar, group name or introduction accepted. */
-    static final int MAX_TEXT_LENGTH = 4096;
+    /** The longest nickname, avatar, group name or introduction accepted, as the IM protocol has it. */
+    static final int MAX_TEXT_LENGTH = Validate.MAX_TEXT_LENGTH;
 
     private final ObjectNode object;
 

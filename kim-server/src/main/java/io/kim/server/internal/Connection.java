@@ -1,14 +1,23 @@
 package io.kim.server.internal;
 
 import io.kim.spi.Session;
+import java.util.ArrayDeque;
 
-/** What the IM server keeps with each logged-in channel (its {@link io.kim.net.Channel#attachment()}). */
+/**
+ * What the IM server keeps with each logged-in channel (its {@link io.kim.net.Channel#attachment()}): the session,
+ * the login turn it still holds, why it closes, and the dispatcher's count of its requests in flight. The request
+ * state is touched on the channel's event loop only.
+ */
 public final class Connection {
 
     private final Session session;
     /** Dropped once run: a connection lives long, and the callback holds the user's login turn. */
     private volatile Runnable loginDone;
     private volatile String closeReason = "disconnected";
+    private int inFlight;
+    private ArrayDeque<byte[]> waiting;
+    private boolean draining;
+    private boolean paused;
 
     /**
      * @param loginDone run once when the login is over (the channel is registered, or the login was abandoned);
@@ -20,7 +29,7 @@ public final class Connection {
     }
 
     /** Lets the next login of the same user proceed. Idempotent. */
-    void loginDone() {
+    public void loginDone() {
         Runnable done = loginDone;
         if (done != null) {
             loginDone = null;
@@ -39,5 +48,47 @@ public final class Connection {
 
     public void closeReason(String reason) {
         this.closeReason = reason;
+    }
+
+    // ---- the dispatcher's state; event loop only ----------------------------------------------------------
+
+    /** Requests received and not yet answered. */
+    public int inFlight() {
+        return inFlight;
+    }
+
+    public void inFlight(int n) {
+        this.inFlight = n;
+    }
+
+    /** Payloads that arrived while the connection had its maximum of requests in flight; created on first use. */
+    public ArrayDeque<byte[]> waiting() {
+        if (waiting == null) {
+            waiting = new ArrayDeque<>();
+        }
+        return waiting;
+    }
+
+    /** {@code true} if payloads are waiting. */
+    public boolean hasWaiting() {
+        return waiting != null && !waiting.isEmpty();
+    }
+
+    /** {@code true} while the dispatcher works through the waiting payloads (so that it never recurses). */
+    public boolean draining() {
+        return draining;
+    }
+
+    public void draining(boolean draining) {
+        this.draining = draining;
+    }
+
+    /** {@code true} while the dispatcher has stopped reading from the channel. */
+    public boolean paused() {
+        return paused;
+    }
+
+    public void paused(boolean paused) {
+        this.paused = paused;
     }
 }

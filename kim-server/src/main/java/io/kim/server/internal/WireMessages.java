@@ -14,7 +14,7 @@ import java.io.IOException;
  * body into a {@code ByteString} first (see {@link ProtoArrays}). Every pushed message goes through here once, whatever the number of its
  * receivers. Thread-safe.
  */
-final class WireMessages {
+public final class WireMessages {
 
     /** The wire type of length-delimited fields. */
     private static final int LEN = 2;
@@ -23,7 +23,7 @@ final class WireMessages {
     }
 
     /** {@code m} as an encoded {@code kim.v1.Message}. */
-    static byte[] message(Message m) {
+    public static byte[] message(Message m) {
         int chatType = m.chatType() == ChatType.GROUP ? io.kim.protocol.TargetType.CHAT_GROUP_VALUE
                 : io.kim.protocol.TargetType.CHAT_USER_VALUE;
         int size = ProtoArrays.stringFieldSize(m.messageId()) + ProtoArrays.stringFieldSize(m.senderId())
@@ -49,7 +49,7 @@ final class WireMessages {
     }
 
     /** An encoded {@code SyncResponse} and the number of entries in it. */
-    record SyncPage(byte[] body, int entries) {
+    public record SyncPage(byte[] body, int entries) {
     }
 
     /**
@@ -58,7 +58,7 @@ final class WireMessages {
      * first entry always goes in, because the server's body limit is well below its frame limit. {@code epoch} is
      * the inbox's epoch.
      */
-    static SyncPage syncResponse(InboxPage page, String epoch, int byteBudget) {
+    public static SyncPage syncResponse(InboxPage page, String epoch, int byteBudget) {
         int n = page.entries().size();
         byte[][] messages = new byte[n][];
         int[] pushSizes = new int[n];

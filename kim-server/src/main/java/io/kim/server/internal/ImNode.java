@@ -1,0 +1,246 @@
+package io.kim.server.internal;
+
+import io.kim.embedded.InMemoryGroupStore;
+import io.kim.embedded.InMemoryMessageStore;
+import io.kim.embedded.InMemorySessionStore;
+import io.kim.net.Acceptor;
+import io.kim.net.ChannelMap;
+import io.kim.net.MessageListener;
+import io.kim.net.StateListener;
+import io.kim.protocol.Command;
+import io.kim.server.DevicePolicy;
+import io.kim.server.internal.chat.SendCommand;
+import io.kim.server.internal.dispatch.Dispatcher;
+import io.kim.server.internal.group.GroupCommands;
+import io.kim.server.internal.session.LoginAcceptor;
+import io.kim.server.internal.session.LoginLocks;
+import io.kim.server.internal.session.SessionCommands;
+import io.kim.server.internal.sync.SyncCommands;
+import io.kim.spi.Authenticator;
+import io.kim.spi.ContentFilter;
+import io.kim.spi.EventListener;
+import io.kim.spi.FilterPolicy;
+import io.kim.spi.GroupStore;
+import io.kim.spi.MessageStore;
+import io.kim.spi.SessionStore;
+import io.kim.spi.UserDirectory;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.function.Function;
+
+/**
+ * The IM logic of one node, wired: the {@link LoginAcceptor} (acceptor and disconnect cleanup) and the
+ * {@link Dispatcher} with one handler per command, over one {@link ChannelMap} that the node's
+ * {@link io.kim.net.Server} registers its channels in. {@link io.kim.server.ImServer} builds one; tests build one
+ * to drive it over an {@code EmbeddedChannel}.
+ */
+public final class ImNode {
+
+    private final String nodeId;
+    private final ChannelMap channels;
+    private final LoginAcceptor login;
+    private final Dispatcher dispatcher;
+
+    private ImNode(Builder b) {
+        this.nodeId = b.nodeId != null ? b.nodeId : UUID.randomUUID().toString().substring(0, 8);
+        this.channels = b.channels != null ? b.channels : ChannelMap.concurrent();
+        SessionStore sessions = b.sessionStore != null ? b.sessionStore : new InMemorySessionStore();
+        MessageStore messages = b.messageStore != null ? b.messageStore : InMemoryMessageStore.builder().build();
+        GroupStore groups = b.groupStore != null ? b.groupStore : InMemoryGroupStore.create();
+        EventListener events = new SafeEvents(b.eventListener);
+        Ids ids = new Ids(nodeId, b.clock);
+        Delivery delivery = new Delivery(nodeId, sessions, channels, b.metrics, b.clock);
+        this.login = new LoginAcceptor(Objects.requireNonNull(b.authenticator, "authenticator"), sessions, messages,
+                b.devicePolicy, ids, delivery, new LoginLocks(b.loginLockHold), events, b.metrics, b.clock);
+        GroupCommands group = new GroupCommands(groups, b.userDirectory, delivery, ids, events, b.metrics, b.clock);
+        SendCommand send = new SendCommand(messages, b.userDirectory, group, b.contentFilter, b.filterPolicy,
+                delivery, ids, events, b.metrics, b.clock, b.maxBodyLength);
+        SyncCommands sync = new SyncCommands(messages, events, b.metrics, b.defaultSyncLimit, b.maxSyncLimit,
+                b.maxFrameLength);
+        this.dispatcher = Dispatcher.builder().maxInFlight(b.maxInFlight).metrics(b.metrics)
+                .handle(Command.LOGIN, SessionCommands::loginAgain)
+                .handle(Command.LOGOUT, SessionCommands::logout)
+                .handle(Command.HEARTBEAT, SessionCommands::heartbeat)
+                .handle(Command.SEND, send::send)
+                .handle(Command.SYNC, sync::sync)
+                .handle(Command.ACK, sync::ack)
+                .handle(Command.GROUP_CREATE, group::create)
+                .handle(Command.GROUP_GET, group::get)
+                .handle(Command.GROUP_JOIN, group::join)
+                .handle(Command.GROUP_QUIT, group::quit)
+                .handle(Command.GROUP_MEMBERS, group::members)
+                .handle(Command.GROUP_DISSOLVE, group::dissolve)
+                .build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public String nodeId() {
+        return nodeId;
+    }
+
+    /** The live channels; hand the same map to the node's server. */
+    public ChannelMap channels() {
+        return channels;
+    }
+
+    /** The login acceptor. */
+    public Acceptor acceptor() {
+        return login;
+    }
+
+    /** The disconnect cleanup. */
+    public StateListener stateListener() {
+        return login;
+    }
+
+    /** The dispatcher. */
+    public MessageListener messageListener() {
+        return dispatcher;
+    }
+
+    /**
+     * The node's parts. Every setting has a default (in-memory stores, no directory, no filter); only the
+     * authenticator is required. Checks of the values are the public builder's job.
+     */
+    public static final class Builder {
+        private Authenticator authenticator;
+        private SessionStore sessionStore;
+        private MessageStore messageStore;
+        private UserDirectory userDirectory;
+        private GroupStore groupStore;
+        private ContentFilter contentFilter = ContentFilter.none();
+        private Function<String, FilterPolicy> filterPolicy = tenant -> FilterPolicy.MASK;
+        private EventListener eventListener = EventListener.none();
+        private Function<String, DevicePolicy> devicePolicy = tenant -> DevicePolicy.ONE_PER_DEVICE_TYPE;
+        private Clock clock = Clock.systemUTC();
+        private String nodeId;
+        private ChannelMap channels;
+        private int maxBodyLength = 64 * 1024;
+        private int defaultSyncLimit = 100;
+        private int maxSyncLimit = 500;
+        private int maxFrameLength = 1 << 20;
+        private int maxInFlight = 64;
+        private Duration loginLockHold = Duration.ofSeconds(10);
+        private ImMetrics metrics = ImMetrics.NONE;
+
+        private Builder() {
+        }
+
+        public Builder authenticator(Authenticator a) {
+            this.authenticator = a;
+            return this;
+        }
+
+        public Builder sessionStore(SessionStore s) {
+            this.sessionStore = s;
+            return this;
+        }
+
+        public Builder messageStore(MessageStore s) {
+            this.messageStore = s;
+            return this;
+        }
+
+        public Builder userDirectory(UserDirectory d) {
+            this.userDirectory = d;
+            return this;
+        }
+
+        public Builder groupStore(GroupStore s) {
+            this.groupStore = s;
+            return this;
+        }
+
+        public Builder contentFilter(ContentFilter f) {
+            this.contentFilter = f;
+            return this;
+        }
+
+        public Builder filterPolicy(Function<String, FilterPolicy> p) {
+            this.filterPolicy = p;
+            return this;
+        }
+
+        public Builder eventListener(EventListener l) {
+            this.eventListener = l;
+            return this;
+        }
+
+        public Builder devicePolicy(Function<String, DevicePolicy> p) {
+            this.devicePolicy = p;
+            return this;
+        }
+
+        public Builder clock(Clock c) {
+            this.clock = c;
+            return this;
+        }
+
+        public Builder nodeId(String id) {
+            this.nodeId = id;
+            return this;
+        }
+
+        public String nodeId() {
+            return nodeId;
+        }
+
+        public Builder channels(ChannelMap map) {
+            this.channels = map;
+            return this;
+        }
+
+        public Builder maxBodyLength(int bytes) {
+            this.maxBodyLength = bytes;
+            return this;
+        }
+
+        public int maxBodyLength() {
+            return maxBodyLength;
+        }
+
+        public Builder syncLimits(int defaultLimit, int maxLimit) {
+            this.defaultSyncLimit = defaultLimit;
+            this.maxSyncLimit = maxLimit;
+            return this;
+        }
+
+        public Builder maxFrameLength(int bytes) {
+            this.maxFrameLength = bytes;
+            return this;
+        }
+
+        public int maxFrameLength() {
+            return maxFrameLength;
+        }
+
+        public Builder maxInFlight(int n) {
+            this.maxInFlight = n;
+            return this;
+        }
+
+        /** The longest a login holds its user's login lock; the login timeout is a good value. */
+        public Builder loginLockHold(Duration d) {
+            this.loginLockHold = d;
+            return this;
+        }
+
+        public Builder metrics(ImMetrics m) {
+            this.metrics = m;
+            return this;
+        }
+
+        public ImMetrics metrics() {
+            return metrics;
+        }
+
+        public ImNode build() {
+            return new ImNode(this);
+        }
+    }
+}

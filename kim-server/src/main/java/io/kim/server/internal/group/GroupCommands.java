@@ -1,0 +1,226 @@
+package io.kim.server.internal.group;
+
+import io.kim.protocol.Command;
+import io.kim.protocol.GroupCreateRequest;
+import io.kim.protocol.GroupEventPush;
+import io.kim.protocol.GroupMembers;
+import io.kim.protocol.GroupProfile;
+import io.kim.protocol.GroupRequest;
+import io.kim.protocol.Status;
+import io.kim.protocol.internal.Packets;
+import io.kim.server.internal.Delivery;
+import io.kim.server.internal.Ids;
+import io.kim.server.internal.ImMetrics;
+import io.kim.server.internal.Stages;
+import io.kim.server.internal.dispatch.Fields;
+import io.kim.server.internal.dispatch.Request;
+import io.kim.server.internal.dispatch.RequestException;
+import io.kim.spi.EventListener;
+import io.kim.spi.Group;
+import io.kim.spi.GroupStore;
+import io.kim.spi.Session;
+import io.kim.spi.UserDirectory;
+import io.kim.spi.Validate;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+
+/**
+ * The group commands: create, detail, join, quit, members, dissolve, and who a group message goes to. Members
+ * hear of every change through a {@code GROUP_EVENT} push. A {@code group_id} is checked like every id (not blank,
+ * at most {@link Validate#MAX_ID_LENGTH} characters); GROUP_CREATE with an empty one lets the server choose.
+ */
+public final class GroupCommands {
+
+    private static final byte[] NO_PREFIX = new byte[0];
+
+    private final GroupStore store;
+    private final UserDirectory users;
+    private final Delivery delivery;
+    private final Ids ids;
+    private final EventListener events;
+    private final ImMetrics metrics;
+    private final Clock clock;
+
+    /** @param users the user directory, or {@code null} if the server has none */
+    public GroupCommands(GroupStore store, UserDirectory users, Delivery delivery, Ids ids, EventListener events,
+            ImMetrics metrics, Clock clock) {
+        this.store = store;
+        this.users = users;
+        this.delivery = delivery;
+        this.ids = ids;
+        this.events = events;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    private static String groupId(Request r) throws Exception {
+        return Fields.id("group_id", r.body(GroupRequest.parser()).getGroupId());
+    }
+
+    public CompletionStage<byte[]> create(Request r) throws Exception {
+        GroupCreateRequest req = r.body(GroupCreateRequest.parser());
+        String id = req.getGroupId().isEmpty() ? "g-" + ids.newMessageId() : Fields.id("group_id", req.getGroupId());
+        Fields.requiredText("name", req.getName(), Validate.MAX_TEXT_LENGTH);
+        Fields.text("avatar", req.getAvatar(), Validate.MAX_TEXT_LENGTH);
+        Fields.text("introduction", req.getIntroduction(), Validate.MAX_TEXT_LENGTH);
+        for (String m : req.getMembersList()) {
+            Fields.id("members", m);
+        }
+        Session me = r.session();
+        Executor loop = r.loop();
+        Group group = new Group(me.tenant(), id, me.userId(), req.getName(), req.getAvatar(), req.getIntroduction(),
+                clock.instant());
+        Set<String> initial = new LinkedHashSet<>(req.getMembersList());
+        return Stages.then(loop, unknownUser(loop, me.tenant(), new ArrayList<>(initial), 0), unknown -> {
+            if (unknown != null) {
+                throw new RequestException(Status.NO_SUCH_USER, "no such user: " + unknown);
+            }
+            return Stages.then(loop, store.create(group, initial), created ->
+                    Stages.then(loop, store.members(me.tenant(), id), members -> {
+                        events.groupChanged(me.tenant(), id, "created", me.userId());
+                        notify(loop, me.tenant(), members, GroupEventPush.Kind.CREATED, id, me.userId());
+                        return Stages.done(r.ok(profile(created, members.size())));
+                    }));
+        });
+    }
+
+    /**
+     * The first of {@code users} from index {@code i} the server's user directory does not know, or {@code null}
+     * if it knows them all (or the server has no directory).
+     */
+    private CompletionStage<String> unknownUser(Executor loop, String tenant, List<String> candidates, int i) {
+        if (users == null || i == candidates.size()) {
+            return Stages.done(null);
+        }
+        String user = candidates.get(i);
+        return Stages.then(loop, users.find(tenant, user),
+                found -> found.isPresent() ? unknownUser(loop, tenant, candidates, i + 1) : Stages.done(user));
+    }
+
+    public CompletionStage<byte[]> get(Request r) throws Exception {
+        String id = groupId(r);
+        Session me = r.session();
+        return Stages.then(r.loop(), store.find(me.tenant(), id), found -> {
+            if (found.isEmpty()) {
+                throw new RequestException(Status.NO_SUCH_GROUP, "no such group: " + id);
+            }
+            return Stages.then(r.loop(), store.members(me.tenant(), id),
+                    m -> Stages.done(r.ok(profile(found.get(), m.size()))));
+        });
+    }
+
+    public CompletionStage<byte[]> join(Request r) throws Exception {
+        String id = groupId(r);
+        Session me = r.session();
+        return Stages.then(r.loop(), store.addMember(me.tenant(), id, me.userId()), added -> {
+            if (!added) {
+                return Stages.done(r.ok(null)); // already a member: joining again changes nothing
+            }
+            events.groupChanged(me.tenant(), id, "joined", me.userId());
+            return Stages.then(r.loop(), store.members(me.tenant(), id), members -> {
+                notify(r.loop(), me.tenant(), members, GroupEventPush.Kind.JOINED, id, me.userId());
+                return Stages.done(r.ok(null));
+            });
+        });
+    }
+
+    public CompletionStage<byte[]> quit(Request r) throws Exception {
+        String id = groupId(r);
+        Session me = r.session();
+        return Stages.then(r.loop(), store.find(me.tenant(), id), found -> {
+            if (found.isEmpty()) {
+                throw new RequestException(Status.NO_SUCH_GROUP, "no such group: " + id);
+            }
+            if (found.get().ownerId().equals(me.userId())) {
+                throw new RequestException(Status.FORBIDDEN, "the owner cannot quit; dissolve the group");
+            }
+            return Stages.then(r.loop(), store.removeMember(me.tenant(), id, me.userId()), removed -> {
+                if (!removed) {
+                    throw new RequestException(Status.FORBIDDEN, "not a member of " + id);
+                }
+                events.groupChanged(me.tenant(), id, "quit", me.userId());
+                return Stages.then(r.loop(), store.members(me.tenant(), id), members -> {
+                    List<String> told = new ArrayList<>(members);
+                    told.add(me.userId());
+                    notify(r.loop(), me.tenant(), told, GroupEventPush.Kind.QUIT, id, me.userId());
+                    return Stages.done(r.ok(null));
+                });
+            });
+        });
+    }
+
+    public CompletionStage<byte[]> members(Request r) throws Exception {
+        String id = groupId(r);
+        Session me = r.session();
+        return Stages.then(r.loop(), store.isMember(me.tenant(), id, me.userId()), member -> {
+            if (!member) {
+                return Stages.then(r.loop(), store.find(me.tenant(), id), g -> {
+                    throw g.isEmpty() ? new RequestException(Status.NO_SUCH_GROUP, "no such group: " + id)
+                            : new RequestException(Status.FORBIDDEN, "only members see the member list");
+                });
+            }
+            return Stages.then(r.loop(), store.members(me.tenant(), id), m ->
+                    Stages.done(r.ok(GroupMembers.newBuilder().setGroupId(id).addAllMembers(m).build())));
+        });
+    }
+
+    public CompletionStage<byte[]> dissolve(Request r) throws Exception {
+        String id = groupId(r);
+        Session me = r.session();
+        return Stages.then(r.loop(), store.find(me.tenant(), id), found -> {
+            if (found.isEmpty()) {
+                throw new RequestException(Status.NO_SUCH_GROUP, "no such group: " + id);
+            }
+            if (!found.get().ownerId().equals(me.userId())) {
+                throw new RequestException(Status.FORBIDDEN, "only the owner may dissolve " + id);
+            }
+            return Stages.then(r.loop(), store.members(me.tenant(), id), members ->
+                    Stages.then(r.loop(), store.delete(me.tenant(), id), deleted -> {
+                        if (deleted) {
+                            events.groupChanged(me.tenant(), id, "dissolved", me.userId());
+                            notify(r.loop(), me.tenant(), members, GroupEventPush.Kind.DISSOLVED, id, me.userId());
+                        }
+                        return Stages.done(r.ok(null));
+                    }));
+        });
+    }
+
+    /**
+     * The inboxes a group message of {@code me} to {@code groupId} goes to (every member, the sender included);
+     * fails with {@code NO_SUCH_GROUP} or {@code FORBIDDEN} if the sender is not a member.
+     */
+    public CompletionStage<Collection<String>> sendTargets(Executor loop, Session me, String groupId) {
+        return Stages.then(loop, store.isMember(me.tenant(), groupId, me.userId()), member -> {
+            if (member) {
+                return Stages.then(loop, store.members(me.tenant(), groupId), Stages::done);
+            }
+            metrics.rejected("forbidden");
+            return Stages.then(loop, store.find(me.tenant(), groupId), g -> {
+                throw g.isEmpty() ? new RequestException(Status.NO_SUCH_GROUP, "no such group: " + groupId)
+                        : new RequestException(Status.FORBIDDEN, "not a member of " + groupId);
+            });
+        });
+    }
+
+    private void notify(Executor loop, String tenant, Collection<String> members, GroupEventPush.Kind kind,
+            String groupId, String userId) {
+        byte[] push = Packets.push(Command.GROUP_EVENT,
+                GroupEventPush.newBuilder().setKind(kind).setGroupId(groupId).setUserId(userId).build());
+        for (String member : members) {
+            delivery.deliver(loop, tenant, member, NO_PREFIX, push, null, Command.GROUP_EVENT, -1);
+        }
+    }
+
+    private static GroupProfile profile(Group g, int memberCount) {
+        return GroupProfile.newBuilder().setGroupId(g.groupId()).setOwnerId(g.ownerId()).setName(g.name())
+                .setAvatar(g.avatar() == null ? "" : g.avatar())
+                .setIntroduction(g.introduction() == null ? "" : g.introduction())
+                .setCreatedAt(g.createdAt().toEpochMilli()).setMemberCount(memberCount).build();
+    }
+}

@@ -1,0 +1,2 @@
+/** Inbox sync and acknowledgements: the SYNC and ACK commands. Internal: may change at any time. */
+package io.kim.server.internal.sync;
