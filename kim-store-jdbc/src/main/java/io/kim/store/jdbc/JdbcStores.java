@@ -1,0 +1,494 @@
+package io.kim.store.jdbc;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.kim.embedded.PasswordHasher;
+import io.kim.spi.GroupStore;
+import io.kim.spi.MessageStore;
+import io.kim.spi.UserDirectory;
+import io.kim.store.jdbc.internal.Db;
+import io.kim.store.jdbc.internal.Dialect;
+import io.kim.store.jdbc.internal.JdbcGroupStore;
+import io.kim.store.jdbc.internal.JdbcMessageStore;
+import io.kim.store.jdbc.internal.JdbcUserDirectory;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * kim's durable stores on one JDBC database: a {@link MessageStore}, a {@link GroupStore} and a
+ * {@link UserDirectory} (with every device's acknowledged position and the inbox epoch), on PostgreSQL for
+ * production or an H2 file embedded in the process.
+ *
+ * <pre>{@code
+ * JdbcStores stores = JdbcStores.builder()
+ *         .url("jdbc:postgresql://db:5432/kim").user("kim").password(secret)   // or .h2File(Path.of("data"))
+ *         .build();                                                            // connects and migrates
+ * ImServer server = ImServer.builder()
+ *         .messageStore(stores.messages()).groupStore(stores.groups()).userDirectory(stores.users())
+ *         ...
+ * stores.close();   // after the server stopped
+ * }</pre>
+ *
+ * <h2>Threads and blocking</h2>
+ * No method of the stores blocks the caller: every statement runs on the stores' own threads ({@code kim-jdbc-*}),
+ * whose stages complete there. Appends from all callers go into one bounded queue; a writer thread takes what is
+ * queued (up to the {@linkplain Builder#maxBatchSize batch size}), writes it in one transaction and completes each
+ * append's stage after the commit, so an acknowledged message is stored. A full queue fails an append at once with
+ * {@link StoreUnavailableException}, as does a database error; the server answers both with {@code UNAVAILABLE},
+ * and the client's retry with the same client message id is stored at most once. Appends to one inbox from one
+ * store are written in the order they were made. Sequences stay gap-free with any number of processes writing to
+ * one PostgreSQL: each append raises the inbox's head under a row lock in its transaction.
+ *
+ * <h2>Retention and quota</h2>
+ * A sweeper deletes messages older than the {@linkplain Builder#retention retention} every
+ * {@linkplain Builder#sweepInterval sweep interval}, in short transactions of {@linkplain Builder#sweepBatchSize a
+ * few hundred}; inbox heads and acknowledged positions are kept for ever. Each user may have at most
+ * {@linkplain Builder#quota a quota} of messages and body bytes it sent kept by the store; an append beyond it
+ * fails with {@link io.kim.spi.QuotaExceededException} (the server answers {@code RATE_LIMITED}) until some of them
+ * expire.
+ *
+ * <p>Thread-safe. {@link #close()} is idempotent. See {@code docs/storage.md} for the schema and sizing.
+ */
+public final class JdbcStores implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(JdbcStores.class);
+
+    private final Dialect dialect;
+    private final HikariDataSource dataSource;
+    private final ThreadPoolExecutor executor;
+    private final ScheduledExecutorService sweeper;
+    private final JdbcMessageStore messages;
+    private final JdbcGroupStore groups;
+    private final JdbcUserDirectory users;
+    private final Duration closeTimeout;
+    private final int sweepMaxBatches;
+    private volatile boolean closed;
+
+    private JdbcStores(Builder b) {
+        this.dialect = Dialect.of(b.url);
+        this.closeTimeout = b.closeTimeout;
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(b.url);
+        if (b.user != null) {
+            config.setUsername(b.user);
+        }
+        if (b.password != null) {
+            config.setPassword(b.password);
+        }
+        if (b.schema != null) {
+            config.setSchema(b.schema);
+        }
+        config.setMaximumPoolSize(b.poolSize + 2); // + the append writer and the sweeper
+        config.setMinimumIdle(1);
+        config.setConnectionTimeout(Math.max(250, b.connectTimeout.toMillis()));
+        config.setValidationTimeout(Math.max(250, Math.min(b.connectTimeout.toMillis(), 5_000)));
+        config.setInitializationFailTimeout(-1); // fail below, with a clear message, rather than in the pool
+        config.setPoolName("kim-jdbc");
+        config.setAutoCommit(true);
+        this.dataSource = new HikariDataSource(config);
+        try {
+            if (b.migrate) {
+                Flyway flyway = Flyway.configure()
+                        .dataSource(dataSource)
+                        .locations(dialect.migrations())
+                        .table("kim_schema_history")
+                        .schemas(b.schema == null ? new String[0] : new String[] {b.schema})
+                        .load();
+                try {
+                    flyway.migrate();
+                } catch (FlywayException e) {
+                    throw new StoreUnavailableException("cannot migrate the schema on " + dialect + ": "
+                            + e.getMessage(), e);
+                }
+            }
+            String epoch = epoch();
+            AtomicInteger threads = new AtomicInteger();
+            this.executor = new ThreadPoolExecutor(b.poolSize, b.poolSize, 60, TimeUnit.SECONDS,
+                    new ArrayBlockingQueue<>(b.queueCapacity), r -> {
+                        Thread t = new Thread(r, "kim-jdbc-" + threads.incrementAndGet());
+                        t.setDaemon(true);
+                        return t;
+                    });
+            Db db = new Db(dataSource, dialect, executor);
+            this.messages = new JdbcMessageStore(db, new JdbcMessageStore.Settings(b.clock, saturatedMillis(b.retention),
+                    b.quotaMessages, b.quotaBytes, b.queueCapacity, b.maxBatchSize, b.sweepBatchSize), epoch,
+                    "kim-jdbc-writer");
+            this.groups = new JdbcGroupStore(db, b.memberLimit);
+            this.users = new JdbcUserDirectory(db, b.hasher != null ? b.hasher : PasswordHasher.create(),
+                    b.hashExecutor, b.clock);
+            this.sweepMaxBatches = b.sweepMaxBatches;
+            ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, r -> {
+                Thread t = new Thread(r, "kim-jdbc-sweeper");
+                t.setDaemon(true);
+                return t;
+            });
+            if (!b.sweepInterval.isZero()) {
+                long every = Math.max(1, b.sweepInterval.toMillis());
+                s.scheduleWithFixedDelay(this::sweepQuietly, every, every, TimeUnit.MILLISECONDS);
+            }
+            this.sweeper = s;
+        } catch (RuntimeException e) {
+            dataSource.close();
+            throw e;
+        }
+    }
+
+    /** A builder; set either {@link Builder#url} or {@link Builder#h2File}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The message store: inboxes, idempotency, acknowledged positions, epochs. */
+    public MessageStore messages() {
+        return messages;
+    }
+
+    /** The group store. */
+    public GroupStore groups() {
+        return groups;
+    }
+
+    /** The user directory. */
+    public UserDirectory users() {
+        return users;
+    }
+
+    /**
+     * Runs the sweeper now on the calling thread, which blocks: deletes the messages older than the retention and
+     * their entries, in short transactions, oldest first.
+     *
+     * @return the number of messages deleted
+     * @throws StoreUnavailableException if the database failed
+     */
+    public long sweep() {
+        try {
+            return messages.sweep(sweepMaxBatches);
+        } catch (SQLException e) {
+            throw new StoreUnavailableException("sweep failed: " + e.getSQLState() + ' ' + e.getMessage(), e);
+        }
+    }
+
+    private void sweepQuietly() {
+        try {
+            long n = messages.sweep(sweepMaxBatches);
+            if (n > 0) {
+                log.debug("swept {} expired messages", n);
+            }
+        } catch (SQLException | RuntimeException e) {
+            log.warn("retention sweep failed; next try at the next interval: {}", e.toString());
+        }
+    }
+
+    /**
+     * Stops the sweeper, writes the appends already queued (waiting at most the close timeout), fails the rest with
+     * {@link StoreUnavailableException}, and closes the pool. Idempotent. Close the server first.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        sweeper.shutdownNow();
+        messages.close(closeTimeout.toMillis());
+        executor.shutdown();
+        try {
+            executor.awaitTermination(closeTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        executor.shutdownNow();
+        dataSource.close();
+    }
+
+    @Override
+    public String toString() {
+        return "JdbcStores[" + dialect + ", " + messages + ", " + groups + ']';
+    }
+
+    /** The database's epoch, made at its first use: a reset or re-created database gets a new one. */
+    private String epoch() {
+        String fresh = "j-" + HexFormat.of().formatHex(randomBytes(12));
+        try (Connection c = dataSource.getConnection()) {
+            for (int attempt = 0; attempt < 3; attempt++) {
+                try (PreparedStatement ps = c.prepareStatement(
+                        "SELECT meta_value FROM kim_meta WHERE meta_key = 'epoch'");
+                        ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        return rs.getString(1);
+                    }
+                }
+                try (PreparedStatement ps = c.prepareStatement(
+                        "INSERT INTO kim_meta (meta_key, meta_value) VALUES ('epoch', ?)")) {
+                    ps.setString(1, fresh);
+                    ps.executeUpdate();
+                    return fresh;
+                } catch (SQLException e) {
+                    // another process made it meanwhile: read it
+                }
+            }
+            throw new SQLException("could not read nor write the epoch in kim_meta");
+        } catch (SQLException e) {
+            throw new StoreUnavailableException("cannot start on " + dialect + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        new SecureRandom().nextBytes(b);
+        return b;
+    }
+
+    private static long saturatedMillis(Duration d) {
+        try {
+            return d.toMillis();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE / 2;
+        }
+    }
+
+    /**
+     * Settings of {@link JdbcStores}. Not thread-safe; {@link #build()} copies them, so a builder may be reused.
+     */
+    public static final class Builder {
+
+        /** Default {@linkplain #quota quota}: messages a user may have stored. */
+        public static final long DEFAULT_QUOTA_MESSAGES = 200_000;
+        /** Default {@linkplain #quota quota}: body bytes a user may have stored (1 GiB). */
+        public static final long DEFAULT_QUOTA_BYTES = 1L << 30;
+
+        private String url;
+        private String user;
+        private String password;
+        private String schema;
+        private boolean migrate = true;
+        private Duration retention = Duration.ofDays(7);
+        private Clock clock = Clock.systemUTC();
+        private long quotaMessages = DEFAULT_QUOTA_MESSAGES;
+        private long quotaBytes = DEFAULT_QUOTA_BYTES;
+        private int queueCapacity = 10_000;
+        private int maxBatchSize = 500;
+        private int poolSize = 8;
+        private Duration connectTimeout = Duration.ofSeconds(2);
+        private Duration sweepInterval = Duration.ofMinutes(1);
+        private int sweepBatchSize = 500;
+        private int sweepMaxBatches = 1_000;
+        private int memberLimit = 500;
+        private PasswordHasher hasher;
+        private Executor hashExecutor = ForkJoinPool.commonPool();
+        private Duration closeTimeout = Duration.ofSeconds(10);
+
+        private Builder() {
+        }
+
+        /**
+         * The database: {@code jdbc:postgresql://host:port/db} or any {@code jdbc:h2:} URL. No default; this or
+         * {@link #h2File} is required.
+         */
+        public Builder url(String url) {
+            Objects.requireNonNull(url, "url");
+            Dialect.of(url);
+            this.url = url;
+            return this;
+        }
+
+        /**
+         * An H2 database in the file {@code kim.mv.db} inside {@code directory} (created if missing), the embedded
+         * default: every commit is written to the file before the append completes, so a killed process loses no
+         * acknowledged message. One process at a time may open it.
+         */
+        public Builder h2File(Path directory) {
+            Objects.requireNonNull(directory, "directory");
+            this.url = "jdbc:h2:file:" + directory.toAbsolutePath().resolve("kim") + ";WRITE_DELAY=0";
+            return this;
+        }
+
+        /** The database user. Default: none (the driver's default). */
+        public Builder user(String user) {
+            this.user = Objects.requireNonNull(user, "user");
+            return this;
+        }
+
+        /** The database password. Default: none. Never logged. */
+        public Builder password(String password) {
+            this.password = Objects.requireNonNull(password, "password");
+            return this;
+        }
+
+        /**
+         * The schema the tables live in, created by the migration if missing. Default: the connection's default
+         * ({@code public} on PostgreSQL).
+         */
+        public Builder schema(String schema) {
+            if (Objects.requireNonNull(schema, "schema").isBlank()) {
+                throw new IllegalArgumentException("schema: \"" + schema + "\" (expected: non-blank)");
+            }
+            this.schema = schema;
+            return this;
+        }
+
+        /**
+         * Whether {@link #build()} runs the schema migrations shipped in this jar (Flyway, history in
+         * {@code kim_schema_history}). Default {@code true}; turn it off when migrations are run separately.
+         */
+        public Builder migrate(boolean migrate) {
+            this.migrate = migrate;
+            return this;
+        }
+
+        /** How long messages are kept. Default 7 days. @param retention &gt; 0 */
+        public Builder retention(Duration retention) {
+            this.retention = positive(retention, "retention");
+            return this;
+        }
+
+        /** Where the stores read the time (store times, retention, creation times). Default the system UTC clock. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * The most messages, and the most body bytes, one user may have sent that the store still keeps; an append
+         * beyond either fails with {@link io.kim.spi.QuotaExceededException}. Default
+         * {@value #DEFAULT_QUOTA_MESSAGES} messages and 1 GiB. 0 disables that limit.
+         *
+         * @param messages &gt;= 0
+         * @param bytes    &gt;= 0
+         */
+        public Builder quota(long messages, long bytes) {
+            if (messages < 0 || bytes < 0) {
+                throw new IllegalArgumentException(
+                        "quota: " + messages + " messages, " + bytes + " bytes (expected: >= 0, 0 for unlimited)");
+            }
+            this.quotaMessages = messages;
+            this.quotaBytes = bytes;
+            return this;
+        }
+
+        /**
+         * How many appends may wait to be written, and how many other statements may wait for a thread; beyond,
+         * a call fails at once with {@link StoreUnavailableException}. Default 10,000.
+         */
+        public Builder queueCapacity(int queueCapacity) {
+            this.queueCapacity = positive(queueCapacity, "queueCapacity");
+            return this;
+        }
+
+        /** The most appends written in one transaction. Default 500. */
+        public Builder maxBatchSize(int maxBatchSize) {
+            this.maxBatchSize = positive(maxBatchSize, "maxBatchSize");
+            return this;
+        }
+
+        /**
+         * Threads (and pooled connections) for reads, acknowledgements, groups and users; the pool has two more
+         * connections, for the append writer and the sweeper. Default 8.
+         */
+        public Builder poolSize(int poolSize) {
+            this.poolSize = positive(poolSize, "poolSize");
+            return this;
+        }
+
+        /**
+         * How long a statement waits for a connection before it fails with {@link StoreUnavailableException}
+         * (while the database is down, this is how long a send waits for its {@code UNAVAILABLE}). Default 2 s.
+         */
+        public Builder connectTimeout(Duration connectTimeout) {
+            this.connectTimeout = positive(connectTimeout, "connectTimeout");
+            return this;
+        }
+
+        /** How often the retention sweeper runs. Default 1 minute; 0 disables it (call {@link #sweep()} yourself). */
+        public Builder sweepInterval(Duration sweepInterval) {
+            Objects.requireNonNull(sweepInterval, "sweepInterval");
+            if (sweepInterval.isNegative()) {
+                throw new IllegalArgumentException("sweepInterval: " + sweepInterval + " (expected: >= 0)");
+            }
+            this.sweepInterval = sweepInterval;
+            return this;
+        }
+
+        /** The most messages one sweeper transaction deletes. Default 500. */
+        public Builder sweepBatchSize(int sweepBatchSize) {
+            this.sweepBatchSize = positive(sweepBatchSize, "sweepBatchSize");
+            return this;
+        }
+
+        /** The most members a group may have. Default 500. */
+        public Builder memberLimit(int memberLimit) {
+            this.memberLimit = positive(memberLimit, "memberLimit");
+            return this;
+        }
+
+        /**
+         * How passwords are hashed. Default {@link PasswordHasher#create()} (PBKDF2-HMAC-SHA256,
+         * {@value PasswordHasher#DEFAULT_ITERATIONS} iterations).
+         */
+        public Builder passwordHasher(PasswordHasher hasher) {
+            this.hasher = Objects.requireNonNull(hasher, "hasher");
+            return this;
+        }
+
+        /** Where passwords are hashed and checked. Default {@link ForkJoinPool#commonPool()}. */
+        public Builder hashExecutor(Executor hashExecutor) {
+            this.hashExecutor = Objects.requireNonNull(hashExecutor, "hashExecutor");
+            return this;
+        }
+
+        /** How long {@link JdbcStores#close()} waits for queued appends to be written. Default 10 s. */
+        public Builder closeTimeout(Duration closeTimeout) {
+            this.closeTimeout = positive(closeTimeout, "closeTimeout");
+            return this;
+        }
+
+        /**
+         * Connects, runs the migrations (unless {@linkplain #migrate turned off}) and starts the stores' threads.
+         * Blocks while it does.
+         *
+         * @throws IllegalStateException     if no {@link #url} nor {@link #h2File} was set
+         * @throws StoreUnavailableException if the database cannot be reached
+         */
+        public JdbcStores build() {
+            if (url == null) {
+                throw new IllegalStateException("url: not set (expected: url(...) or h2File(...))");
+            }
+            return new JdbcStores(this);
+        }
+
+        private static Duration positive(Duration d, String name) {
+            Objects.requireNonNull(d, name);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + ": " + d + " (expected: > 0)");
+            }
+            return d;
+        }
+
+        private static int positive(int n, String name) {
+            if (n <= 0) {
+                throw new IllegalArgumentException(name + ": " + n + " (expected: > 0)");
+            }
+            return n;
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package io.kim.store.jdbc.internal;
+
+/** What differs between the two databases: where the migrations are and a few statements. */
+public enum Dialect {
+
+    POSTGRESQL("classpath:db/kim/postgresql",
+            "INSERT INTO kim_inbox (tenant, user_id, head, sent_entries, sent_bytes) VALUES (?, ?, 0, 0, 0)"
+                    + " ON CONFLICT DO NOTHING",
+            "INSERT INTO kim_ack (tenant, user_id, device_id, seq) VALUES (?, ?, ?, ?)"
+                    + " ON CONFLICT (tenant, user_id, device_id) DO UPDATE SET seq = GREATEST(kim_ack.seq, EXCLUDED.seq)",
+            " FOR UPDATE SKIP LOCKED"),
+
+    H2("classpath:db/kim/h2",
+            "INSERT INTO kim_inbox (tenant, user_id, head, sent_entries, sent_bytes) SELECT ?1, ?2, 0, 0, 0"
+                    + " WHERE NOT EXISTS (SELECT 1 FROM kim_inbox WHERE tenant = ?1 AND user_id = ?2)",
+            "MERGE INTO kim_ack t USING (SELECT CAST(? AS VARCHAR(128)) tenant, CAST(? AS VARCHAR(128)) user_id,"
+                    + " CAST(? AS VARCHAR(128)) device_id, CAST(? AS BIGINT) seq) s"
+                    + " ON t.tenant = s.tenant AND t.user_id = s.user_id AND t.device_id = s.device_id"
+                    + " WHEN MATCHED AND t.seq < s.seq THEN UPDATE SET seq = s.seq"
+                    + " WHEN NOT MATCHED THEN INSERT (tenant, user_id, device_id, seq)"
+                    + " VALUES (s.tenant, s.user_id, s.device_id, s.seq)",
+            "");
+
+    /** Flyway location of this dialect's migrations. */
+    final String migrations;
+    /** Creates an inbox row (tenant, user_id) unless it exists. */
+    final String insertInboxIfAbsent;
+    /** Raises an acknowledged sequence (tenant, user_id, device_id, seq), never lowers it. */
+    final String upsertAck;
+    /** Appended to the sweeper's select: lock the rows, skipping those another sweeper holds. */
+    final String lockForSweep;
+
+    Dialect(String migrations, String insertInboxIfAbsent, String upsertAck, String lockForSweep) {
+        this.migrations = migrations;
+        this.insertInboxIfAbsent = insertInboxIfAbsent;
+        this.upsertAck = upsertAck;
+        this.lockForSweep = lockForSweep;
+    }
+
+    /** The Flyway location of this dialect's migrations. */
+    public String migrations() {
+        return migrations;
+    }
+
+    /**
+     * The dialect of a JDBC URL.
+     *
+     * @throws IllegalArgumentException if it is neither a PostgreSQL nor an H2 URL
+     */
+    public static Dialect of(String jdbcUrl) {
+        if (jdbcUrl.startsWith("jdbc:postgresql:")) {
+            return POSTGRESQL;
+        }
+        if (jdbcUrl.startsWith("jdbc:h2:")) {
+            return H2;
+        }
+        throw new IllegalArgumentException(
+                "url: " + jdbcUrl + " (expected: jdbc:postgresql:... or jdbc:h2:...)");
+    }
+}

@@ -1,0 +1,731 @@
+package io.kim.store.jdbc.internal;
+
+import io.kim.spi.AppendResult;
+import io.kim.spi.ChatType;
+import io.kim.spi.InboxEntry;
+import io.kim.spi.InboxPage;
+import io.kim.spi.Message;
+import io.kim.spi.MessageStore;
+import io.kim.spi.QuotaExceededException;
+import io.kim.store.jdbc.StoreUnavailableException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link MessageStore} on JDBC. Appends go through a bounded queue to one writer thread, which writes them in
+ * batches, one transaction per batch, and completes each append's stage after the commit (group commit). Reads,
+ * heads and acknowledgements run on the store's executor. See docs/storage.md.
+ */
+public final class JdbcMessageStore implements MessageStore {
+
+    private static final Logger log = LoggerFactory.getLogger(JdbcMessageStore.class);
+
+    /** The most values bound in one IN list or OR chain. */
+    private static final int CHUNK = 200;
+
+    private static final String MESSAGE_COLUMNS =
+            "m.message_id, m.sender_id, m.sender_device, m.chat_type, m.target, m.client_message_id,"
+                    + " m.content_type, m.body, m.sent_at";
+
+    /** Settings of a store. */
+    public record Settings(Clock clock, long retentionMillis, long quotaMessages, long quotaBytes, int queueCapacity,
+            int maxBatch, int sweepBatch) {
+    }
+
+    private final Db db;
+    private final Settings settings;
+    private final String epoch;
+    private final ArrayBlockingQueue<Pending> queue;
+    private final Thread writer;
+    private volatile boolean running = true;
+
+    public JdbcMessageStore(Db db, Settings settings, String epoch, String threadName) {
+        this.db = db;
+        this.settings = settings;
+        this.epoch = epoch;
+        this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
+        this.writer = new Thread(this::writeLoop, threadName);
+        writer.setDaemon(true);
+        writer.start();
+    }
+
+    // ---- append: group commit ---------------------------------------------------------------------------
+
+    /** One queued append and, once written, its outcome. */
+    private static final class Pending {
+        final Message message;
+        final String[] owners;
+        final CompletableFuture<AppendResult> future = new CompletableFuture<>();
+        AppendResult result;
+        RuntimeException error;
+
+        Pending(Message message, String[] owners) {
+            this.message = message;
+            this.owners = owners;
+        }
+
+        Key key() {
+            return new Key(message.tenant(), message.senderId(), message.clientMessageId());
+        }
+    }
+
+    private record Key(String tenant, String senderId, String clientMessageId) {
+    }
+
+    /** An inbox row: a user of a tenant. Ordered by tenant, then user, which is the order rows are locked in. */
+    private record Inbox(String tenant, String userId) implements Comparable<Inbox> {
+        @Override
+        public int compareTo(Inbox o) {
+            int c = tenant.compareTo(o.tenant);
+            return c != 0 ? c : userId.compareTo(o.userId);
+        }
+    }
+
+    /** An inbox row as locked by the writer's transaction. */
+    private static final class InboxRow {
+        long head;
+        long sentEntries;
+        long sentBytes;
+        boolean changed;
+    }
+
+    @Override
+    public CompletionStage<AppendResult> append(Message message, Collection<String> inboxOwners) {
+        Objects.requireNonNull(message, "message");
+        Objects.requireNonNull(inboxOwners, "inboxOwners");
+        Pending p = new Pending(message, sortedDistinct(inboxOwners));
+        if (!running) {
+            return CompletableFuture.failedFuture(new StoreUnavailableException("the message store is closed"));
+        }
+        if (!queue.offer(p)) {
+            return CompletableFuture.failedFuture(new StoreUnavailableException(
+                    "the message store's append queue is full (" + settings.queueCapacity() + "); retry"));
+        }
+        if (!running && queue.remove(p)) { // closed meanwhile: nobody would write it
+            return CompletableFuture.failedFuture(new StoreUnavailableException("the message store is closed"));
+        }
+        return p.future;
+    }
+
+    private static String[] sortedDistinct(Collection<String> inboxOwners) {
+        String[] owners = inboxOwners.toArray(new String[0]);
+        for (String owner : owners) {
+            Checks.nonBlank(owner, "inboxOwners element");
+        }
+        if (owners.length == 0) {
+            throw new IllegalArgumentException("inboxOwners: [] (expected: non-empty)");
+        }
+        Arrays.sort(owners);
+        int distinct = 1;
+        for (int i = 1; i < owners.length; i++) {
+            if (!owners[i].equals(owners[distinct - 1])) {
+                owners[distinct++] = owners[i];
+            }
+        }
+        return distinct == owners.length ? owners : Arrays.copyOf(owners, distinct);
+    }
+
+    private void writeLoop() {
+        List<Pending> batch = new ArrayList<>(settings.maxBatch());
+        while (running || !queue.isEmpty()) {
+            Pending first;
+            try {
+                first = queue.poll(100, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                continue; // close() interrupts to end the wait; the loop condition decides
+            }
+            if (first == null) {
+                continue;
+            }
+            batch.add(first);
+            queue.drainTo(batch, settings.maxBatch() - 1);
+            try {
+                write(batch);
+            } catch (RuntimeException | Error e) {
+                log.error("append batch of {} failed unexpectedly", batch.size(), e);
+                for (Pending p : batch) {
+                    p.result = null;
+                    p.error = new StoreUnavailableException("append failed: " + e, e);
+                }
+            }
+            for (Pending p : batch) {
+                if (p.error != null) {
+                    p.future.completeExceptionally(p.error);
+                } else {
+                    p.future.complete(p.result);
+                }
+            }
+            batch.clear();
+        }
+    }
+
+    /** Writes {@code batch} in one transaction; on a constraint violation, each append in its own. */
+    private void write(List<Pending> batch) {
+        try {
+            db.inTransaction(c -> {
+                writeBatch(c, batch);
+                return null;
+            });
+            return;
+        } catch (SQLException e) {
+            if (!Db.isIntegrityViolation(e) || batch.size() == 1) {
+                fail(batch, e);
+                return;
+            }
+            // a concurrent writer took a client message id, or one append is bad: isolate it
+        }
+        for (Pending p : batch) {
+            List<Pending> one = List.of(p);
+            try {
+                db.inTransaction(c -> {
+                    writeBatch(c, one);
+                    return null;
+                });
+            } catch (SQLException e) {
+                fail(one, e);
+            }
+        }
+    }
+
+    private static void fail(List<Pending> batch, SQLException e) {
+        log.warn("append batch of {} failed: {} {}", batch.size(), e.getSQLState(), e.getMessage());
+        for (Pending p : batch) {
+            p.result = null;
+            p.error = Db.unavailable(e);
+        }
+    }
+
+    /** The group commit's transaction. Sets every pending's outcome; they count only once it commits. */
+    private void writeBatch(Connection c, List<Pending> batch) throws SQLException {
+        long now = settings.clock().millis();
+        // retries of one client message id within the batch: the first one decides
+        LinkedHashMap<Key, Pending> firsts = new LinkedHashMap<>();
+        Map<Pending, Pending> followers = new HashMap<>();
+        for (Pending p : batch) {
+            p.result = null;
+            p.error = null;
+            Pending first = firsts.putIfAbsent(p.key(), p);
+            if (first != null) {
+                followers.put(p, first);
+            }
+        }
+        Map<Key, AppendResult> existing = findExisting(c, firsts.keySet());
+        List<Pending> fresh = new ArrayList<>(firsts.size());
+        for (Pending p : firsts.values()) {
+            AppendResult original = existing.get(p.key());
+            if (original != null) {
+                p.result = original;
+            } else {
+                fresh.add(p);
+            }
+        }
+        if (!fresh.isEmpty()) {
+            TreeMap<Inbox, InboxRow> rows = lockInboxes(c, fresh);
+            List<Pending> written = new ArrayList<>(fresh.size());
+            for (Pending p : fresh) {
+                Message m = p.message;
+                InboxRow sender = rows.get(new Inbox(m.tenant(), m.senderId()));
+                if (settings.quotaMessages() > 0 && sender.sentEntries + 1 > settings.quotaMessages()) {
+                    p.error = new QuotaExceededException(m.tenant(), m.senderId(),
+                            settings.quotaMessages() + " messages");
+                    continue;
+                }
+                if (settings.quotaBytes() > 0 && sender.sentBytes + m.body().length > settings.quotaBytes()) {
+                    p.error = new QuotaExceededException(m.tenant(), m.senderId(),
+                            settings.quotaBytes() + " bytes");
+                    continue;
+                }
+                sender.sentEntries++;
+                sender.sentBytes += m.body().length;
+                sender.changed = true;
+                Map<String, Long> sequences = new HashMap<>(2 * p.owners.length);
+                for (String owner : p.owners) {
+                    InboxRow row = rows.get(new Inbox(m.tenant(), owner));
+                    row.head++;
+                    row.changed = true;
+                    sequences.put(owner, row.head);
+                }
+                p.result = new AppendResult(m, sequences, false);
+                written.add(p);
+            }
+            insert(c, written, rows, now);
+        }
+        for (Map.Entry<Pending, Pending> e : followers.entrySet()) {
+            Pending first = e.getValue();
+            Pending p = e.getKey();
+            if (first.error != null) {
+                p.error = first.error;
+            } else {
+                p.result = new AppendResult(first.result.message(), first.result.sequences(), true);
+            }
+        }
+    }
+
+    /** The original results of the keys that were appended before, flagged duplicate. */
+    private Map<Key, AppendResult> findExisting(Connection c, Collection<Key> keys) throws SQLException {
+        Map<String, List<Key>> byTenant = new TreeMap<>();
+        for (Key k : keys) {
+            byTenant.computeIfAbsent(k.tenant(), t -> new ArrayList<>()).add(k);
+        }
+        Map<Key, AppendResult> found = new HashMap<>();
+        for (Map.Entry<String, List<Key>> e : byTenant.entrySet()) {
+            String tenant = e.getKey();
+            List<Key> all = e.getValue();
+            for (int from = 0; from < all.size(); from += CHUNK) {
+                List<Key> chunk = all.subList(from, Math.min(all.size(), from + CHUNK));
+                StringBuilder sql = new StringBuilder("SELECT " + MESSAGE_COLUMNS
+                        + " FROM kim_message m WHERE m.tenant = ? AND (");
+                for (int i = 0; i < chunk.size(); i++) {
+                    sql.append(i == 0 ? "" : " OR ").append("(m.sender_id = ? AND m.client_message_id = ?)");
+                }
+                sql.append(')');
+                List<Message> messages = new ArrayList<>();
+                try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+                    int i = 1;
+                    ps.setString(i++, tenant);
+                    for (Key k : chunk) {
+                        ps.setString(i++, k.senderId());
+                        ps.setString(i++, k.clientMessageId());
+                    }
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            messages.add(message(tenant, rs, 1));
+                        }
+                    }
+                }
+                for (Message m : messages) {
+                    Map<String, Long> sequences = new HashMap<>();
+                    try (PreparedStatement ps = c.prepareStatement(
+                            "SELECT user_id, seq FROM kim_inbox_entry WHERE tenant = ? AND message_id = ?")) {
+                        ps.setString(1, tenant);
+                        ps.setString(2, m.messageId());
+                        try (ResultSet rs = ps.executeQuery()) {
+                            while (rs.next()) {
+                                sequences.put(rs.getString(1), rs.getLong(2));
+                            }
+                        }
+                    }
+                    if (!sequences.isEmpty()) { // else being swept: expired, so no longer remembered
+                        found.put(new Key(tenant, m.senderId(), m.clientMessageId()),
+                                new AppendResult(m, sequences, true));
+                    }
+                }
+            }
+        }
+        return found;
+    }
+
+    /**
+     * Locks the inbox rows of every owner and sender of {@code fresh}, in (tenant, user) order, creating the missing
+     * ones. Holding these locks until the commit is what keeps sequences gap-free with several writers.
+     */
+    private TreeMap<Inbox, InboxRow> lockInboxes(Connection c, List<Pending> fresh) throws SQLException {
+        TreeMap<Inbox, InboxRow> rows = new TreeMap<>();
+        for (Pending p : fresh) {
+            String tenant = p.message.tenant();
+            rows.put(new Inbox(tenant, p.message.senderId()), null);
+            for (String owner : p.owners) {
+                rows.put(new Inbox(tenant, owner), null);
+            }
+        }
+        List<Inbox> missing = select(c, new ArrayList<>(rows.keySet()), rows);
+        if (!missing.isEmpty()) {
+            try (PreparedStatement ps = c.prepareStatement(db.dialect().insertInboxIfAbsent)) {
+                for (Inbox inbox : missing) {
+                    ps.setString(1, inbox.tenant());
+                    ps.setString(2, inbox.userId());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            List<Inbox> still = select(c, missing, rows);
+            if (!still.isEmpty()) {
+                throw new SQLException("inbox rows missing after insert: " + still.size(), "40001");
+            }
+        }
+        return rows;
+    }
+
+    /** Selects and locks {@code inboxes} (sorted) into {@code rows}; returns those that do not exist. */
+    private static List<Inbox> select(Connection c, List<Inbox> inboxes, Map<Inbox, InboxRow> rows)
+            throws SQLException {
+        List<Inbox> missing = new ArrayList<>();
+        int from = 0;
+        while (from < inboxes.size()) {
+            String tenant = inboxes.get(from).tenant();
+            int to = from;
+            while (to < inboxes.size() && to - from < CHUNK && inboxes.get(to).tenant().equals(tenant)) {
+                to++;
+            }
+            List<Inbox> chunk = inboxes.subList(from, to);
+            StringBuilder sql = new StringBuilder(
+                    "SELECT user_id, head, sent_entries, sent_bytes FROM kim_inbox WHERE tenant = ? AND user_id IN (");
+            for (int i = 0; i < chunk.size(); i++) {
+                sql.append(i == 0 ? "?" : ", ?");
+            }
+            sql.append(") ORDER BY user_id FOR UPDATE");
+            Map<String, InboxRow> got = new HashMap<>();
+            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+                ps.setString(1, tenant);
+                for (int i = 0; i < chunk.size(); i++) {
+                    ps.setString(i + 2, chunk.get(i).userId());
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        InboxRow row = new InboxRow();
+                        row.head = rs.getLong(2);
+                        row.sentEntries = rs.getLong(3);
+                        row.sentBytes = rs.getLong(4);
+                        got.put(rs.getString(1), row);
+                    }
+                }
+            }
+            for (Inbox inbox : chunk) {
+                InboxRow row = got.get(inbox.userId());
+                if (row == null) {
+                    missing.add(inbox);
+                } else {
+                    rows.put(inbox, row);
+                }
+            }
+            from = to;
+        }
+        return missing;
+    }
+
+    /** Inserts the messages and their entries and raises the heads, in three batched statements. */
+    private static void insert(Connection c, List<Pending> written, Map<Inbox, InboxRow> rows, long now)
+            throws SQLException {
+        if (!written.isEmpty()) {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO kim_message (tenant, message_id, sender_id,"
+                    + " sender_device, chat_type, target, client_message_id, content_type, body, body_size, sent_at,"
+                    + " stored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                for (Pending p : written) {
+                    Message m = p.message;
+                    ps.setString(1, m.tenant());
+                    ps.setString(2, m.messageId());
+                    ps.setString(3, m.senderId());
+                    ps.setString(4, m.senderDevice());
+                    ps.setShort(5, (short) (m.chatType() == ChatType.GROUP ? 1 : 0));
+                    ps.setString(6, m.target());
+                    ps.setString(7, m.clientMessageId());
+                    ps.setString(8, m.contentType());
+                    ps.setBytes(9, m.body());
+                    ps.setInt(10, m.body().length);
+                    ps.setLong(11, m.timestamp());
+                    ps.setLong(12, now);
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO kim_inbox_entry (tenant, user_id, seq, message_id) VALUES (?, ?, ?, ?)")) {
+                for (Pending p : written) {
+                    for (Map.Entry<String, Long> e : p.result.sequences().entrySet()) {
+                        ps.setString(1, p.message.tenant());
+                        ps.setString(2, e.getKey());
+                        ps.setLong(3, e.getValue());
+                        ps.setString(4, p.message.messageId());
+                        ps.addBatch();
+                    }
+                }
+                ps.executeBatch();
+            }
+        }
+        boolean any = false;
+        try (PreparedStatement ps = c.prepareStatement("UPDATE kim_inbox SET head = ?, sent_entries = ?,"
+                + " sent_bytes = ? WHERE tenant = ? AND user_id = ?")) {
+            for (Map.Entry<Inbox, InboxRow> e : rows.entrySet()) {
+                InboxRow row = e.getValue();
+                if (row.changed) {
+                    ps.setLong(1, row.head);
+                    ps.setLong(2, row.sentEntries);
+                    ps.setLong(3, row.sentBytes);
+                    ps.setString(4, e.getKey().tenant());
+                    ps.setString(5, e.getKey().userId());
+                    ps.addBatch();
+                    any = true;
+                }
+            }
+            if (any) {
+                ps.executeBatch();
+            }
+        }
+    }
+
+    private static Message message(String tenant, ResultSet rs, int at) throws SQLException {
+        return new Message(tenant, rs.getString(at), rs.getString(at + 1), rs.getString(at + 2),
+                rs.getShort(at + 3) == 1 ? ChatType.GROUP : ChatType.USER, rs.getString(at + 4),
+                rs.getString(at + 5), rs.getString(at + 6), rs.getBytes(at + 7), rs.getLong(at + 8));
+    }
+
+    // ---- reads and acknowledgements ---------------------------------------------------------------------
+
+    @Override
+    public CompletionStage<InboxPage> read(String tenant, String userId, long afterSequence, int limit) {
+        Checks.nonBlank(tenant, "tenant");
+        Checks.nonBlank(userId, "userId");
+        Checks.notNegative(afterSequence, "afterSequence");
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit: " + limit + " (expected: > 0)");
+        }
+        return db.async(c -> {
+            // one snapshot for the head, the oldest entry and the page
+            c.setAutoCommit(false);
+            c.setReadOnly(true);
+            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            try {
+                return read(c, tenant, userId, afterSequence, limit);
+            } finally {
+                Db.rollbackQuietly(c);
+                c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+                c.setReadOnly(false);
+                c.setAutoCommit(true);
+            }
+        });
+    }
+
+    private static InboxPage read(Connection c, String tenant, String userId, long after, int limit)
+            throws SQLException {
+        long head;
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT head FROM kim_inbox WHERE tenant = ? AND user_id = ?")) {
+            ps.setString(1, tenant);
+            ps.setString(2, userId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return InboxPage.empty();
+                }
+                head = rs.getLong(1);
+            }
+        }
+        long oldest = head + 1;
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT MIN(seq) FROM kim_inbox_entry WHERE tenant = ? AND user_id = ?")) {
+            ps.setString(1, tenant);
+            ps.setString(2, userId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    long min = rs.getLong(1);
+                    if (!rs.wasNull()) {
+                        oldest = Math.min(min, head + 1);
+                    }
+                }
+            }
+        }
+        boolean truncated = after < oldest - 1;
+        if (after >= head) {
+            return new InboxPage(List.of(), head, oldest, truncated, false);
+        }
+        long from = Math.max(after + 1, oldest);
+        List<InboxEntry> entries = new ArrayList<>(Math.min(limit, 256));
+        try (PreparedStatement ps = c.prepareStatement("SELECT e.seq, " + MESSAGE_COLUMNS
+                + " FROM kim_inbox_entry e JOIN kim_message m ON m.tenant = e.tenant AND m.message_id = e.message_id"
+                + " WHERE e.tenant = ? AND e.user_id = ? AND e.seq >= ? AND e.seq <= ? ORDER BY e.seq LIMIT ?")) {
+            ps.setString(1, tenant);
+            ps.setString(2, userId);
+            ps.setLong(3, from);
+            ps.setLong(4, head);
+            ps.setInt(5, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    long seq = rs.getLong(1);
+                    if (seq != from + entries.size()) {
+                        break; // a hole left by retention across nodes with skewed clocks: the page ends before it
+                    }
+                    entries.add(new InboxEntry(seq, message(tenant, rs, 2)));
+                }
+            }
+        }
+        long last = entries.isEmpty() ? from - 1 : entries.get(entries.size() - 1).sequence();
+        return new InboxPage(entries, head, oldest, truncated, last < head);
+    }
+
+    @Override
+    public CompletionStage<Long> headSequence(String tenant, String userId) {
+        Checks.nonBlank(tenant, "tenant");
+        Checks.nonBlank(userId, "userId");
+        return db.async(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT head FROM kim_inbox WHERE tenant = ? AND user_id = ?")) {
+                ps.setString(1, tenant);
+                ps.setString(2, userId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getLong(1) : 0L;
+                }
+            }
+        });
+    }
+
+    @Override
+    public CompletionStage<Void> acknowledge(String tenant, String userId, String deviceId, long sequence) {
+        Checks.nonBlank(tenant, "tenant");
+        Checks.nonBlank(userId, "userId");
+        Checks.nonBlank(deviceId, "deviceId");
+        Checks.notNegative(sequence, "sequence");
+        return db.async(c -> {
+            for (int attempt = 1; ; attempt++) {
+                try (PreparedStatement ps = c.prepareStatement(db.dialect().upsertAck)) {
+                    ps.setString(1, tenant);
+                    ps.setString(2, userId);
+                    ps.setString(3, deviceId);
+                    ps.setLong(4, sequence);
+                    ps.executeUpdate();
+                    return null;
+                } catch (SQLException e) {
+                    // two first acknowledgements of one device at once: the second upsert sees the row
+                    if (attempt >= 3 || !(Db.isIntegrityViolation(e) || Db.isTransient(e))) {
+                        throw e;
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public CompletionStage<Long> acknowledged(String tenant, String userId, String deviceId) {
+        Checks.nonBlank(tenant, "tenant");
+        Checks.nonBlank(userId, "userId");
+        Checks.nonBlank(deviceId, "deviceId");
+        return db.async(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT seq FROM kim_ack WHERE tenant = ? AND user_id = ? AND device_id = ?")) {
+                ps.setString(1, tenant);
+                ps.setString(2, userId);
+                ps.setString(3, deviceId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getLong(1) : 0L;
+                }
+            }
+        });
+    }
+
+    /** The database's epoch, shared by all its inboxes: made once when the schema is first used. */
+    @Override
+    public CompletionStage<String> epoch(String tenant, String userId) {
+        Checks.nonBlank(tenant, "tenant");
+        Checks.nonBlank(userId, "userId");
+        return CompletableFuture.completedStage(epoch);
+    }
+
+    // ---- retention --------------------------------------------------------------------------------------
+
+    /**
+     * Deletes the messages at least the retention old, with their inbox entries, in transactions of at most the
+     * sweep batch size, oldest first, and gives their bytes back to their senders' quotas. Runs on the calling
+     * thread and blocks.
+     *
+     * @param maxBatches the most transactions to run
+     * @return the number of messages deleted
+     */
+    public long sweep(int maxBatches) throws SQLException {
+        long cutoff = settings.clock().millis() - settings.retentionMillis();
+        long deleted = 0;
+        for (int i = 0; i < maxBatches; i++) {
+            int n = db.inTransaction(c -> sweepBatch(c, cutoff));
+            deleted += n;
+            if (n < settings.sweepBatch()) {
+                break;
+            }
+        }
+        return deleted;
+    }
+
+    private record Expired(String tenant, String messageId, String senderId, int bytes) {
+    }
+
+    private int sweepBatch(Connection c, long cutoff) throws SQLException {
+        List<Expired> expired = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT tenant, message_id, sender_id, body_size FROM kim_message"
+                + " WHERE stored_at <= ? ORDER BY stored_at LIMIT ?" + db.dialect().lockForSweep)) {
+            ps.setLong(1, cutoff);
+            ps.setInt(2, settings.sweepBatch());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    expired.add(new Expired(rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4)));
+                }
+            }
+        }
+        if (expired.isEmpty()) {
+            return 0;
+        }
+        TreeMap<Inbox, long[]> senders = new TreeMap<>();
+        try (PreparedStatement entries = c.prepareStatement(
+                "DELETE FROM kim_inbox_entry WHERE tenant = ? AND message_id = ?");
+                PreparedStatement messages = c.prepareStatement(
+                        "DELETE FROM kim_message WHERE tenant = ? AND message_id = ?")) {
+            for (Expired e : expired) {
+                entries.setString(1, e.tenant());
+                entries.setString(2, e.messageId());
+                entries.addBatch();
+                messages.setString(1, e.tenant());
+                messages.setString(2, e.messageId());
+                messages.addBatch();
+                long[] used = senders.computeIfAbsent(new Inbox(e.tenant(), e.senderId()), k -> new long[2]);
+                used[0]++;
+                used[1] += e.bytes();
+            }
+            entries.executeBatch();
+            messages.executeBatch();
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE kim_inbox SET sent_entries = sent_entries - ?,"
+                + " sent_bytes = sent_bytes - ? WHERE tenant = ? AND user_id = ?")) {
+            for (Map.Entry<Inbox, long[]> e : senders.entrySet()) {
+                ps.setLong(1, e.getValue()[0]);
+                ps.setLong(2, e.getValue()[1]);
+                ps.setString(3, e.getKey().tenant());
+                ps.setString(4, e.getKey().userId());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+        return expired.size();
+    }
+
+    /** Appends waiting to be written. */
+    public int queued() {
+        return queue.size();
+    }
+
+    /**
+     * Stops taking appends, writes those already queued (for at most {@code waitMillis}), then fails any left with
+     * {@link StoreUnavailableException}.
+     */
+    public void close(long waitMillis) {
+        running = false;
+        try {
+            writer.join(waitMillis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        writer.interrupt();
+        Pending p;
+        while ((p = queue.poll()) != null) {
+            p.future.completeExceptionally(new StoreUnavailableException("the message store is closed"));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "JdbcMessageStore[" + db.dialect() + ", retentionMillis=" + settings.retentionMillis()
+                + ", quotaMessages=" + settings.quotaMessages() + ", quotaBytes=" + settings.quotaBytes() + ']';
+    }
+}
