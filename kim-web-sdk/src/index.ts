@@ -1,0 +1,8 @@
+export { KimClient } from "./client.js";
+export type {
+  ChatKind, ConnectionState, GroupEvent, GroupInfo, KimClientOptions, KimEvents, KimMessage, LoginInfo, NewGroup,
+  SendOptions, SendResult, WebSocketConstructor, WebSocketLike,
+} from "./client.js";
+export { KimClientError, KimStatusError, KimTimeoutError } from "./errors.js";
+export { LocalStorageAdapter, MemoryStorage } from "./storage.js";
+export type { KimStorage, SavedPosition, WebStorageLike } from "./storage.js";
