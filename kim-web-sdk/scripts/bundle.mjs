@@ -1,4 +1,4 @@
-// Copies the generated protocol module next to the compiled ESM, and bundles the browser build and the chat page.
+// Copies the generated protocol module next to the compiled ESM, and bundles the browser build.
 import { build } from "esbuild";
 import { copyFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -22,5 +22,3 @@ const common = { bundle: true, minify: true, sourcemap: true, target: "es2020", 
 
 await build({ ...common, entryPoints: [join(root, "src", "index.ts")], format: "esm", outfile: join(root, "dist", "browser", "kim.min.js") });
 await build({ ...common, entryPoints: [join(root, "src", "index.ts")], format: "iife", globalName: "Kim", outfile: join(root, "dist", "browser", "kim.iife.min.js") });
-await build({ ...common, entryPoints: [join(root, "src", "chat", "chat.ts")], format: "esm", outfile: join(root, "dist", "chat", "chat.js") });
-for (const f of ["index.html", "chat.css"]) copyFileSync(join(root, "src", "chat", f), join(root, "dist", "chat", f));
