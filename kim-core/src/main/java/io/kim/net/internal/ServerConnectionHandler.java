@@ -314,7 +314,7 @@ public final class ServerConnectionHandler extends ChannelInboundHandlerAdapter 
         boolean wrapper = cause.getClass() == DecoderException.class && cause.getCause() != null;
         Throwable root = wrapper ? cause.getCause() : cause;
         if (root instanceof TooLongFrameException) {
-            closeWith(ctx, CloseStatus.TOO_BIG, root.getMessage());
+            closeWith(ctx, CloseStatus.TOO_BIG.withReason(String.valueOf(root.getMessage())), root.getMessage());
         } else if (root instanceof CorruptedFrameException) {
             closeWith(ctx, CloseStatus.PROTOCOL_ERROR.withReason(root.getMessage()), root.getMessage());
         } else if (root instanceof DecoderException) {
