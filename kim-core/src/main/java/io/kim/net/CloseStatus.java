@@ -37,6 +37,8 @@ public record CloseStatus(int code, String reason) {
     public static final CloseStatus SLOW_CONSUMER = new CloseStatus(4002, "slow consumer");
     /** Another login replaced this one. */
     public static final CloseStatus KICKED = new CloseStatus(4003, "kicked");
+    /** A connection limit of {@link ConnectionLimits} refused the connection; the reason says which. */
+    public static final CloseStatus TOO_MANY_CONNECTIONS = new CloseStatus(4004, "too many connections");
 
     private static final int MAX_REASON_BYTES = 123;
 

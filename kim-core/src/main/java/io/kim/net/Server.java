@@ -1,7 +1,10 @@
 package io.kim.net;
 
 import io.kim.net.internal.Args;
+import io.kim.net.internal.AddressMatcher;
 import io.kim.net.internal.ByteCounter;
+import io.kim.net.internal.ConnectionGate;
+import io.kim.net.internal.HandshakeBudget;
 import io.kim.net.internal.NettyIo;
 import io.kim.net.internal.ServerConnectionHandler;
 import io.netty.bootstrap.ServerBootstrap;
@@ -19,6 +22,10 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import io.netty.util.concurrent.EventExecutor;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +50,10 @@ import org.slf4j.LoggerFactory;
  *         .build()
  *         .start();
  * }</pre>
+ *
+ * <p>Connections are limited by the {@link ConnectionLimits} (by default {@link ConnectionLimits#defaults()}):
+ * until its login is accepted a connection may send only small frames and few bytes, and the server takes only so
+ * many connections, in total and per client address, and only so fast from one address.
  *
  * <p>Thread-safe. Writes are never flushed one by one: frames written while a read is in progress are flushed
  * once when the read batch ends, and pushes from other threads are consolidated on the event loop. Uses native
@@ -69,6 +80,9 @@ public final class Server implements AutoCloseable {
     private final int writeBufferHighWaterMark;
     private final int ioThreads;
     private final ServerObserver observer;
+    private final ConnectionLimits limits;
+    private final AddressMatcher trustedProxies;
+    private final ConnectionGate gate;
 
     private final Object lock = new Object();
     private final Map<String, io.netty.channel.Channel> bound = new LinkedHashMap<>();
@@ -90,6 +104,9 @@ public final class Server implements AutoCloseable {
         this.writeBufferHighWaterMark = b.writeBufferHighWaterMark;
         this.ioThreads = b.ioThreads;
         this.observer = b.observer;
+        this.limits = b.limits;
+        this.trustedProxies = b.trustedProxies;
+        this.gate = new ConnectionGate(limits, System::nanoTime);
     }
 
     /** A new builder. */
@@ -114,7 +131,8 @@ public final class Server implements AutoCloseable {
             bossGroup = NettyIo.newGroup(1, "kim-accept-" + n);
             workerGroup = NettyIo.newGroup(ioThreads, "kim-io-" + n);
             connections = new DefaultChannelGroup("kim-server-" + n, GlobalEventExecutor.INSTANCE);
-            TransportOptions options = new TransportOptions(maxFrameLength);
+            TransportOptions options = new TransportOptions(maxFrameLength,
+                    Math.min(maxFrameLength, limits.handshakeMaxFrameLength()));
             try {
                 for (Listener l : listeners) {
                     io.netty.channel.Channel ch = bootstrap(l, options).bind(l.address()).syncUninterruptibly().channel();
@@ -132,7 +150,7 @@ public final class Server implements AutoCloseable {
 
     private ServerBootstrap bootstrap(Listener l, TransportOptions options) {
         ServerConnectionHandler.Settings settings = new ServerConnectionHandler.Settings(l.transport().name(),
-                acceptor, messageListener, stateListener, channelMap, loginTimeout, observer);
+                acceptor, messageListener, stateListener, channelMap, loginTimeout, observer, gate, trustedProxies);
         ByteCounter bytes = observer == ServerObserver.NONE ? null : new ByteCounter(l.transport().name(), observer);
         return new ServerBootstrap()
                 .group(bossGroup, workerGroup)
@@ -148,6 +166,9 @@ public final class Server implements AutoCloseable {
                         connections.add(ch);
                         if (bytes != null) {
                             ch.pipeline().addLast("bytes", bytes);
+                        }
+                        if (limits.handshakeMaxBytes() > 0) {
+                            ch.pipeline().addLast("handshake-budget", new HandshakeBudget(limits.handshakeMaxBytes()));
                         }
                         l.transport().configureServer(ch.pipeline(), options);
                         // above the codec, so that the codec sees the flushes that reach the socket
@@ -190,6 +211,48 @@ public final class Server implements AutoCloseable {
     public boolean push(String channelId, byte[] payload) {
         Channel channel = channelMap.get(channelId);
         return channel != null && channel.push(payload);
+    }
+
+    /**
+     * Checks that every event loop of this server (the accepting one and every I/O thread) runs a task within
+     * {@code deadline}: a loop that is blocked (by a stalled log appender, a blocking call, an endless loop) or dead
+     * makes it fail. Never blocks the caller; the stage completes on the last loop to answer or on a timer thread.
+     *
+     * @return completes with {@code true} if every loop answered in time, {@code false} if one did not, was shut
+     *         down, or the server is not running
+     */
+    public CompletionStage<Boolean> probeEventLoops(Duration deadline) {
+        Args.positive(deadline, "deadline");
+        List<CompletableFuture<Void>> answers = new ArrayList<>();
+        synchronized (lock) {
+            if (!isRunning()) {
+                return CompletableFuture.completedFuture(false);
+            }
+            for (EventLoopGroup group : List.of(bossGroup, workerGroup)) {
+                for (EventExecutor loop : group) {
+                    CompletableFuture<Void> answered = new CompletableFuture<>();
+                    try {
+                        loop.execute(() -> answered.complete(null));
+                    } catch (RuntimeException e) {
+                        return CompletableFuture.completedFuture(false); // shut down
+                    }
+                    answers.add(answered);
+                }
+            }
+        }
+        return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+                .orTimeout(deadline.toNanos(), TimeUnit.NANOSECONDS)
+                .handle((v, e) -> e == null);
+    }
+
+    /** The connections open now, logged in or not (refused ones not counted). */
+    public int connectionCount() {
+        return gate.connections();
+    }
+
+    /** The limits this server enforces. */
+    public ConnectionLimits limits() {
+        return limits;
     }
 
     /** {@code true} between {@link #start()} and {@link #shutdown}. */
@@ -260,8 +323,34 @@ public final class Server implements AutoCloseable {
         private int writeBufferHighWaterMark = 4 << 20;
         private int ioThreads;
         private ServerObserver observer = ServerObserver.NONE;
+        private ConnectionLimits limits = ConnectionLimits.defaults();
+        private AddressMatcher trustedProxies = AddressMatcher.NONE;
 
         private Builder() {
+        }
+
+        /**
+         * The limits on connections that have not logged in yet and on the number and rate of connections. Default
+         * {@link ConnectionLimits#defaults()}; {@link ConnectionLimits#none()} turns them all off.
+         */
+        public Builder limits(ConnectionLimits limits) {
+            this.limits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
+        /**
+         * The proxies (load balancers) whose word on the client's address is believed, as literal addresses or
+         * CIDR ranges ({@code "10.0.0.0/8"}, {@code "127.0.0.1"}, {@code "::1/128"}). For a connection from one of
+         * them the client address ({@link Handshake#clientAddress()}, the per-address limits) is the one in the
+         * PROXY protocol header, or else the right-most {@code X-Forwarded-For} entry of a WebSocket upgrade that is
+         * not itself a trusted proxy; a trusted proxy that reports no address is not limited per address. From any
+         * other peer those headers are ignored. Default: none, so every peer is the client.
+         *
+         * @throws IllegalArgumentException if an entry is not a literal address with an optional prefix
+         */
+        public Builder trustedProxies(Collection<String> cidrs) {
+            this.trustedProxies = AddressMatcher.of(List.copyOf(cidrs));
+            return this;
         }
 
         /** Adds a listener: {@code transport} on {@code address} (port 0 picks a free port). At least one. */

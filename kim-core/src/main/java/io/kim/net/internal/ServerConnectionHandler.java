@@ -10,6 +10,8 @@ import io.kim.net.MessageListener;
 import io.kim.net.OpCode;
 import io.kim.net.ServerObserver;
 import io.kim.net.StateListener;
+import io.kim.net.TransportEvent;
+import io.kim.net.UpgradeRequest;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.CorruptedFrameException;
@@ -18,8 +20,13 @@ import io.netty.handler.codec.EncoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -27,19 +34,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The per-connection state machine of a server: handshake through the {@link Acceptor} within the login timeout,
+ * The per-connection state machine of a server: the connection limits of the {@link ConnectionGate} (in total at
+ * once, per client address once it is known), handshake through the {@link Acceptor} within the login timeout,
  * then hand binary payloads to the {@link MessageListener}; heartbeats, idle and slow-consumer closes, and the
  * {@link StateListener} call when an accepted channel goes away. All methods run on the channel's event loop.
+ *
+ * <p>The client address is the socket's peer, unless that peer is a trusted proxy: then it is the address the
+ * proxy reported (a {@link ProxiedAddress} event from the PROXY protocol decoder, or the {@code X-Forwarded-For}
+ * header of an {@link UpgradeRequest}); a trusted proxy that reports none is not limited per address.
  */
 public final class ServerConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(ServerConnectionHandler.class);
+    private static final PeerFaultLog faults = PeerFaultLog.perSecond(log);
     /** Frames a client may send after its handshake frame before the acceptor has answered. */
     private static final int MAX_EARLY_FRAMES = 64;
 
     /** What every connection of one listener shares. */
     public record Settings(String transport, Acceptor acceptor, MessageListener messageListener,
-            StateListener stateListener, ChannelMap channelMap, Duration loginTimeout, ServerObserver observer) {
+            StateListener stateListener, ChannelMap channelMap, Duration loginTimeout, ServerObserver observer,
+            ConnectionGate gate, AddressMatcher trustedProxies) {
     }
 
     private enum State { AWAITING_HANDSHAKE, HANDSHAKING, ACCEPTED, CLOSED }
@@ -49,6 +63,10 @@ public final class ServerConnectionHandler extends ChannelInboundHandlerAdapter 
     private ScheduledFuture<?> loginTimer;
     private NettyChannel channel;
     private ArrayDeque<byte[]> early;
+    private boolean counted;
+    private InetAddress admitted;
+    private SocketAddress clientAddress;
+    private UpgradeRequest upgrade;
 
     public ServerConnectionHandler(Settings settings) {
         this.settings = settings;
@@ -56,6 +74,19 @@ public final class ServerConnectionHandler extends ChannelInboundHandlerAdapter 
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        SocketAddress peer = ctx.channel().remoteAddress();
+        clientAddress = peer;
+        String refused = settings.gate().open();
+        if (refused == null) {
+            counted = true;
+            if (!settings.trustedProxies().matches(peer) && peer instanceof InetSocketAddress inet) {
+                refused = admit(inet.getAddress());
+            }
+        }
+        if (refused != null) {
+            refuse(ctx, refused);
+            return;
+        }
         Duration timeout = settings.loginTimeout();
         if (!timeout.isZero()) {
             loginTimer = ctx.executor().schedule(() -> {
@@ -67,8 +98,43 @@ public final class ServerConnectionHandler extends ChannelInboundHandlerAdapter 
         ctx.fireChannelActive();
     }
 
+    private String admit(InetAddress address) {
+        if (address == null || settings.gate().perAddressUnlimited()) {
+            return null;
+        }
+        String refused = settings.gate().admit(address);
+        if (refused == null) {
+            admitted = address;
+        }
+        return refused;
+    }
+
+    private void refuse(ChannelHandlerContext ctx, String why) {
+        faults.info("{} refused: {}", ctx.channel(), why);
+        state = State.CLOSED;
+        ctx.channel().config().setAutoRead(false);
+        Outbox.close(ctx.channel(), CloseStatus.TOO_MANY_CONNECTIONS.withReason(why));
+    }
+
+    /** A client address a trusted proxy reported: used for the per-address limits and the handshake. */
+    private void proxied(ChannelHandlerContext ctx, SocketAddress reported) {
+        if (state == State.CLOSED || admitted != null || !settings.trustedProxies().matches(ctx.channel().remoteAddress())
+                || !(reported instanceof InetSocketAddress inet)) {
+            return;
+        }
+        clientAddress = reported;
+        String refused = admit(inet.getAddress());
+        if (refused != null) {
+            refuse(ctx, refused);
+        }
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (state == State.CLOSED) {
+            io.netty.util.ReferenceCountUtil.release(msg);
+            return;
+        }
         if (!(msg instanceof Frame frame)) {
             // A codec must turn everything into frames; anything else is a programming error in the transport.
             io.netty.util.ReferenceCountUtil.release(msg);
@@ -113,9 +179,10 @@ public final class ServerConnectionHandler extends ChannelInboundHandlerAdapter 
         ctx.channel().config().setAutoRead(false);
         CompletionStage<Acceptance> verdict;
         try {
-            verdict = settings.acceptor().accept(
-                    new Handshake(settings.transport(), ctx.channel().remoteAddress(), payload,
-                            ctx.channel().eventLoop()));
+            UpgradeRequest up = upgrade;
+            verdict = settings.acceptor().accept(new Handshake(settings.transport(), ctx.channel().remoteAddress(),
+                    clientAddress, up == null ? Map.of() : up.headers(), up == null ? "" : up.query(), payload,
+                    ctx.channel().eventLoop()));
         } catch (RuntimeException e) {
             log.warn("{} acceptor failed", ctx.channel(), e);
             closeWith(ctx, CloseStatus.SERVER_ERROR, "acceptor threw " + e);
@@ -158,13 +225,15 @@ public final class ServerConnectionHandler extends ChannelInboundHandlerAdapter 
         if (!settings.channelMap().add(accepted)) {
             abandon(acceptance);
             closeWith(ctx, CloseStatus.POLICY_VIOLATION.withReason("channel id in use"),
-                    "channel id " + acceptance.channelId() + " is already registered");
+                    "channel id " + PeerFaultLog.shorten(acceptance.channelId()) + " is already registered");
             return;
         }
         ctx.flush();
         cancelLoginTimer();
         channel = accepted;
         state = State.ACCEPTED;
+        upgrade = null;
+        ctx.pipeline().fireUserEventTriggered(TransportEvent.ACCEPTED); // codecs raise their frame limits
         settings.observer().channelOpened(accepted);
         try {
             settings.acceptor().accepted(accepted);
@@ -186,7 +255,7 @@ public final class ServerConnectionHandler extends ChannelInboundHandlerAdapter 
         try {
             settings.acceptor().abandoned(acceptance);
         } catch (RuntimeException e) {
-            log.warn("acceptor failed to abandon {}", acceptance.channelId(), e);
+            log.warn("acceptor failed to abandon {}", PeerFaultLog.shorten(acceptance.channelId()), e);
         }
     }
 
@@ -202,6 +271,23 @@ public final class ServerConnectionHandler extends ChannelInboundHandlerAdapter 
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof IdleStateEvent) {
             closeWith(ctx, CloseStatus.IDLE_TIMEOUT, "nothing read within the read-wait");
+            return;
+        }
+        if (evt == TransportEvent.ACCEPTED) {
+            return; // fired by this handler for the codecs in front of it
+        }
+        if (evt instanceof UpgradeRequest up) {
+            upgrade = up;
+            if (settings.trustedProxies().matches(ctx.channel().remoteAddress())) {
+                SocketAddress forwarded = ForwardedFor.client(up.headers(), settings.trustedProxies());
+                if (forwarded != null) {
+                    proxied(ctx, forwarded);
+                }
+            }
+            return;
+        }
+        if (evt instanceof ProxiedAddress p) {
+            proxied(ctx, p.source());
             return;
         }
         ctx.fireUserEventTriggered(evt);
@@ -229,7 +315,7 @@ public final class ServerConnectionHandler extends ChannelInboundHandlerAdapter 
         boolean wrapper = cause.getClass() == DecoderException.class && cause.getCause() != null;
         Throwable root = wrapper ? cause.getCause() : cause;
         if (root instanceof TooLongFrameException) {
-            closeWith(ctx, CloseStatus.TOO_BIG, root.getMessage());
+            closeWith(ctx, CloseStatus.TOO_BIG.withReason(String.valueOf(root.getMessage())), root.getMessage());
         } else if (root instanceof CorruptedFrameException) {
             closeWith(ctx, CloseStatus.PROTOCOL_ERROR.withReason(root.getMessage()), root.getMessage());
         } else if (root instanceof DecoderException) {
@@ -246,6 +332,14 @@ public final class ServerConnectionHandler extends ChannelInboundHandlerAdapter 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         cancelLoginTimer();
+        if (counted) {
+            counted = false;
+            settings.gate().closed();
+        }
+        if (admitted != null) {
+            settings.gate().release(admitted);
+            admitted = null;
+        }
         State was = state;
         state = State.CLOSED;
         early = null;
@@ -267,7 +361,7 @@ public final class ServerConnectionHandler extends ChannelInboundHandlerAdapter 
         } else if (status.code() == CloseStatus.SERVER_ERROR.code()) {
             log.warn("{} closing: {} ({})", ctx.channel(), status, why);
         } else {
-            log.info("{} closing: {} ({})", ctx.channel(), status, why); // the peer's fault: no stack, no alarm
+            faults.info("{} closing: {} ({})", ctx.channel(), status, why); // the peer's fault: no stack, no alarm
         }
         if (state != State.ACCEPTED) {
             state = State.CLOSED;

@@ -9,6 +9,9 @@ import io.kim.net.CloseStatus;
 import io.kim.net.Frame;
 import io.kim.net.OpCode;
 import io.kim.net.ServerObserver;
+import io.kim.net.ConnectionLimits;
+import io.kim.net.internal.AddressMatcher;
+import io.kim.net.internal.ConnectionGate;
 import io.kim.net.internal.ServerConnectionHandler;
 import io.kim.protocol.Command;
 import io.kim.protocol.Flag;
@@ -35,7 +38,8 @@ final class EmbeddedIm implements AutoCloseable {
 
     EmbeddedIm(ImNode node, Duration loginTimeout, Duration readWait) {
         ServerConnectionHandler.Settings settings = new ServerConnectionHandler.Settings("embedded", node.acceptor(),
-                node.messageListener(), node.stateListener(), node.channels(), loginTimeout, ServerObserver.NONE);
+                node.messageListener(), node.stateListener(), node.channels(), loginTimeout, ServerObserver.NONE,
+                new ConnectionGate(ConnectionLimits.none(), System::nanoTime), AddressMatcher.NONE);
         List<ChannelHandler> handlers = new ArrayList<>();
         if (!readWait.isZero()) {
             handlers.add(new IdleStateHandler(readWait.toNanos(), 0, 0, TimeUnit.NANOSECONDS));

@@ -61,7 +61,7 @@ public final class TcpTransport implements Transport {
     }
 
     private static void configure(ChannelPipeline pipeline, TransportOptions options) {
-        pipeline.addLast("tcp-codec", new TcpFrameCodec(options.maxFrameLength()));
+        pipeline.addLast("tcp-codec", new TcpFrameCodec(options.maxFrameLength(), options.handshakeMaxFrameLength()));
         pipeline.addLast("tcp-ready", ReadyOnActive.INSTANCE);
     }
 

@@ -17,7 +17,11 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The WebSocket transport, named {@code "ws"}: RFC 6455 (version 13) over plain TCP, one kim {@link Frame} per
@@ -28,9 +32,11 @@ import java.util.Objects;
  * {@code Sec-WebSocket-Version: 13} is upgraded; every other request gets an HTTP error and the connection is
  * closed: another path {@code 404 Not Found}, another method {@code 405 Method Not Allowed}, a request without the
  * upgrade headers or of another WebSocket version {@code 426 Upgrade Required}, a malformed request or one without
- * a {@code Sec-WebSocket-Key} {@code 400 Bad Request}. The upgrade request may be at most 8 KiB. There is no
- * {@code Origin} check and no subprotocol or extension (compression) is negotiated. Once the {@code 101} response
- * is written the codec fires {@link TransportEvent#READY}.
+ * a {@code Sec-WebSocket-Key} that is the base64 of 16 bytes {@code 400 Bad Request}, an {@code Origin} outside
+ * {@link Builder#allowedOrigins} {@code 403 Forbidden}. The upgrade request may be at most 8 KiB. No subprotocol or
+ * extension (compression) is negotiated. Once the {@code 101} response is written the codec fires an
+ * {@link io.kim.net.UpgradeRequest} (path, query, headers; the server hands them to the acceptor) and
+ * {@link TransportEvent#READY}. Frames that arrive with the upgrade request, before the {@code 101}, are handled.
  *
  * <p><b>Client.</b> Sends the upgrade request for {@code ws://host:port}{@link #path()} (host as given in the
  * remote address), masks every frame it sends, and fires {@link TransportEvent#READY} once the server's
@@ -45,7 +51,9 @@ import java.util.Objects;
  * payload of a close is the status code and reason, as {@link CloseStatus#decode} reads them); pings are not
  * answered here but by the server or client above, so that they count as reads for idle detection. A close frame
  * from the peer is answered with a close frame carrying the same code (the closing handshake of RFC 6455, section
- * 5.5.1); after a close frame has been sent nothing else is written. Outbound {@link OpCode#BINARY} payload arrays
+ * 5.5.1); after a close frame has been sent nothing else is written, inbound frames other than the peer's close are
+ * dropped, and closing the connection waits for the peer's close frame, at most {@link Builder#closeTimeout}, so
+ * that the peer sees a clean close. Outbound {@link OpCode#BINARY} payload arrays
  * are wrapped, not copied, so one array may be written to many connections. A close status whose code WebSocket
  * forbids on the wire (1004-1006, 1015-2999) is sent as 1008 with the same reason; reasons are cut to 123 bytes at
  * a character boundary.
@@ -74,15 +82,27 @@ public final class WebSocketTransport implements Transport {
     /** The largest HTTP upgrade request or response accepted, in bytes (headers are limited by the HTTP codec). */
     private static final int MAX_HTTP_MESSAGE_BYTES = 8192;
 
-    private final String path;
+    /** The default {@link Builder#closeTimeout}: 2 seconds. */
+    public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(2);
 
-    /** The transport with the defaults: path {@value #DEFAULT_PATH}. */
+    private final String path;
+    private final Set<String> allowedOrigins;
+    private final Duration closeTimeout;
+
+    /** The transport with the defaults: path {@value #DEFAULT_PATH}, any origin, a 2 second close timeout. */
     public WebSocketTransport() {
-        this(DEFAULT_PATH);
+        this(DEFAULT_PATH, Set.of(), DEFAULT_CLOSE_TIMEOUT);
     }
 
-    private WebSocketTransport(String path) {
+    private WebSocketTransport(String path, Set<String> allowedOrigins, Duration closeTimeout) {
         this.path = path;
+        this.allowedOrigins = Set.copyOf(allowedOrigins);
+        this.closeTimeout = closeTimeout;
+    }
+
+    /** The {@code Origin} values the server accepts, lower case; empty: any. */
+    public Set<String> allowedOrigins() {
+        return allowedOrigins;
     }
 
     /** A new builder, starting from the defaults. */
@@ -112,9 +132,9 @@ public final class WebSocketTransport implements Transport {
         int max = options.maxFrameLength();
         pipeline.addLast("ws-http", new HttpServerCodec());
         pipeline.addLast("ws-http-aggregator", new ServerUpgradeHandler.RequestAggregator(MAX_HTTP_MESSAGE_BYTES));
-        pipeline.addLast("ws-upgrade", new ServerUpgradeHandler(path, max));
+        pipeline.addLast("ws-upgrade", new ServerUpgradeHandler(path, allowedOrigins, max));
         pipeline.addLast("ws-aggregator", new WebSocketFrameAggregator(max));
-        pipeline.addLast("ws-frames", new FrameConverter(max));
+        pipeline.addLast("ws-frames", new FrameConverter(max, closeTimeout));
     }
 
     /**
@@ -131,7 +151,7 @@ public final class WebSocketTransport implements Transport {
         pipeline.addLast("ws-http-aggregator", new HttpObjectAggregator(MAX_HTTP_MESSAGE_BYTES));
         pipeline.addLast("ws-upgrade", new ClientUpgradeHandler(uri(remote), max));
         pipeline.addLast("ws-aggregator", new WebSocketFrameAggregator(max));
-        pipeline.addLast("ws-frames", new FrameConverter(max));
+        pipeline.addLast("ws-frames", new FrameConverter(max, closeTimeout));
     }
 
     /** The URI the client requests from {@code remote}: {@code ws://host:port/path}. */
@@ -145,14 +165,52 @@ public final class WebSocketTransport implements Transport {
 
     @Override
     public String toString() {
-        return "WebSocketTransport[path=" + path + "]";
+        return "WebSocketTransport[path=" + path + (allowedOrigins.isEmpty() ? "" : ", origins=" + allowedOrigins)
+                + "]";
     }
 
     /** Configures a {@link WebSocketTransport}. Not thread-safe; {@link #build()} copies the settings. */
     public static final class Builder {
         private String path = DEFAULT_PATH;
+        private final Set<String> allowedOrigins = new LinkedHashSet<>();
+        private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
 
         private Builder() {
+        }
+
+        /**
+         * The origins whose web pages may connect, such as {@code "https://chat.example.com"} (scheme, host and a
+         * port unless it is the scheme's default, as browsers send {@code Origin}; compared ignoring case). An
+         * upgrade request whose {@code Origin} is not listed gets {@code 403 Forbidden}; one without
+         * {@code Origin} (not sent by a browser: a native client) is accepted. Default: none listed, any origin is
+         * accepted, since a connection is trusted only after its login anyway; list them when a browser's cookies
+         * or network position must not be usable by other sites.
+         */
+        public Builder allowedOrigins(Set<String> origins) {
+            allowedOrigins.clear();
+            for (String o : origins) {
+                String trimmed = Objects.requireNonNull(o, "origin").trim();
+                if (trimmed.isEmpty() || trimmed.endsWith("/")) {
+                    throw new IllegalArgumentException("origin: '" + o
+                            + "' (expected: scheme://host[:port] without a path, such as https://chat.example.com)");
+                }
+                allowedOrigins.add(trimmed.toLowerCase(Locale.ROOT));
+            }
+            return this;
+        }
+
+        /**
+         * How long closing a connection that sent a close frame waits for the peer's close frame before it drops
+         * the TCP connection anyway. Default 2 seconds; zero closes at once (the peer may then report an unclean
+         * close).
+         */
+        public Builder closeTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "closeTimeout");
+            if (timeout.isNegative()) {
+                throw new IllegalArgumentException("closeTimeout: " + timeout + " (expected: >= 0)");
+            }
+            this.closeTimeout = timeout;
+            return this;
         }
 
         /**
@@ -174,7 +232,7 @@ public final class WebSocketTransport implements Transport {
 
         /** Builds the transport. */
         public WebSocketTransport build() {
-            return new WebSocketTransport(path);
+            return new WebSocketTransport(path, allowedOrigins, closeTimeout);
         }
 
         private static boolean isAbsolutePath(String path) {

@@ -2,6 +2,8 @@ package io.kim.transport.tcp.internal;
 
 import io.kim.net.Frame;
 import io.kim.net.OpCode;
+import io.kim.net.TransportEvent;
+import io.kim.net.internal.PeerFaultLog;
 import io.kim.transport.tcp.TcpTransport;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -15,15 +17,15 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.util.concurrent.PromiseCombiner;
 import java.net.SocketAddress;
 import java.util.List;
-import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Decodes {@link TcpTransport} frames into {@link Frame}s, and encodes {@link Frame}s into them: one handler, so a
  * connection carries one context and one object for its framing, not two.
  *
- * <p>Decoding: after the first protocol error it discards everything else the connection sends (the connection is
- * being closed).
+ * <p>Decoding: until {@link TransportEvent#ACCEPTED} passes (the server accepted the login) inbound frames may be at
+ * most the handshake limit long, then the maximum. After the first protocol error it discards everything else the
+ * connection sends (the connection is being closed).
  *
  * <p>Encoding: frames written with the channel's void promise (every frame the server pushes) are appended, header
  * and payload, to one buffer per channel that goes down the pipeline when the channel is flushed (or when it is
@@ -38,16 +40,39 @@ import org.slf4j.LoggerFactory;
  */
 public final class TcpFrameCodec extends ByteToMessageDecoder implements ChannelOutboundHandler {
 
-    private static final Logger log = LoggerFactory.getLogger(TcpFrameCodec.class);
+    private static final PeerFaultLog faults = PeerFaultLog.perSecond(LoggerFactory.getLogger(TcpFrameCodec.class));
 
     private final int maxFrameLength;
+    private int inboundLimit;
     private boolean failed;
 
+    /** A codec with one limit for inbound and outbound frames. */
     public TcpFrameCodec(int maxFrameLength) {
+        this(maxFrameLength, maxFrameLength);
+    }
+
+    /**
+     * @param maxFrameLength          the largest payload written, and read after {@link TransportEvent#ACCEPTED}
+     * @param handshakeMaxFrameLength the largest payload read before it; from 1 to {@code maxFrameLength}
+     */
+    public TcpFrameCodec(int maxFrameLength, int handshakeMaxFrameLength) {
         if (maxFrameLength <= 0) {
             throw new IllegalArgumentException("maxFrameLength: " + maxFrameLength + " (expected: > 0)");
         }
+        if (handshakeMaxFrameLength <= 0 || handshakeMaxFrameLength > maxFrameLength) {
+            throw new IllegalArgumentException("handshakeMaxFrameLength: " + handshakeMaxFrameLength
+                    + " (expected: 1 to " + maxFrameLength + ")");
+        }
         this.maxFrameLength = maxFrameLength;
+        this.inboundLimit = handshakeMaxFrameLength;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt == TransportEvent.ACCEPTED) {
+            inboundLimit = maxFrameLength;
+        }
+        super.userEventTriggered(ctx, evt);
     }
 
     @Override
@@ -76,9 +101,10 @@ public final class TcpFrameCodec extends ByteToMessageDecoder implements Channel
             throw fail(in, new CorruptedFrameException("unknown opcode " + code));
         }
         long length = in.getUnsignedInt(start + 4);
-        if (length > maxFrameLength) {
+        if (length > inboundLimit) {
             throw fail(in, new TooLongFrameException("frame payload of " + length
-                    + " bytes exceeds the maximum of " + maxFrameLength));
+                    + " bytes exceeds the maximum of " + inboundLimit
+                    + (inboundLimit < maxFrameLength ? " before login" : "")));
         }
         if (in.readableBytes() < TcpTransport.HEADER_LENGTH + length) {
             return;
@@ -93,7 +119,7 @@ public final class TcpFrameCodec extends ByteToMessageDecoder implements Channel
     protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
         decode(ctx, in, out);
         if (!failed && in.isReadable()) {
-            log.warn("{} closed in the middle of a frame: {} bytes of an incomplete frame discarded",
+            faults.info("{} closed in the middle of a frame: {} bytes of an incomplete frame discarded",
                     ctx.channel(), in.readableBytes());
             in.skipBytes(in.readableBytes());
         }

@@ -24,12 +24,20 @@ import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Turns inbound {@link WebSocketFrame}s into kim {@link Frame}s and outbound {@link Frame}s into
  * {@link WebSocketFrame}s, and keeps the closing handshake straight: a close from the peer is answered with a close
  * carrying the same code, a framing error from the decoder is answered with the matching close frame, and nothing
  * is written after a close frame or read after the peer's close frame.
+ *
+ * <p>The closing handshake (RFC 6455, section 7.1.1): once this side has sent a close frame, closing the connection
+ * waits until the peer's close frame has arrived (data frames in between are dropped), or the close timeout has
+ * passed, so that the peer sees a clean close; a close without a close frame sent (an error, a slow consumer, a
+ * connection never upgraded) happens at once.
  *
  * <p>Sits after the WebSocket decoder and {@link io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator},
  * so messages arrive whole. Until {@link TransportEvent#READY} passes through it (the upgrade is done) it writes no
@@ -45,16 +53,73 @@ public final class FrameConverter extends ChannelDuplexHandler {
     private static final int FALLBACK_CLOSE_CODE = 1008;
 
     private final int maxFrameLength;
+    private final long closeTimeoutNanos;
     private boolean ready;
     private boolean closeSent;
     private boolean closeReceived;
+    /** A close asked for while waiting for the peer's close frame. */
+    private ChannelPromise pendingClose;
+    private ScheduledFuture<?> closeTimer;
 
-    /** @param maxFrameLength the largest payload written in a binary or text frame; &gt; 0 */
+    /** A converter that closes at once, without waiting for the peer's close frame. */
     public FrameConverter(int maxFrameLength) {
+        this(maxFrameLength, Duration.ZERO);
+    }
+
+    /**
+     * @param maxFrameLength the largest payload written in a binary or text frame; &gt; 0
+     * @param closeTimeout   how long a close waits for the peer's close frame after ours; zero: not at all
+     */
+    public FrameConverter(int maxFrameLength, Duration closeTimeout) {
         if (maxFrameLength <= 0) {
             throw new IllegalArgumentException("maxFrameLength: " + maxFrameLength + " (expected: > 0)");
         }
         this.maxFrameLength = maxFrameLength;
+        this.closeTimeoutNanos = closeTimeout.toNanos();
+    }
+
+    @Override
+    public void close(ChannelHandlerContext ctx, ChannelPromise promise) throws Exception {
+        if (!closeSent || closeReceived || closeTimeoutNanos == 0 || !ctx.channel().isActive()) {
+            finishClose(ctx, promise);
+            return;
+        }
+        if (pendingClose != null) {
+            // a second close while waiting: complete it with the first
+            pendingClose.addListener(f -> promise.trySuccess());
+            return;
+        }
+        pendingClose = promise;
+        closeTimer = ctx.executor().schedule(() -> finishClose(ctx, null), closeTimeoutNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void finishClose(ChannelHandlerContext ctx, ChannelPromise promise) {
+        if (closeTimer != null) {
+            closeTimer.cancel(false);
+            closeTimer = null;
+        }
+        ChannelPromise waiting = pendingClose;
+        pendingClose = null;
+        if (promise != null) {
+            ctx.close(promise);
+        }
+        if (waiting != null) {
+            ctx.close(waiting);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (closeTimer != null) {
+            closeTimer.cancel(false);
+            closeTimer = null;
+        }
+        ChannelPromise waiting = pendingClose;
+        pendingClose = null;
+        if (waiting != null) {
+            waiting.trySuccess(); // the peer closed the connection first: nothing left to wait for
+        }
+        super.channelInactive(ctx);
     }
 
     @Override
@@ -77,6 +142,9 @@ public final class FrameConverter extends ChannelDuplexHandler {
                 return; // nothing may follow the peer's close frame
             }
             OpCode op = opCode(ws);
+            if (closeSent && op != OpCode.CLOSE) {
+                return; // we are closing: only the peer's close frame matters now
+            }
             if (op == null) {
                 ctx.fireChannelRead(ws.retain());
                 return;
@@ -89,6 +157,9 @@ public final class FrameConverter extends ChannelDuplexHandler {
             closeReceived = true;
             if (!closeSent) {
                 sendClose(ctx, echo(ctx.alloc(), frame.payload()));
+            } else if (pendingClose != null) {
+                finishClose(ctx, null); // the handshake is complete
+                return;
             }
         }
         ctx.fireChannelRead(frame);

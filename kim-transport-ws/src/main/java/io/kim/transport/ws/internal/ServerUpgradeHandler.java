@@ -1,9 +1,9 @@
 package io.kim.transport.ws.internal;
 
 import io.kim.net.TransportEvent;
+import io.kim.net.UpgradeRequest;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -23,23 +23,37 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
-import io.netty.handler.codec.http.websocketx.WebSocketHandshakeException;
-import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker13;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import io.netty.util.ReferenceCountUtil;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The server side of the HTTP upgrade. It answers the first request: a valid WebSocket 13 upgrade of the configured
- * path is handed to Netty's {@link WebSocketServerHandshaker13}, which writes the {@code 101} response and swaps the
- * HTTP codec for the WebSocket codec; this handler then fires {@link TransportEvent#READY} and removes itself.
- * Anything else gets an HTTP error response and the connection is closed once it is written: another path 404,
- * another method 405, no upgrade headers or another WebSocket version 426, a malformed request 400 (414 or 431 when
- * the request line or headers are too long). Requests after the first are dropped.
+ * path gets the {@code 101} response, written as bytes straight to the socket; then this handler fires an
+ * {@link UpgradeRequest} (path, query, headers) and {@link TransportEvent#READY}, swaps the HTTP codec for Netty's
+ * WebSocket 13 frame codec and removes itself. The swap is a pipeline {@code replace}, so bytes that arrived with
+ * the request (frames a client sent without waiting for the {@code 101}) pass from the HTTP decoder to the frame
+ * decoder and are handled like any other frame. Anything else gets an HTTP error response and the connection is
+ * closed once it is written: another path 404, another method 405, an {@code Origin} outside the allowlist 403, no
+ * upgrade headers or another WebSocket version 426, a malformed request or a {@code Sec-WebSocket-Key} that is not
+ * the base64 of 16 bytes 400 (414 or 431 when the request line or headers are too long). Requests after the first
+ * are dropped.
  *
  * <p>Netty's {@code WebSocketServerProtocolHandler} is not used because it answers pings itself, so they would never
  * reach the server's idle detection, and it answers close frames without passing them on.
@@ -50,7 +64,11 @@ public final class ServerUpgradeHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(ServerUpgradeHandler.class);
 
+    /** RFC 6455, section 1.3. */
+    private static final String ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
     private final String path;
+    private final Set<String> allowedOrigins;
     private final WebSocketDecoderConfig decoderConfig;
     private boolean answered;
 
@@ -59,7 +77,18 @@ public final class ServerUpgradeHandler extends ChannelInboundHandlerAdapter {
      * @param maxFrameLength the largest frame payload the WebSocket decoder accepts; &gt; 0
      */
     public ServerUpgradeHandler(String path, int maxFrameLength) {
+        this(path, Set.of(), maxFrameLength);
+    }
+
+    /**
+     * @param path           the path to upgrade, such as {@code "/ws"}
+     * @param allowedOrigins the {@code Origin} values accepted, lower case ({@code "https://chat.example.com"});
+     *                       empty: any; a request without {@code Origin} (not from a browser) is always accepted
+     * @param maxFrameLength the largest frame payload the WebSocket decoder accepts; &gt; 0
+     */
+    public ServerUpgradeHandler(String path, Set<String> allowedOrigins, int maxFrameLength) {
         this.path = path;
+        this.allowedOrigins = Set.copyOf(allowedOrigins);
         this.decoderConfig = WebSocketDecoderConfig.newBuilder()
                 .maxFramePayloadLength(maxFrameLength)
                 .expectMaskedFrames(true)
@@ -125,23 +154,81 @@ public final class ServerUpgradeHandler extends ChannelInboundHandlerAdapter {
             upgradeRequired(ctx, "unsupported WebSocket version; use 13");
             return;
         }
-        WebSocketServerHandshaker13 handshaker = new WebSocketServerHandshaker13(path, null, decoderConfig);
-        ChannelFuture done;
-        try {
-            done = handshaker.handshake(ctx, request, null, ctx.newPromise());
-        } catch (WebSocketHandshakeException e) {
-            reject(ctx, HttpResponseStatus.BAD_REQUEST, "bad WebSocket upgrade request: " + e.getMessage());
+        String origin = headers.get(HttpHeaderNames.ORIGIN);
+        if (origin != null && !allowedOrigins.isEmpty() && !allowedOrigins.contains(origin.toLowerCase(Locale.ROOT))) {
+            reject(ctx, HttpResponseStatus.FORBIDDEN, "origin not allowed");
             return;
         }
-        done.addListener((ChannelFutureListener) f -> {
-            if (f.isSuccess()) {
-                ctx.fireUserEventTriggered(TransportEvent.READY);
-                ctx.pipeline().remove(this);
-            } else {
-                log.debug("{} WebSocket upgrade failed: {}", ctx.channel(), String.valueOf(f.cause()));
-                ctx.close();
+        String key = headers.get(HttpHeaderNames.SEC_WEBSOCKET_KEY);
+        if (!validKey(key)) {
+            reject(ctx, HttpResponseStatus.BAD_REQUEST,
+                    "bad WebSocket upgrade request: Sec-WebSocket-Key must be the base64 of 16 bytes");
+            return;
+        }
+        upgrade(ctx, request, key.trim());
+    }
+
+    private void upgrade(ChannelHandlerContext ctx, FullHttpRequest request, String key) {
+        io.netty.channel.ChannelPipeline p = ctx.pipeline();
+        String codec = p.context(io.netty.handler.codec.http.HttpServerCodec.class).name();
+        p.addBefore(codec, "ws-encoder", new WebSocket13FrameEncoder(false));
+        ByteBuf response = ByteBufUtil.writeAscii(ctx.alloc(), "HTTP/1.1 101 Switching Protocols\r\n"
+                + "upgrade: websocket\r\nconnection: upgrade\r\nsec-websocket-accept: " + accept(key) + "\r\n\r\n");
+        // From the encoder's context: past the HTTP encoder and the frame encoder, straight to the socket.
+        p.context("ws-encoder").writeAndFlush(response).addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                log.debug("{} WebSocket upgrade failed: {}", f.channel(), String.valueOf(f.cause()));
+                f.channel().close();
             }
         });
+        if (p.get("ws-http-aggregator") != null) {
+            p.remove("ws-http-aggregator");
+        }
+        String target = request.uri();
+        String query = "";
+        try {
+            String q = new URI(target).getRawQuery();
+            query = q == null ? "" : q;
+        } catch (URISyntaxException e) {
+            // pathOf accepted it already: cannot happen
+        }
+        ctx.fireUserEventTriggered(new UpgradeRequest(pathOf(target), query, headers(request.headers())));
+        ctx.fireUserEventTriggered(TransportEvent.READY);
+        // Bytes the HTTP decoder holds (frames sent with the request) are handed on to the frame decoder.
+        p.replace(codec, "ws-decoder", new WebSocket13FrameDecoder(decoderConfig));
+        p.remove(this);
+    }
+
+    private static Map<String, List<String>> headers(HttpHeaders headers) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (Map.Entry<String, String> h : headers) {
+            out.computeIfAbsent(h.getKey().toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(h.getValue());
+        }
+        out.replaceAll((k, v) -> List.copyOf(v));
+        return out;
+    }
+
+    /** {@code true} if {@code key} is the base64 of 16 bytes (RFC 6455, section 4.1). */
+    static boolean validKey(String key) {
+        if (key == null) {
+            return false;
+        }
+        try {
+            return Base64.getDecoder().decode(key.trim()).length == 16;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** The {@code Sec-WebSocket-Accept} value for {@code key}. */
+    static String accept(String key) {
+        try {
+            byte[] sha1 = MessageDigest.getInstance("SHA-1")
+                    .digest((key + ACCEPT_GUID).getBytes(StandardCharsets.US_ASCII));
+            return Base64.getEncoder().encodeToString(sha1);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-1 is missing from this JVM", e);
+        }
     }
 
     /** The raw path of a request target (origin or absolute form), or {@code null} if it is not a valid URI. */
