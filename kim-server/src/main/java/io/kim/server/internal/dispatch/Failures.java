@@ -9,6 +9,7 @@ import io.kim.spi.GroupExistsException;
 import io.kim.spi.GroupFullException;
 import io.kim.spi.NoSuchGroupException;
 import io.kim.spi.NoSuchUserException;
+import io.kim.spi.QuotaExceededException;
 import io.kim.spi.UserExistsException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -47,7 +48,11 @@ public final class Failures {
     /** The status for {@code error}. */
     public static Status status(Throwable error) {
         Throwable e = Stages.unwrap(error);
-        if (e instanceof RequestException r) {
+        if (e instanceof StoreException && Stages.unwrap(e.getCause()) instanceof QuotaExceededException) {
+            return Status.RATE_LIMITED; // the store keeps no more of this sender's messages until old ones expire
+        } else if (e instanceof QuotaExceededException) {
+            return Status.RATE_LIMITED;
+        } else if (e instanceof RequestException r) {
             return r.status();
         } else if (e instanceof InvalidProtocolBufferException || e instanceof IllegalArgumentException) {
             return Status.INVALID_PACKET;
@@ -72,6 +77,8 @@ public final class Failures {
         String detail = switch (status) {
             case UNAVAILABLE -> "store unavailable; retry";
             case SERVER_ERROR -> "server error";
+            case RATE_LIMITED -> e instanceof StoreException && e.getCause() != null
+                    ? Stages.unwrap(e.getCause()).getMessage() : e.getMessage();
             case INVALID_PACKET -> e instanceof InvalidProtocolBufferException
                     ? "malformed " + request.getCommand() + " body" : e.getMessage();
             case GROUP_FULL -> e instanceof GroupFullException full
