@@ -8,21 +8,20 @@ import io.kim.net.internal.NettyIo;
 import org.junit.jupiter.api.Test;
 
 /**
- * What a client application carries: kim-client's class path here is its own dependencies (kim-core, Netty,
+ * What a client application carries: kim-client's class path here is its own dependencies (kim-core, Netty, Caffeine,
  * protobuf, SLF4J) plus test tools. No server, no SPI, no metrics library, and no native epoll library: the client
  * runs on NIO (the end-to-end tests of this module, such as {@link InboxEpochTest}, connect over it).
  */
 class ClientClassPathTest {
 
     @Test
-    void noServerSpiMetricsOrCacheClasses() {
+    void noServerSpiOrMetricsClasses() {
         for (String name : new String[] {
                 "io.kim.server.ImServer",          // kim-server
                 "io.kim.embedded.InMemoryMessageStore",
                 "io.kim.filter.SensitiveWordFilter",
                 "io.kim.spi.Authenticator",        // kim-spi
-                "io.micrometer.core.instrument.MeterRegistry",
-                "com.github.benmanes.caffeine.cache.Caffeine"}) {
+                "io.micrometer.core.instrument.MeterRegistry"}) {
             assertThrows(ClassNotFoundException.class, () -> Class.forName(name), name + " is on the class path");
         }
     }
