@@ -22,9 +22,16 @@ import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.FastThreadLocal;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -45,7 +52,11 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  * Pipeline: the same {@link FlushConsolidationHandler} as kim's server, Netty's {@link LengthFieldBasedFrameDecoder},
  * the relay handler; the same transport (native epoll when available) and the same number of I/O threads.
- * Thread-safe.
+ *
+ * <p>Writes are batched the way a tuned relay does it: a frame for a connection on the reading event loop is written
+ * at once and flushed when the read batch ends; frames for connections on other event loops are collected per
+ * target loop during the read batch and handed over in one task per target loop when it ends, which writes them all
+ * and flushes each target connection once. Thread-safe.
  */
 final class RelayServer implements AutoCloseable {
 
@@ -138,15 +149,16 @@ final class RelayServer implements AutoCloseable {
                     if (target == null) {
                         frame.release();
                     } else {
-                        target.writeAndFlush(frame, target.voidPromise());
+                        Outgoing.current().write(ctx.executor(), target, frame);
                     }
                 }
                 case TO_GROUP -> {
                     List<Channel> members = groups.get(name(frame, p));
                     if (members != null) {
+                        Outgoing out = Outgoing.current();
                         for (Channel m : members) {
                             if (m != ctx.channel()) {
-                                m.writeAndFlush(frame.retainedDuplicate(), m.voidPromise());
+                                out.write(ctx.executor(), m, frame.retainedDuplicate());
                             }
                         }
                     }
@@ -185,6 +197,12 @@ final class RelayServer implements AutoCloseable {
         }
 
         @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            Outgoing.current().flush();
+            ctx.fireChannelReadComplete();
+        }
+
+        @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             String id = ctx.channel().attr(ID).get();
             if (id != null) {
@@ -199,6 +217,71 @@ final class RelayServer implements AutoCloseable {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             ctx.close();
+        }
+    }
+
+    /**
+     * The writes of one read batch on one event loop: local ones are written at once and flushed at the end, the
+     * others are kept per target event loop and handed over in one task per loop. Used by its event loop only.
+     */
+    private static final class Outgoing {
+
+        private static final FastThreadLocal<Outgoing> CURRENT = new FastThreadLocal<>() {
+            @Override
+            protected Outgoing initialValue() {
+                return new Outgoing();
+            }
+        };
+
+        /** Connections on this loop written to in this batch, each once. */
+        private final Set<Channel> localFlushes = Collections.newSetFromMap(new IdentityHashMap<>());
+        /** Per other event loop: channel, frame, channel, frame, ... */
+        private final Map<EventExecutor, List<Object>> remote = new IdentityHashMap<>();
+
+        static Outgoing current() {
+            return CURRENT.get();
+        }
+
+        void write(EventExecutor here, Channel target, ByteBuf frame) {
+            EventExecutor loop = target.eventLoop();
+            if (loop == here) {
+                target.write(frame, target.voidPromise());
+                localFlushes.add(target);
+            } else {
+                List<Object> batch = remote.computeIfAbsent(loop, l -> new ArrayList<>());
+                batch.add(target);
+                batch.add(frame);
+            }
+        }
+
+        void flush() {
+            if (!localFlushes.isEmpty()) {
+                for (Channel ch : localFlushes) {
+                    ch.flush();
+                }
+                localFlushes.clear();
+            }
+            if (remote.isEmpty()) {
+                return;
+            }
+            for (Map.Entry<EventExecutor, List<Object>> e : remote.entrySet()) {
+                List<Object> batch = e.getValue();
+                e.getKey().execute(() -> writeAll(batch));
+            }
+            remote.clear();
+        }
+
+        /** Runs on the target loop: every write of the batch, then one flush per connection. */
+        private static void writeAll(List<Object> batch) {
+            Set<Channel> touched = Collections.newSetFromMap(new IdentityHashMap<>());
+            for (int i = 0; i < batch.size(); i += 2) {
+                Channel ch = (Channel) batch.get(i);
+                ch.write(batch.get(i + 1), ch.voidPromise());
+                touched.add(ch);
+            }
+            for (Channel ch : touched) {
+                ch.flush();
+            }
         }
     }
 }
