@@ -4,7 +4,9 @@ package io.kim.spi;
  * The business event log hook: the server reports logins, logouts, kicks and message flow here, for audit logs,
  * analytics or metrics. Every method has a no-op default, so an implementation overrides only what it needs.
  *
- * <p>Called on the Netty event loop of the connection concerned, from many event loops concurrently:
+ * <p>Called on the Netty event loop of the connection concerned (the one whose login, request or close caused the
+ * event; for {@link #kicked}, the replacing login's), also when the store call before the event completed on
+ * another thread; from many event loops concurrently:
  * implementations are thread-safe, must return quickly and must not block (hand slow work, such as writing to a
  * remote log, to another thread or queue). They must not throw either; the server catches and logs anything
  * thrown, but carries on as if the call had succeeded. Events are reported after the fact: a listener can observe

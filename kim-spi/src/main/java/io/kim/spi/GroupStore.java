@@ -20,7 +20,8 @@ import java.util.concurrent.CompletionStage;
  *
  * <p><b>Threading.</b> The server calls every method on a Netty event loop, from many event loops at once:
  * implementations are thread-safe and must not block. A remote store completes the returned stage later from any
- * thread; an in-memory store returns it already completed. Each method is atomic on its own: a
+ * thread; an in-memory store returns it already completed. Either way the server continues on the event loop that
+ * made the call. Each method is atomic on its own: a
  * {@link #members} concurrent with an {@link #addMember} sees the member either before or after the join, and a
  * deleted group leaves no trace in {@link #groupsOf}. A failure of the backing system completes the stage
  * exceptionally; a stage failed with one of the exceptions named here may reach a dependent stage wrapped in a

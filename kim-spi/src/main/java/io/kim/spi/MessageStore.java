@@ -33,7 +33,9 @@ import java.util.concurrent.CompletionStage;
  * <h2>Threading</h2>
  * The server calls every method on a Netty event loop, from many event loops concurrently: implementations are
  * thread-safe and must not block. Each returned stage is never {@code null}; a remote store completes it later from
- * any thread (the server hops back to its event loop itself), an in-memory store returns it already completed. A
+ * any thread, an in-memory store returns it already completed. Either way the server continues (answers, pushes,
+ * further SPI calls, {@link EventListener} calls) on the event loop that made the call, never on the thread that
+ * completed the stage, so an implementation need not care which of its threads completes it. A
  * failure of the backing system completes the stage exceptionally, and the server then does not acknowledge the
  * message. Arguments are validated up front: a {@code null} or blank id, an empty owner list, a negative sequence
  * or a non-positive limit throws at once.

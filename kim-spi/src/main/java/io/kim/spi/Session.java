@@ -10,8 +10,9 @@ import java.util.Objects;
  *
  * @param identity      who logged in; non-null
  * @param nodeId        the kim node holding the connection (one JVM, one id); non-blank
- * @param channelId     the connection, unique across all nodes of a deployment (node-local ids are prefixed with
- *                      the node id); a reconnect always gets a new channel id; non-blank
+ * @param channelId     the connection, unique across all nodes of a deployment and across restarts of a node
+ *                      (kim-server's ids carry the node id and a boot stamp), so a session kept from before a
+ *                      restart never names a new connection; a reconnect always gets a new channel id; non-blank
  * @param loginTime     when the login was accepted; non-null
  * @param remoteAddress the peer's address as the transport saw it (for example {@code "10.0.0.7:53422"}), for logs
  *                      and admin views; non-null, empty if unknown

@@ -25,7 +25,8 @@ import java.util.concurrent.CompletionStage;
  *
  * <p><b>Threading.</b> The server calls every method on a Netty event loop, from many event loops concurrently:
  * implementations are thread-safe and must not block. Each returned stage is never {@code null}; a remote store
- * completes it later from any thread, an in-memory store returns it already completed. A failure of the backing
+ * completes it later from any thread, an in-memory store returns it already completed; either way the server
+ * continues on the event loop that made the call. A failure of the backing
  * system completes the stage exceptionally. Arguments are validated up front: a {@code null} or blank id throws.
  * Each method is atomic on its own; a {@link #find} concurrent with a {@link #put} sees the session either before
  * or after the put.
