@@ -1,6 +1,6 @@
 // Copies the generated protocol module next to the compiled ESM, and bundles the browser build.
 import { build } from "esbuild";
-import { copyFileSync, mkdirSync } from "node:fs";
+import { copyFileSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -22,3 +22,10 @@ const common = { bundle: true, minify: true, sourcemap: true, target: "es2020", 
 
 await build({ ...common, entryPoints: [join(root, "src", "index.ts")], format: "esm", outfile: join(root, "dist", "browser", "kim.min.js") });
 await build({ ...common, entryPoints: [join(root, "src", "index.ts")], format: "iife", globalName: "Kim", outfile: join(root, "dist", "browser", "kim.iife.min.js") });
+
+// The chat page: one script with the SDK inside, next to its HTML and CSS (served by the example server at /chat/).
+const page = join(root, "dist", "page");
+rmSync(page, { recursive: true, force: true });
+mkdirSync(page, { recursive: true });
+await build({ ...common, entryPoints: [join(root, "page", "chat.ts")], format: "esm", sourcemap: false, outfile: join(page, "chat.js") });
+for (const f of ["index.html", "chat.css"]) copyFileSync(join(root, "page", f), join(page, f));

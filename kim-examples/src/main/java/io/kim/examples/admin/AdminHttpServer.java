@@ -2,6 +2,7 @@ package io.kim.examples.admin;
 
 import io.kim.examples.auth.JwtTokens;
 import io.kim.examples.events.Slf4jEventLog;
+import io.kim.examples.web.StaticFiles;
 import io.kim.spi.GroupStore;
 import io.kim.spi.UserDirectory;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -80,6 +81,7 @@ public final class AdminHttpServer implements AutoCloseable {
             throw new IllegalStateException("already started");
         }
         Router router = api.router();
+        StaticFiles chatPage = StaticFiles.fromClassPath(AdminHttpServer.class.getClassLoader(), "kim-web", "/chat/");
         channel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -90,6 +92,7 @@ public final class AdminHttpServer implements AutoCloseable {
                                         .setMaxInitialLineLength(4096)
                                         .setMaxHeaderSize(8192), 16),
                                 new JsonObjectAggregator(maxContentLength),
+                                chatPage.newHandler(), // the chat page at /chat/, before the API (no admin key)
                                 new HttpHandler(router, requestTimeout, metrics));
                     }
                 }).bind(address).syncUninterruptibly().channel();
