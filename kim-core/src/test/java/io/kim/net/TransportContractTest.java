@@ -18,8 +18,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
@@ -224,10 +226,20 @@ public abstract class TransportContractTest {
 
     @Test
     void heartbeatsKeepAnIdleConnectionOpen() throws Exception {
-        Server server = start(serverBuilder().readWait(Duration.ofMillis(400)));
+        CountDownLatch pings = new CountDownLatch(12); // three read-waits' worth of heartbeats
+        AtomicBoolean loggedIn = new AtomicBoolean();
+        Server server = start(serverBuilder().readWait(Duration.ofMillis(400)).observer(new ServerObserver() {
+            @Override
+            public void bytesRead(String transport, long bytes) {
+                if (loggedIn.get()) {
+                    pings.countDown(); // after the login, the client sends nothing but pings
+                }
+            }
+        }));
         Client c = client(clientBuilder("pinger").heartbeat(Duration.ofMillis(100)));
         await(c.connect(address(server)));
-        Thread.sleep(1_200); // three read-waits without application traffic
+        loggedIn.set(true);
+        assertTrue(pings.await(WAIT_SECONDS, TimeUnit.SECONDS), "pings read by the server");
         assertTrue(c.isActive(), "closed despite heartbeats: " + c.closeStatus());
         assertNotNull(server.channels().get("pinger"));
     }
@@ -247,20 +259,27 @@ public abstract class TransportContractTest {
         await(c.connect(address(server)));
         Channel serverSide = server.channels().get("slow");
         byte[] chunk = new byte[64 * 1024]; // the same array every time: the server queues it without copies
-        int pushes = 0;
-        while (serverSide.isActive() && pushes < 20_000) {
-            serverSide.push(chunk);
-            if (++pushes % 32 == 0) {
-                Thread.sleep(5);
+        AtomicInteger pushed = new AtomicInteger();
+        Executor loop = serverSide.executor();
+        loop.execute(new Runnable() { // bursts on the channel's loop, which flushes and checks writability between
+            @Override
+            public void run() {
+                for (int i = 0; i < 32 && serverSide.isActive(); i++) {
+                    serverSide.push(chunk);
+                    pushed.incrementAndGet();
+                }
+                if (serverSide.isActive() && pushed.get() < 20_000) {
+                    loop.execute(this);
+                }
             }
-        }
+        });
         try {
             assertEquals("slow", await(gone).id());
             assertFalse(serverSide.isActive());
         } finally {
             unblock.countDown();
         }
-        assertTrue(pushes < 20_000, "the slow consumer was never disconnected");
+        assertTrue(pushed.get() < 20_000, "the slow consumer was never disconnected");
     }
 
     @Test

@@ -224,6 +224,26 @@ public abstract class ImClientGroupContractTest {
         }
     }
 
+    /**
+     * Sends one more group message from {@code from} to {@code group}, waits until each of {@code members} has it
+     * and returns what each got before it. The SDK hands entries over in sequence order and drops any older than
+     * the last, so nothing can join those lists later: a late duplicate would have come before the marker.
+     */
+    private static Map<Member, List<Recorder.Entry>> untilMarker(Member from, String group, List<Member> members)
+            throws Exception {
+        String marker = "marker-" + System.nanoTime();
+        await(from.client().sendToGroup(group, "text/plain", bytes(marker)));
+        Map<Member, List<Recorder.Entry>> before = new HashMap<>();
+        for (Member m : members) {
+            awaitTrue(m.user() + " has the marker",
+                    () -> m.inbox().entries().stream().anyMatch(e -> e.text().equals(marker)));
+            List<Recorder.Entry> all = m.inbox().entries();
+            assertEquals(marker, all.get(all.size() - 1).text(), m.user() + ": the marker is the last entry");
+            before.put(m, all.subList(0, all.size() - 1));
+        }
+        return before;
+    }
+
     private static GroupEvent event(GroupEvent.Kind kind, String groupId, String userId) {
         return new GroupEvent(kind, groupId, userId);
     }
@@ -403,9 +423,9 @@ public abstract class ImClientGroupContractTest {
         for (Member m : team) {
             m.inbox().awaitSize(expected.get(m.user()));
         }
-        Thread.sleep(50); // anything extra would be a duplicate
+        Map<Member, List<Recorder.Entry>> received = untilMarker(alice, "team", team);
         for (Member m : team) {
-            List<Recorder.Entry> got = m.inbox().entries();
+            List<Recorder.Entry> got = received.get(m);
             assertEquals(expected.get(m.user()), got.size(), m.user() + "'s entries");
             assertOrderedWithoutGaps(m.user(), got);
             long fromGroup = got.stream().filter(e -> e.message().chatType() == ChatKind.GROUP).peek(e ->
@@ -500,9 +520,9 @@ public abstract class ImClientGroupContractTest {
         for (Map.Entry<Member, Set<String>> w : wanted.entrySet()) {
             w.getKey().inbox().awaitSize(w.getValue().size());
         }
-        Thread.sleep(50); // anything extra would be a duplicate
+        Map<Member, List<Recorder.Entry>> received = untilMarker(alice, "team", List.of(alice, bob, carol));
         for (Map.Entry<Member, Set<String>> w : wanted.entrySet()) {
-            List<Recorder.Entry> got = w.getKey().inbox().entries();
+            List<Recorder.Entry> got = received.get(w.getKey());
             assertOrderedWithoutGaps(w.getKey().user(), got);
             Set<String> ids = new HashSet<>();
             got.forEach(e -> ids.add(e.message().messageId()));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -44,6 +45,7 @@ import io.kim.protocol.SyncRequest;
 import io.kim.protocol.SyncResponse;
 import io.kim.spi.AuthenticationException;
 import io.kim.spi.Authenticator;
+import io.kim.spi.EventListener;
 import io.kim.spi.Identity;
 import io.kim.spi.Session;
 import io.netty.channel.EventLoopGroup;
@@ -252,6 +254,20 @@ public abstract class ImContractTest {
         }
     }
 
+    /**
+     * Sends one more message from {@code from} to {@code to}, waits until {@code inbox} has it and returns what the
+     * inbox got before it. The SDK hands entries over in sequence order and drops any older than the last, so
+     * nothing can join the returned list later: a late duplicate would have come before the marker.
+     */
+    protected static List<Recorder.Entry> untilMarker(ImClient from, String to, Recorder inbox) throws Exception {
+        String marker = "marker-" + System.nanoTime();
+        await(from.send(to, "text/plain", bytes(marker)));
+        awaitTrue("the marker", () -> inbox.entries().stream().anyMatch(e -> e.text().equals(marker)));
+        List<Recorder.Entry> all = inbox.entries();
+        assertEquals(marker, all.get(all.size() - 1).text(), "the marker is the last entry");
+        return all.subList(0, all.size() - 1);
+    }
+
     /** A protocol-level client: the low-level {@link Client} plus hand-built packets. */
     protected final class Raw {
         final Client client;
@@ -388,6 +404,16 @@ public abstract class ImContractTest {
         assertEquals(ImClient.State.ONLINE, alice.state());
         assertEquals(List.of(ImClient.State.CONNECTING, ImClient.State.ONLINE), r.states);
         assertNotNull(server.channels().get(info.channelId()));
+    }
+
+    @Test
+    void channelIds_twoServersStartedWithTheSameNodeId_differ() throws Exception {
+        ImServer before = server(b -> b.nodeId("n1")); // a node's process before a restart
+        ImServer after = server(b -> b.nodeId("n1")); // and after it, with the same node id
+        String first = online(before, token("alice", "a-phone", "phone"), new Recorder()).loginInfo().channelId();
+        String second = online(after, token("alice", "a-phone", "phone"), new Recorder()).loginInfo().channelId();
+        assertTrue(first.startsWith("n1-") && second.startsWith("n1-"), first + " " + second);
+        assertNotEquals(first, second);
     }
 
     @Test
@@ -535,7 +561,13 @@ public abstract class ImContractTest {
     @Test
     void sameDeviceLogsInAgain_staleChannelCleanupNeverRemovesTheNewerSession() throws Exception {
         InMemorySessionStore sessions = new InMemorySessionStore();
-        ImServer server = server(b -> b.sessionStore(sessions));
+        List<String> loggedOut = new CopyOnWriteArrayList<>();
+        ImServer server = server(b -> b.sessionStore(sessions).eventListener(new EventListener() {
+            @Override
+            public void loggedOut(Session session, String reason) {
+                loggedOut.add(session.channelId()); // after the cleanup removed the session
+            }
+        }));
         Raw stale = raw(server, token("alice", "a-phone", "phone"));
         String staleChannel = LoginResponse.parseFrom(stale.firstReply.getBody()).getChannelId();
 
@@ -543,8 +575,7 @@ public abstract class ImContractTest {
         String freshChannel = fresh.login().getChannelId();
 
         stale.awaitClosed(); // replaced: its close (and cleanup) comes after the new session was stored
-        awaitTrue("stale channel gone", () -> server.channels().get(staleChannel) == null);
-        Thread.sleep(100); // let the stale channel's disconnect cleanup run
+        awaitTrue("the stale channel's disconnect cleanup", () -> loggedOut.contains(staleChannel));
         List<Session> now = sessions.find(TENANT, "alice").toCompletableFuture().get();
         assertEquals(1, now.size());
         assertEquals(freshChannel, now.get(0).channelId());
@@ -741,9 +772,9 @@ public abstract class ImContractTest {
 
         int total = senders * perSender;
         inbox.awaitSize(total);
-        Thread.sleep(50); // anything extra would be a duplicate
-        Verdict v = verify(inbox.entries(), acks.stream().map(CompletableFuture::join).toList());
-        assertEquals(total, inbox.size());
+        List<Recorder.Entry> got = untilMarker(tx.get(0), "rx", inbox);
+        Verdict v = verify(got, acks.stream().map(CompletableFuture::join).toList());
+        assertEquals(total, got.size());
         assertEquals(0, v.lost, v.toString());
         assertEquals(0, v.duplicated, v.toString());
         assertEquals(0, v.outOfOrder, v.toString());
@@ -820,8 +851,7 @@ public abstract class ImContractTest {
             }
             Thread.sleep(20);
         }
-        Thread.sleep(50); // anything extra would be a duplicate
-        Verdict v = verify(inbox.entries(), acked);
+        Verdict v = verify(untilMarker(tx.get(0), "rx", inbox), acked);
         System.out.printf("chaos over %s: cuts=%d sent=%d acked=%d failed=%d received=%d lost=%d duplicated=%d"
                 + " outOfOrder=%d%n", transport().name(), cuts.get(), senders * perSender, acked.size(),
                 failed.get(), inbox.size(), v.lost, v.duplicated, v.outOfOrder);
