@@ -5,6 +5,7 @@ import io.kim.spi.GroupExistsException;
 import io.kim.spi.GroupFullException;
 import io.kim.spi.GroupStore;
 import io.kim.spi.NoSuchGroupException;
+import io.kim.spi.Validate;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -83,7 +84,7 @@ public final class InMemoryGroupStore implements GroupStore {
         LinkedHashSet<String> members = new LinkedHashSet<>();
         members.add(group.ownerId());
         for (String member : initialMembers) {
-            members.add(Checks.nonBlank(member, "initialMembers[]"));
+            members.add(Validate.nonBlank(member, "initialMembers[]"));
         }
         if (members.size() > memberLimit) {
             return CompletableFuture.failedFuture(
@@ -122,7 +123,7 @@ public final class InMemoryGroupStore implements GroupStore {
     @Override
     public CompletionStage<Boolean> addMember(String tenant, String groupId, String userId) {
         State state = groups.get(key(tenant, groupId, "groupId"));
-        Checks.nonBlank(userId, "userId");
+        Validate.nonBlank(userId, "userId");
         if (state == null) {
             return noSuchGroup(tenant, groupId);
         }
@@ -145,7 +146,7 @@ public final class InMemoryGroupStore implements GroupStore {
     @Override
     public CompletionStage<Boolean> removeMember(String tenant, String groupId, String userId) {
         State state = groups.get(key(tenant, groupId, "groupId"));
-        Checks.nonBlank(userId, "userId");
+        Validate.nonBlank(userId, "userId");
         if (state == null) {
             return noSuchGroup(tenant, groupId);
         }
@@ -185,7 +186,7 @@ public final class InMemoryGroupStore implements GroupStore {
     @Override
     public CompletionStage<Boolean> isMember(String tenant, String groupId, String userId) {
         State state = groups.get(key(tenant, groupId, "groupId"));
-        Checks.nonBlank(userId, "userId");
+        Validate.nonBlank(userId, "userId");
         if (state == null) {
             return CompletableFuture.completedFuture(false);
         }
@@ -248,7 +249,7 @@ public final class InMemoryGroupStore implements GroupStore {
     }
 
     private static Key key(String tenant, String id, String idName) {
-        return new Key(Checks.nonBlank(tenant, "tenant"), Checks.nonBlank(id, idName));
+        return new Key(Validate.nonBlank(tenant, "tenant"), Validate.nonBlank(id, idName));
     }
 
     /**

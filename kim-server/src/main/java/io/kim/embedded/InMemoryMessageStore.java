@@ -5,6 +5,8 @@ import io.kim.spi.InboxEntry;
 import io.kim.spi.InboxPage;
 import io.kim.spi.Message;
 import io.kim.spi.MessageStore;
+import io.kim.spi.QuotaExceededException;
+import io.kim.spi.Validate;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -63,6 +65,8 @@ public final class InMemoryMessageStore implements MessageStore {
     private final Duration retention;
     private final long retentionMillis;
     private final int maxInboxSize;
+    private final long quotaMessages;
+    private final long quotaBytes;
     /** Keys the hash of client message ids, so that which ids share a slot cannot be known in advance. */
     private final long hashSeed = new SecureRandom().nextLong();
     private final ConcurrentHashMap<String, TenantState> tenants = new ConcurrentHashMap<>();
@@ -74,9 +78,14 @@ public final class InMemoryMessageStore implements MessageStore {
         this.retention = builder.retention;
         this.retentionMillis = saturatedMillis(builder.retention);
         this.maxInboxSize = builder.maxInboxSize;
+        this.quotaMessages = builder.quotaMessages;
+        this.quotaBytes = builder.quotaBytes;
     }
 
-    /** A builder with the defaults: 7 days retention, the system clock in UTC, no inbox size limit. */
+    /**
+     * A builder with the defaults: 7 days retention, the system clock in UTC, no inbox size limit, a quota of
+     * {@value Builder#DEFAULT_QUOTA_MESSAGES} messages and 64 MiB of bodies per sender.
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -89,6 +98,16 @@ public final class InMemoryMessageStore implements MessageStore {
     /** The most entries an inbox keeps, 0 if unlimited. */
     public int maxInboxSize() {
         return maxInboxSize;
+    }
+
+    /** The most messages one user may have sent that the store keeps, 0 if unlimited. */
+    public long quotaMessages() {
+        return quotaMessages;
+    }
+
+    /** The most body bytes of the messages one user sent that the store keeps, 0 if unlimited. */
+    public long quotaBytes() {
+        return quotaBytes;
     }
 
     @Override
@@ -113,6 +132,15 @@ public final class InMemoryMessageStore implements MessageStore {
             if (original >= 0) {
                 return CompletableFuture.completedStage(tenant.duplicate(original));
             }
+            if (quotaMessages > 0 || quotaBytes > 0) {
+                String refused = sender.quota.refuse(now, retentionMillis, tenant.log, message.body().length,
+                        quotaMessages, quotaBytes);
+                if (refused != null) {
+                    return CompletableFuture.failedStage(
+                            new QuotaExceededException(message.tenant(), message.senderId(), refused));
+                }
+                sender.quota.reserve();
+            }
             int[] indexes = new int[users.length];
             long[] sequences = new long[users.length];
             for (int i = 0; i < users.length; i++) {
@@ -129,6 +157,9 @@ public final class InMemoryMessageStore implements MessageStore {
                 u.add(position, now, maxInboxSize, tenant.log);
             }
             sender.addSent(hash, position);
+            if (quotaMessages > 0 || quotaBytes > 0) {
+                sender.quota.add(position, message.body().length);
+            }
             return CompletableFuture.completedStage(new AppendResult(message, sequenceMap(owners, sequences),
                     false));
         } finally {
@@ -184,7 +215,7 @@ public final class InMemoryMessageStore implements MessageStore {
     private static String[] sortedDistinct(Collection<String> inboxOwners) {
         String[] owners = inboxOwners.toArray(new String[0]);
         for (String owner : owners) {
-            Checks.nonBlank(owner, "inboxOwners element");
+            Validate.nonBlank(owner, "inboxOwners element");
         }
         if (owners.length == 0) {
             throw new IllegalArgumentException("inboxOwners: [] (expected: non-empty)");
@@ -218,9 +249,9 @@ public final class InMemoryMessageStore implements MessageStore {
 
     @Override
     public CompletionStage<InboxPage> read(String tenant, String userId, long afterSequence, int limit) {
-        Checks.nonBlank(tenant, "tenant");
-        Checks.nonBlank(userId, "userId");
-        Checks.notNegative(afterSequence, "afterSequence");
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
+        Validate.notNegative(afterSequence, "afterSequence");
         if (limit <= 0) {
             throw new IllegalArgumentException("limit: " + limit + " (expected: > 0)");
         }
@@ -263,8 +294,8 @@ public final class InMemoryMessageStore implements MessageStore {
     /** The same random id for every inbox of this store, different for every store instance. */
     @Override
     public CompletionStage<String> epoch(String tenant, String userId) {
-        Checks.nonBlank(tenant, "tenant");
-        Checks.nonBlank(userId, "userId");
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
         return CompletableFuture.completedStage(epoch);
     }
 
@@ -276,8 +307,8 @@ public final class InMemoryMessageStore implements MessageStore {
 
     @Override
     public CompletionStage<Long> headSequence(String tenant, String userId) {
-        Checks.nonBlank(tenant, "tenant");
-        Checks.nonBlank(userId, "userId");
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
         TenantState state = tenants.get(tenant);
         User user = state == null ? null : state.users.get(userId);
         if (user == null) {
@@ -293,10 +324,10 @@ public final class InMemoryMessageStore implements MessageStore {
 
     @Override
     public CompletionStage<Void> acknowledge(String tenant, String userId, String deviceId, long sequence) {
-        Checks.nonBlank(tenant, "tenant");
-        Checks.nonBlank(userId, "userId");
-        Checks.nonBlank(deviceId, "deviceId");
-        Checks.notNegative(sequence, "sequence");
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
+        Validate.nonBlank(deviceId, "deviceId");
+        Validate.notNegative(sequence, "sequence");
         tenants.computeIfAbsent(tenant, TenantState::new)
                 .acknowledged.merge(new DeviceKey(userId, deviceId), sequence, Math::max);
         return CompletableFuture.completedStage(null);
@@ -304,9 +335,9 @@ public final class InMemoryMessageStore implements MessageStore {
 
     @Override
     public CompletionStage<Long> acknowledged(String tenant, String userId, String deviceId) {
-        Checks.nonBlank(tenant, "tenant");
-        Checks.nonBlank(userId, "userId");
-        Checks.nonBlank(deviceId, "deviceId");
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
+        Validate.nonBlank(deviceId, "deviceId");
         TenantState state = tenants.get(tenant);
         Long sequence = state == null ? null : state.acknowledged.get(new DeviceKey(userId, deviceId));
         return CompletableFuture.completedStage(sequence == null ? 0L : sequence);
@@ -330,6 +361,7 @@ public final class InMemoryMessageStore implements MessageStore {
                 try {
                     dropped += user.expire(now, retentionMillis, tenant.log);
                     user.compactSent(tenant.log);
+                    user.quota.release(now, retentionMillis, tenant.log);
                 } finally {
                     user.lock.unlock();
                 }
@@ -349,8 +381,8 @@ public final class InMemoryMessageStore implements MessageStore {
 
     @Override
     public String toString() {
-        return "InMemoryMessageStore[retention=" + retention + ", maxInboxSize=" + maxInboxSize + ", clock=" + clock
-                + ']';
+        return "InMemoryMessageStore[retention=" + retention + ", maxInboxSize=" + maxInboxSize + ", quotaMessages="
+                + quotaMessages + ", quotaBytes=" + quotaBytes + ", clock=" + clock + ']';
     }
 
     private static long saturatedMillis(Duration duration) {
@@ -367,9 +399,16 @@ public final class InMemoryMessageStore implements MessageStore {
      */
     public static final class Builder {
 
+        /** Default {@linkplain #quota quota}: messages one user may have sent that the store keeps. */
+        public static final long DEFAULT_QUOTA_MESSAGES = 100_000;
+        /** Default {@linkplain #quota quota}: body bytes one user may have sent that the store keeps (64 MiB). */
+        public static final long DEFAULT_QUOTA_BYTES = 64L << 20;
+
         private Duration retention = Duration.ofDays(7);
         private Clock clock = Clock.systemUTC();
         private int maxInboxSize;
+        private long quotaMessages = DEFAULT_QUOTA_MESSAGES;
+        private long quotaBytes = DEFAULT_QUOTA_BYTES;
 
         private Builder() {
         }
@@ -408,6 +447,28 @@ public final class InMemoryMessageStore implements MessageStore {
                         "maxInboxSize: " + maxInboxSize + " (expected: >= 0, 0 for unlimited)");
             }
             this.maxInboxSize = maxInboxSize;
+            return this;
+        }
+
+        /**
+         * The most messages, and the most body bytes, one user may have sent that the store still keeps (sent
+         * within the retention; a message to a group counts once); an append beyond either fails with
+         * {@link QuotaExceededException}, which the server answers with {@code RATE_LIMITED}, until some of the
+         * user's messages expire. A retry of a message already stored is answered whatever the quota. It bounds
+         * what one user can make the heap hold; the store as a whole is bounded by the number of users times the
+         * quota. Default {@value #DEFAULT_QUOTA_MESSAGES} messages and 64 MiB; 0 disables that limit. Keeping
+         * the count costs 12 bytes of heap per kept message.
+         *
+         * @param messages &gt;= 0, 0 for unlimited
+         * @param bytes    &gt;= 0, 0 for unlimited
+         */
+        public Builder quota(long messages, long bytes) {
+            if (messages < 0 || bytes < 0) {
+                throw new IllegalArgumentException(
+                        "quota: " + messages + " messages, " + bytes + " bytes (expected: >= 0, 0 for unlimited)");
+            }
+            this.quotaMessages = messages;
+            this.quotaBytes = bytes;
             return this;
         }
 
@@ -492,6 +553,8 @@ public final class InMemoryMessageStore implements MessageStore {
         private long oldestStoredAt;
         private long[] sent = NONE;
         private int sentCount;
+        /** The messages this user sent that count against its quota; used only when a quota is set. */
+        final SentQuota quota = new SentQuota();
 
         User(String id, int index) {
             this.id = id;
@@ -645,6 +708,79 @@ public final class InMemoryMessageStore implements MessageStore {
             sent[2 * slot] = hash;
             sent[2 * slot + 1] = position + 1;
             sentCount++;
+        }
+    }
+
+    /**
+     * The messages one user sent that the store keeps, oldest first: a ring of their log positions and body sizes,
+     * with their count and total. Guarded by the user's lock.
+     */
+    private static final class SentQuota {
+        private long[] positions = User.NONE;
+        private int[] sizes = new int[0];
+        private int start;
+        private int count;
+        private long bytes;
+
+        /**
+         * Releases the messages that expired or whose records the log dropped, then says which limit one more
+         * message of {@code size} body bytes would pass, or {@code null} if none.
+         */
+        String refuse(long now, long retentionMillis, MessageLog log, int size, long maxMessages, long maxBytes) {
+            release(now, retentionMillis, log);
+            if (maxMessages > 0 && count + 1L > maxMessages) {
+                return maxMessages + " messages";
+            }
+            if (maxBytes > 0 && bytes + size > maxBytes) {
+                return maxBytes + " bytes";
+            }
+            return null;
+        }
+
+        /** Forgets the oldest messages while they are at least retention old or dropped from the log. */
+        void release(long now, long retentionMillis, MessageLog log) {
+            int mask = positions.length - 1;
+            while (count > 0) {
+                long storedAt = log.storedAt(positions[start]);
+                if (storedAt >= 0 && now - storedAt < retentionMillis) {
+                    break;
+                }
+                bytes -= sizes[start];
+                start = (start + 1) & mask;
+                count--;
+            }
+            if (count == 0 && positions.length > 64) {
+                positions = User.NONE; // a user who stopped sending keeps no memory
+                sizes = new int[0];
+                start = 0;
+            }
+        }
+
+        /** Makes room for one more message. */
+        void reserve() {
+            if (count < positions.length) {
+                return;
+            }
+            int capacity = Math.max(8, 2 * positions.length);
+            long[] p = new long[capacity];
+            int[] z = new int[capacity];
+            for (int i = 0; i < count; i++) {
+                int from = (start + i) & (positions.length - 1);
+                p[i] = positions[from];
+                z[i] = sizes[from];
+            }
+            positions = p;
+            sizes = z;
+            start = 0;
+        }
+
+        /** Counts the message at {@code position} with {@code size} body bytes; {@link #reserve()} made room. */
+        void add(long position, int size) {
+            int at = (start + count) & (positions.length - 1);
+            positions[at] = position;
+            sizes[at] = size;
+            count++;
+            bytes += size;
         }
     }
 }

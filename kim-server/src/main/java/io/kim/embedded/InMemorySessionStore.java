@@ -2,6 +2,7 @@ package io.kim.embedded;
 
 import io.kim.spi.Session;
 import io.kim.spi.SessionStore;
+import io.kim.spi.Validate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -44,9 +45,9 @@ public final class InMemorySessionStore implements SessionStore {
 
     @Override
     public CompletionStage<Boolean> remove(String tenant, String userId, String channelId) {
-        Checks.nonBlank(tenant, "tenant");
-        Checks.nonBlank(userId, "userId");
-        Checks.nonBlank(channelId, "channelId");
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
+        Validate.nonBlank(channelId, "channelId");
         TenantSessions t = tenants.get(tenant);
         if (t == null) {
             return CompletableFuture.completedStage(false);
@@ -67,8 +68,8 @@ public final class InMemorySessionStore implements SessionStore {
 
     @Override
     public CompletionStage<List<Session>> find(String tenant, String userId) {
-        Checks.nonBlank(tenant, "tenant");
-        Checks.nonBlank(userId, "userId");
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
         TenantSessions t = tenants.get(tenant);
         List<Session> sessions = t == null ? null : t.users.get(userId);
         return CompletableFuture.completedStage(sessions == null ? List.of() : sessions);
@@ -76,7 +77,7 @@ public final class InMemorySessionStore implements SessionStore {
 
     @Override
     public CompletionStage<Long> count(String tenant) {
-        Checks.nonBlank(tenant, "tenant");
+        Validate.nonBlank(tenant, "tenant");
         TenantSessions t = tenants.get(tenant);
         return CompletableFuture.completedStage(t == null ? 0L : t.count.get());
     }

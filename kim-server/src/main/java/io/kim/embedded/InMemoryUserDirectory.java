@@ -4,6 +4,7 @@ import io.kim.spi.NoSuchUserException;
 import io.kim.spi.User;
 import io.kim.spi.UserDirectory;
 import io.kim.spi.UserExistsException;
+import io.kim.spi.Validate;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.Objects;
@@ -177,7 +178,7 @@ public final class InMemoryUserDirectory implements UserDirectory {
     }
 
     private static Key key(String tenant, String userId) {
-        return new Key(Checks.nonBlank(tenant, "tenant"), Checks.nonBlank(userId, "userId"));
+        return new Key(Validate.nonBlank(tenant, "tenant"), Validate.nonBlank(userId, "userId"));
     }
 
     /**

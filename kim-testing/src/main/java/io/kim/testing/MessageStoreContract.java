@@ -6,10 +6,12 @@ import io.kim.spi.InboxPage;
 import io.kim.spi.InboxEntry;
 import io.kim.spi.ChatType;
 import io.kim.spi.AppendResult;
+import io.kim.spi.QuotaExceededException;
 import static io.kim.testing.Stages.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -59,6 +61,15 @@ public abstract class MessageStoreContract {
      * A new, empty store that reads the time from {@code clock} and keeps entries for {@code retention}.
      */
     protected abstract MessageStore newStore(Clock clock, Duration retention);
+
+    /**
+     * A new, empty store like {@link #newStore} whose senders may each have at most {@code messages} messages and
+     * {@code bytes} body bytes kept (0: that limit is off), or {@code null} if the store has no quota, which skips
+     * the quota tests. The contract closes it with {@link #close}. Default {@code null}.
+     */
+    protected MessageStore newStoreWithQuota(Clock clock, Duration retention, long messages, long bytes) {
+        return null;
+    }
 
     /**
      * Whether the store honours the clock and retention passed to {@link #newStore}; if not, the retention tests
@@ -548,6 +559,102 @@ public abstract class MessageStoreContract {
         assertEquals(1L, await(store.headSequence(tenant, "bob")));
     }
 
+    // ---- quota ------------------------------------------------------------------------------------------------
+
+    /** Replaces the test's store by one with the given quota; skips the test if the store has none. */
+    private void useQuota(long messages, long bytes) {
+        MessageStore limited = newStoreWithQuota(clock, RETENTION, messages, bytes);
+        assumeTrue(limited != null, "the store has no quota");
+        close(store);
+        store = limited;
+    }
+
+    @Test
+    void quota_messages_refusesTheSenderUntilItsMessagesExpire() {
+        useQuota(3, 0);
+        for (int i = 0; i < 3; i++) {
+            append(tenant, "alice", "c" + i, "bob", "bob", "alice");
+        }
+
+        Throwable refused = Stages.failure(store.append(message(tenant, "alice", "c3", ChatType.USER, "bob"),
+                List.of("bob", "alice")));
+
+        QuotaExceededException quota = assertInstanceOf(QuotaExceededException.class, refused);
+        assertEquals("alice", quota.userId());
+        assertEquals(tenant, quota.tenant());
+        assertEquals(3L, await(store.headSequence(tenant, "bob")), "nothing stored for the refused append");
+        // other senders, the same user in another tenant, and retries of stored messages are not affected
+        assertEquals(4L, append(tenant, "carol", "c0", "bob", "bob", "carol").sequence("bob"));
+        assertEquals(1L, append(otherTenant, "alice", "c0", "bob", "bob").sequence("bob"));
+        assertTrue(append(tenant, "alice", "c1", "bob", "bob", "alice").duplicate());
+
+        assumeTrue(supportsRetention());
+        clock.advance(RETENTION.plusDays(1));
+        afterClockMoved(store);
+        assertEquals(5L, append(tenant, "alice", "c3", "bob", "bob", "alice").sequence("bob"));
+    }
+
+    @Test
+    void quota_bytes_countsTheBodiesKept() {
+        useQuota(0, 100);
+        await(store.append(sized(tenant, "alice", "c0", 60), List.of("bob")));
+        await(store.append(sized(tenant, "alice", "c1", 40), List.of("bob")));
+
+        assertInstanceOf(QuotaExceededException.class,
+                Stages.failure(store.append(sized(tenant, "alice", "c2", 1), List.of("bob"))));
+        assertTrue(await(store.append(sized(tenant, "alice", "c1", 40), List.of("bob"))).duplicate());
+        assertEquals(2L, await(store.headSequence(tenant, "bob")));
+    }
+
+    @Test
+    void quota_groupMessage_countsOnceForItsSender() {
+        useQuota(2, 0);
+        List<String> members = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            members.add("member-" + i);
+        }
+
+        await(store.append(message(tenant, "member-0", "g1", ChatType.GROUP, "group"), members));
+        await(store.append(message(tenant, "member-0", "g2", ChatType.GROUP, "group"), members));
+
+        assertInstanceOf(QuotaExceededException.class, Stages.failure(
+                store.append(message(tenant, "member-0", "g3", ChatType.GROUP, "group"), members)));
+        assertEquals(2L, await(store.headSequence(tenant, "member-19")));
+    }
+
+    @Test
+    void quota_refusedSenderWithAConcurrentFlood_neverKeepsMoreThanItsQuota() throws Exception {
+        useQuota(50, 0);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<Integer>> stored = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int thread = t;
+                stored.add(pool.submit(() -> {
+                    int ok = 0;
+                    for (int i = 0; i < 40; i++) {
+                        try {
+                            await(store.append(message(tenant, "alice", "f" + thread + "-" + i, ChatType.USER,
+                                    "bob"), List.of("bob")));
+                            ok++;
+                        } catch (QuotaExceededException e) {
+                            // expected once the quota is used up
+                        }
+                    }
+                    return ok;
+                }));
+            }
+            int total = 0;
+            for (Future<Integer> f : stored) {
+                total += f.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            }
+            assertEquals(50, total);
+            assertEquals(50L, await(store.headSequence(tenant, "bob")));
+        } finally {
+            shutdown(pool);
+        }
+    }
+
     // ---- acknowledgements -------------------------------------------------------------------------------------
 
     @Test
@@ -629,6 +736,12 @@ public abstract class MessageStoreContract {
     protected Message message(String tenant, String sender, String clientMessageId, ChatType type, String target) {
         return new Message(tenant, "m-" + UUID.randomUUID(), sender, "phone", type, target, clientMessageId, "text",
                 ("hello " + clientMessageId).getBytes(StandardCharsets.UTF_8), clock.millis());
+    }
+
+    /** A one-to-one message from {@code sender} to bob with a body of {@code size} bytes. */
+    protected Message sized(String tenant, String sender, String clientMessageId, int size) {
+        return new Message(tenant, "m-" + UUID.randomUUID(), sender, "phone", ChatType.USER, "bob", clientMessageId,
+                "application/octet-stream", new byte[size], clock.millis());
     }
 
     protected static List<Long> sequences(InboxPage page) {

@@ -25,6 +25,11 @@ class InMemoryMessageStoreTest extends MessageStoreContract {
         return InMemoryMessageStore.builder().clock(clock).retention(retention).build();
     }
 
+    @Override
+    protected MessageStore newStoreWithQuota(Clock clock, Duration retention, long messages, long bytes) {
+        return InMemoryMessageStore.builder().clock(clock).retention(retention).quota(messages, bytes).build();
+    }
+
     private InMemoryMessageStore inMemory() {
         return (InMemoryMessageStore) store;
     }
@@ -206,10 +211,45 @@ class InMemoryMessageStoreTest extends MessageStoreContract {
     }
 
     @Test
-    void builder_defaults_areSevenDaysAndUnlimited() {
+    void builder_defaults_areSevenDaysUnlimitedInboxesAndTheDocumentedQuota() {
         InMemoryMessageStore defaults = InMemoryMessageStore.builder().build();
 
         assertEquals(Duration.ofDays(7), defaults.retention());
         assertEquals(0, defaults.maxInboxSize());
+        assertEquals(100_000, defaults.quotaMessages());
+        assertEquals(64L << 20, defaults.quotaBytes());
+    }
+
+    @Test
+    void builder_rejectsANegativeQuota() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> InMemoryMessageStore.builder().quota(-1, 0));
+        assertEquals("quota: -1 messages, 0 bytes (expected: >= 0, 0 for unlimited)", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> InMemoryMessageStore.builder().quota(0, -1));
+    }
+
+    @Test
+    void quota_default_stopsAFloodOfLargeMessagesFromOneUserAtSixtyFourMebibytes() {
+        byte[] body = new byte[64 << 10];
+        int stored = 0;
+        Throwable refused = null;
+        for (int i = 0; i < 2_000 && refused == null; i++) {
+            Message m = new Message(tenant, "m-" + i, "flooder", "phone", ChatType.USER, "bob", "c" + i, "bin", body,
+                    clock.millis());
+            try {
+                await(store.append(m, List.of("bob")));
+                stored++;
+            } catch (io.kim.spi.QuotaExceededException e) {
+                refused = e;
+            }
+        }
+
+        assertEquals(1024, stored);
+        assertTrue(inMemory().storedBytes() < (65L << 20), "stored bytes: " + inMemory().storedBytes());
+        assertTrue(refused.getMessage().contains("67108864 bytes"), refused.getMessage());
+        // once the flood expires, the user may send again and the memory is given back
+        clock.advance(RETENTION);
+        assertEquals(1025L, append(tenant, "flooder", "later", "bob", "bob").sequence("bob"));
+        assertTrue(inMemory().storedBytes() < (1L << 20), "stored bytes: " + inMemory().storedBytes());
     }
 }

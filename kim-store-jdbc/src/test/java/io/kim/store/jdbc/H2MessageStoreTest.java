@@ -25,6 +25,17 @@ class H2MessageStoreTest extends MessageStoreContract {
     }
 
     @Override
+    protected synchronized MessageStore newStoreWithQuota(Clock clock, Duration retention, long messages,
+            long bytes) {
+        Path dir = TestDatabases.newDirectory();
+        JdbcStores s = JdbcStores.builder().h2File(dir).clock(clock).retention(retention)
+                .sweepInterval(Duration.ZERO).quota(messages, bytes).build();
+        stores.put(s.messages(), s);
+        directories.put(s.messages(), dir);
+        return s.messages();
+    }
+
+    @Override
     protected void afterClockMoved(MessageStore store) {
         stores.get(store).sweep();
     }

@@ -14,7 +14,6 @@ import io.kim.spi.Group;
 import io.kim.spi.InboxEntry;
 import io.kim.spi.InboxPage;
 import io.kim.spi.Message;
-import io.kim.spi.QuotaExceededException;
 import io.kim.testing.MutableClock;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -137,36 +136,6 @@ class JdbcStoresTest {
         for (InboxEntry e : page.entries()) {
             assertEquals("c" + (e.sequence() - 1), e.message().clientMessageId());
         }
-    }
-
-    @Test
-    void quota_messages_refusesTheSenderOnlyUntilItsMessagesExpire() {
-        JdbcStores s = open(h2().quota(3, 0).sweepBatchSize(2));
-        for (int i = 0; i < 3; i++) {
-            await(s.messages().append(message("alice", "c" + i, "bob", 10), List.of("bob", "alice")));
-        }
-        Throwable refused = failure(s.messages().append(message("alice", "c3", "bob", 10), List.of("bob", "alice")));
-        assertInstanceOf(QuotaExceededException.class, refused);
-        assertEquals("alice", ((QuotaExceededException) refused).userId());
-        assertEquals(3L, await(s.messages().headSequence("t1", "bob")), "nothing stored for the refused append");
-        // another sender is not affected
-        await(s.messages().append(message("carol", "c0", "bob", 10), List.of("bob", "carol")));
-
-        clock.advance(Duration.ofDays(8));
-        assertEquals(4, s.sweep());
-        AppendResult again = await(s.messages().append(message("alice", "c3", "bob", 10), List.of("bob", "alice")));
-        assertEquals(5L, again.sequence("bob"));
-    }
-
-    @Test
-    void quota_bytes_countsTheBodiesKept() {
-        JdbcStores s = open(h2().quota(0, 100));
-        await(s.messages().append(message("alice", "c0", "bob", 60), List.of("bob")));
-        await(s.messages().append(message("alice", "c1", "bob", 40), List.of("bob")));
-        assertInstanceOf(QuotaExceededException.class,
-                failure(s.messages().append(message("alice", "c2", "bob", 1), List.of("bob"))));
-        // a retry of a stored message is answered, quota or not
-        assertTrue(await(s.messages().append(message("alice", "c1", "bob", 40), List.of("bob"))).duplicate());
     }
 
     @Test

@@ -30,6 +30,17 @@ class PostgresMessageStoreTest extends MessageStoreContract {
     }
 
     @Override
+    protected synchronized MessageStore newStoreWithQuota(Clock clock, Duration retention, long messages,
+            long bytes) {
+        String schema = TestDatabases.newSchema();
+        JdbcStores s = TestDatabases.postgres(schema).clock(clock).retention(retention)
+                .sweepInterval(Duration.ZERO).quota(messages, bytes).build();
+        stores.put(s.messages(), s);
+        schemas.put(s.messages(), schema);
+        return s.messages();
+    }
+
+    @Override
     protected void afterClockMoved(MessageStore store) {
         stores.get(store).sweep();
     }

@@ -5,6 +5,7 @@ import io.kim.spi.GroupExistsException;
 import io.kim.spi.GroupFullException;
 import io.kim.spi.GroupStore;
 import io.kim.spi.NoSuchGroupException;
+import io.kim.spi.Validate;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -39,7 +40,7 @@ public final class JdbcGroupStore implements GroupStore {
         LinkedHashSet<String> members = new LinkedHashSet<>();
         members.add(group.ownerId());
         for (String m : initialMembers) {
-            members.add(Checks.nonBlank(m, "initialMembers element"));
+            members.add(Validate.nonBlank(m, "initialMembers element"));
         }
         return db.tx(c -> {
             if (members.size() > memberLimit) {
@@ -81,8 +82,8 @@ public final class JdbcGroupStore implements GroupStore {
 
     @Override
     public CompletionStage<Optional<Group>> find(String tenant, String groupId) {
-        Checks.nonBlank(tenant, "tenant");
-        Checks.nonBlank(groupId, "groupId");
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(groupId, "groupId");
         return db.async(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT owner_id, name, avatar, introduction, created_at"
                     + " FROM kim_group WHERE tenant = ? AND group_id = ?")) {
@@ -180,8 +181,8 @@ public final class JdbcGroupStore implements GroupStore {
 
     @Override
     public CompletionStage<List<String>> members(String tenant, String groupId) {
-        Checks.nonBlank(tenant, "tenant");
-        Checks.nonBlank(groupId, "groupId");
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(groupId, "groupId");
         return db.async(c -> {
             // one statement, so a concurrent delete is seen entirely or not at all
             try (PreparedStatement ps = c.prepareStatement("SELECT m.user_id FROM kim_group g"
@@ -229,8 +230,8 @@ public final class JdbcGroupStore implements GroupStore {
 
     @Override
     public CompletionStage<Boolean> delete(String tenant, String groupId) {
-        Checks.nonBlank(tenant, "tenant");
-        Checks.nonBlank(groupId, "groupId");
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(groupId, "groupId");
         return db.tx(c -> {
             try (PreparedStatement ps = c.prepareStatement(
                     "DELETE FROM kim_group WHERE tenant = ? AND group_id = ?")) {
@@ -243,8 +244,8 @@ public final class JdbcGroupStore implements GroupStore {
 
     @Override
     public CompletionStage<List<String>> groupsOf(String tenant, String userId) {
-        Checks.nonBlank(tenant, "tenant");
-        Checks.nonBlank(userId, "userId");
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
         return db.async(c -> {
             try (PreparedStatement ps = c.prepareStatement(
                     "SELECT group_id FROM kim_group_member WHERE tenant = ? AND user_id = ?")) {
@@ -263,9 +264,9 @@ public final class JdbcGroupStore implements GroupStore {
     }
 
     private static void check(String tenant, String groupId, String userId) {
-        Checks.nonBlank(tenant, "tenant");
-        Checks.nonBlank(groupId, "groupId");
-        Checks.nonBlank(userId, "userId");
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(groupId, "groupId");
+        Validate.nonBlank(userId, "userId");
     }
 
     @Override

@@ -7,6 +7,7 @@ import io.kim.spi.InboxPage;
 import io.kim.spi.Message;
 import io.kim.spi.MessageStore;
 import io.kim.spi.QuotaExceededException;
+import io.kim.spi.Validate;
 import io.kim.store.jdbc.StoreUnavailableException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -128,7 +129,7 @@ public final class JdbcMessageStore implements MessageStore {
     private static String[] sortedDistinct(Collection<String> inboxOwners) {
         String[] owners = inboxOwners.toArray(new String[0]);
         for (String owner : owners) {
-            Checks.nonBlank(owner, "inboxOwners element");
+            Validate.nonBlank(owner, "inboxOwners element");
         }
         if (owners.length == 0) {
             throw new IllegalArgumentException("inboxOwners: [] (expected: non-empty)");
@@ -481,9 +482,9 @@ public final class JdbcMessageStore implements MessageStore {
 
     @Override
     public CompletionStage<InboxPage> read(String tenant, String userId, long afterSequence, int limit) {
-        Checks.nonBlank(tenant, "tenant");
-        Checks.nonBlank(userId, "userId");
-        Checks.notNegative(afterSequence, "afterSequence");
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
+        Validate.notNegative(afterSequence, "afterSequence");
         if (limit <= 0) {
             throw new IllegalArgumentException("limit: " + limit + " (expected: > 0)");
         }
@@ -561,8 +562,8 @@ public final class JdbcMessageStore implements MessageStore {
 
     @Override
     public CompletionStage<Long> headSequence(String tenant, String userId) {
-        Checks.nonBlank(tenant, "tenant");
-        Checks.nonBlank(userId, "userId");
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
         return db.async(c -> {
             try (PreparedStatement ps = c.prepareStatement(
                     "SELECT head FROM kim_inbox WHERE tenant = ? AND user_id = ?")) {
@@ -577,10 +578,10 @@ public final class JdbcMessageStore implements MessageStore {
 
     @Override
     public CompletionStage<Void> acknowledge(String tenant, String userId, String deviceId, long sequence) {
-        Checks.nonBlank(tenant, "tenant");
-        Checks.nonBlank(userId, "userId");
-        Checks.nonBlank(deviceId, "deviceId");
-        Checks.notNegative(sequence, "sequence");
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
+        Validate.nonBlank(deviceId, "deviceId");
+        Validate.notNegative(sequence, "sequence");
         return db.async(c -> {
             for (int attempt = 1; ; attempt++) {
                 try (PreparedStatement ps = c.prepareStatement(db.dialect().upsertAck)) {
@@ -602,9 +603,9 @@ public final class JdbcMessageStore implements MessageStore {
 
     @Override
     public CompletionStage<Long> acknowledged(String tenant, String userId, String deviceId) {
-        Checks.nonBlank(tenant, "tenant");
-        Checks.nonBlank(userId, "userId");
-        Checks.nonBlank(deviceId, "deviceId");
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
+        Validate.nonBlank(deviceId, "deviceId");
         return db.async(c -> {
             try (PreparedStatement ps = c.prepareStatement(
                     "SELECT seq FROM kim_ack WHERE tenant = ? AND user_id = ? AND device_id = ?")) {
@@ -621,8 +622,8 @@ public final class JdbcMessageStore implements MessageStore {
     /** The database's epoch, shared by all its inboxes: made once when the schema is first used. */
     @Override
     public CompletionStage<String> epoch(String tenant, String userId) {
-        Checks.nonBlank(tenant, "tenant");
-        Checks.nonBlank(userId, "userId");
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
         return CompletableFuture.completedStage(epoch);
     }
 

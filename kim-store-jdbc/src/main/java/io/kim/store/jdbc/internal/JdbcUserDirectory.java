@@ -5,6 +5,7 @@ import io.kim.spi.NoSuchUserException;
 import io.kim.spi.User;
 import io.kim.spi.UserDirectory;
 import io.kim.spi.UserExistsException;
+import io.kim.spi.Validate;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -43,8 +44,8 @@ public final class JdbcUserDirectory implements UserDirectory {
     @Override
     public CompletionStage<User> create(String tenant, String userId, String nickname, String avatar,
             char[] password) {
-        Checks.nonBlank(tenant, "tenant");
-        Checks.nonBlank(userId, "userId");
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
         Objects.requireNonNull(nickname, "nickname");
         Objects.requireNonNull(avatar, "avatar");
         Objects.requireNonNull(password, "password");
@@ -89,8 +90,8 @@ public final class JdbcUserDirectory implements UserDirectory {
 
     @Override
     public CompletionStage<Optional<User>> find(String tenant, String userId) {
-        Checks.nonBlank(tenant, "tenant");
-        Checks.nonBlank(userId, "userId");
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
         return db.async(c -> load(c, tenant, userId).map(Account::user));
     }
 
@@ -118,8 +119,8 @@ public final class JdbcUserDirectory implements UserDirectory {
 
     @Override
     public CompletionStage<Optional<User>> verifyPassword(String tenant, String userId, char[] password) {
-        Checks.nonBlank(tenant, "tenant");
-        Checks.nonBlank(userId, "userId");
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
         Objects.requireNonNull(password, "password");
         char[] copy = password.clone();
         CompletionStage<Optional<Account>> loaded = db.async(c -> load(c, tenant, userId));
@@ -146,8 +147,8 @@ public final class JdbcUserDirectory implements UserDirectory {
 
     @Override
     public CompletionStage<User> update(String tenant, String userId, String nickname, String avatar) {
-        Checks.nonBlank(tenant, "tenant");
-        Checks.nonBlank(userId, "userId");
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
         return db.tx(c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE kim_user SET nickname = COALESCE(?, nickname),"
                     + " avatar = COALESCE(?, avatar) WHERE tenant = ? AND user_id = ?")) {
