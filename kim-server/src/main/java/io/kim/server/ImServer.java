@@ -12,6 +12,7 @@ import io.kim.server.internal.MicrometerMetrics;
 import io.kim.server.internal.sync.SyncCommands;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.kim.spi.Authenticator;
+import io.kim.spi.ClusterBus;
 import io.kim.spi.ContentFilter;
 import io.kim.spi.FilterPolicy;
 import io.kim.spi.GroupStore;
@@ -24,6 +25,9 @@ import java.net.SocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
@@ -59,10 +63,14 @@ public final class ImServer implements AutoCloseable {
 
     private final Server server;
     private final String nodeId;
+    private final ClusterBus bus;
+    private final ClusterBus.Receiver receiver;
 
     private ImServer(Builder b) {
         ImNode node = b.node.build();
         this.nodeId = node.nodeId();
+        this.bus = node.clusterBus();
+        this.receiver = node.clusterReceiver();
         b.server.channelMap(node.channels()).acceptor(node.acceptor()).messageListener(node.messageListener())
                 .stateListener(node.stateListener());
         if (b.node.metrics() instanceof ServerObserver observer) {
@@ -77,12 +85,24 @@ public final class ImServer implements AutoCloseable {
     }
 
     /**
-     * Binds every listener.
+     * Starts the {@link Builder#clusterBus cluster bus}, if any (waiting up to 30 seconds for it), then binds every
+     * listener. Call it from a thread that may block, never an event loop.
      *
      * @return this server
-     * @throws IllegalStateException if a listener cannot bind, or the server was started before
+     * @throws IllegalStateException if the bus does not start, a listener cannot bind, or the server was started
+     *                               before
      */
     public ImServer start() {
+        if (bus != null) {
+            try {
+                bus.start(receiver).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while starting the cluster bus", e);
+            } catch (ExecutionException | TimeoutException e) {
+                throw new IllegalStateException("cluster bus " + bus + " did not start", e);
+            }
+        }
         server.start();
         return this;
     }
@@ -107,15 +127,26 @@ public final class ImServer implements AutoCloseable {
         return server.isRunning();
     }
 
-    /** Closes every connection with "going away" and stops; see {@link Server#shutdown}. Idempotent. */
+    /**
+     * Closes every connection with "going away" and stops; see {@link Server#shutdown}. Then closes the cluster
+     * bus, if any. Idempotent.
+     */
     public void shutdown(Duration grace) {
         server.shutdown(grace);
+        closeBus();
     }
 
     /** {@link #shutdown(Duration)} with a 5 second grace. */
     @Override
     public void close() {
         server.close();
+        closeBus();
+    }
+
+    private void closeBus() {
+        if (bus != null) {
+            bus.close();
+        }
     }
 
     /** Configures an {@link ImServer}. Not thread-safe; {@link #build()} copies the settings. */
@@ -219,7 +250,19 @@ public final class ImServer implements AutoCloseable {
             return this;
         }
 
-        /** This node's id. Default: a random one. */
+        /**
+         * Links this node to the other nodes of a cluster (for example {@code RedisCluster} of kim-cluster-redis):
+         * pushes for devices on other nodes and kicks of connections there go through it, batched per target node,
+         * and it brings theirs. Give every node the same shared {@link #sessionStore} (and a shared durable
+         * {@link #messageStore}). The server starts the bus in {@link ImServer#start()} and closes it when it shuts
+         * down. Default: none, a single node.
+         */
+        public Builder clusterBus(ClusterBus bus) {
+            node.clusterBus(Objects.requireNonNull(bus, "clusterBus"));
+            return this;
+        }
+
+        /** This node's id. Default: the {@link #clusterBus cluster bus}'s, or else a random one. */
         public Builder nodeId(String nodeId) {
             if (Objects.requireNonNull(nodeId, "nodeId").isBlank()) {
                 throw new IllegalArgumentException("nodeId: \"\" (expected: non-blank)");
@@ -307,11 +350,17 @@ public final class ImServer implements AutoCloseable {
         /**
          * Builds the server (not yet started).
          *
-         * @throws IllegalStateException if no authenticator or no listener was set
+         * @throws IllegalStateException if no authenticator or no listener was set, or the node id is not the
+         *                               cluster bus's
          */
         public ImServer build() {
             if (!hasAuthenticator) {
                 throw new IllegalStateException("authenticator not set");
+            }
+            ClusterBus bus = node.clusterBus();
+            if (bus != null && node.nodeId() != null && !node.nodeId().equals(bus.nodeId())) {
+                throw new IllegalStateException("nodeId: " + node.nodeId() + " (expected: the cluster bus's node id "
+                        + bus.nodeId() + ")");
             }
             int reserve = 2 * SyncCommands.SYNC_FRAME_RESERVE;
             if (node.maxBodyLength() + reserve > node.maxFrameLength()) {

@@ -2,6 +2,9 @@ package io.kim.cluster.redis;
 
 import io.kim.cluster.redis.internal.BusFrames;
 import io.kim.cluster.redis.internal.Keys;
+import io.kim.spi.ClusterBus;
+import io.kim.spi.RemoteKick;
+import io.kim.spi.RemotePush;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
@@ -36,16 +39,16 @@ import org.slf4j.LoggerFactory;
  * RedisDeliveryBus bus = RedisDeliveryBus.builder()
  *         .client(redisClient)              // required; the host owns it
  *         .nodeId("node-a")                 // required: this node's channel
- *         .listener(listener)               // required: what other nodes send here
+ *         .listener(receiver)               // what other nodes send here (or pass it to start)
  *         .build();
  * bus.start().toCompletableFuture().join(); // subscribed
- * bus.publishAll("node-b", pushesForNodeB); // one batch
+ * bus.publish("node-b", pushesForNodeB);    // one batch
  * }</pre>
  *
  * <p><b>Batching.</b> {@link #publish} and {@link #kick} queue an entry for its target node; the queue is sent
  * after the flush delay (default: at once, on the bus's flusher thread), and everything queued for that node by
  * then goes in one PUBLISH (split at {@link Builder#maxBatchEntries} entries or {@link Builder#maxBatchBytes}
- * bytes). {@link #publishAll} queues a whole fan-out at once, so it never splits across flushes; {@link #flush}
+ * bytes). {@link #publish(String, Collection)} queues a whole fan-out at once, so it never splits across flushes; {@link #flush}
  * sends every queue now. Entries for one target node are published in the order they were queued.
  *
  * <p><b>Loss.</b> Pub/sub is at-most-once: a batch published while the target is disconnected from Redis (or
@@ -56,18 +59,21 @@ import org.slf4j.LoggerFactory;
  * <p><b>Reconnects.</b> Lettuce reconnects both connections after Redis restarts or drops them, re-subscribes the
  * node's channel and resends queued commands.
  *
- * <p>Thread-safe; {@link #publish}, {@link #publishAll}, {@link #kick} and {@link #flush} never block and may be
- * called on any thread, event loops included. The listener runs on a Lettuce I/O thread
- * ({@link DeliveryListener}).
+ * <p>Thread-safe; {@link #publish}, {@link #kick} and {@link #flush} never block and may be
+ * called on any thread, event loops included. The receiver runs on a Lettuce I/O thread
+ * ({@link ClusterBus.Receiver}).
+ *
+ * <p>This is the {@link ClusterBus} of {@link RedisCluster}, which also registers the node and keeps the sessions;
+ * build one on its own to run the bus without the rest.
  */
-public final class RedisDeliveryBus implements AutoCloseable {
+public final class RedisDeliveryBus implements ClusterBus {
 
     private static final Logger log = LoggerFactory.getLogger(RedisDeliveryBus.class);
 
     private final Keys keys;
     private final String nodeId;
     private final byte[] ownChannel;
-    private final DeliveryListener listener;
+    private volatile Receiver listener;
     private final Duration flushDelay;
     private final int maxBatchEntries;
     private final int maxBatchBytes;
@@ -129,6 +135,30 @@ public final class RedisDeliveryBus implements AutoCloseable {
      * @throws IllegalStateException if started before or closed
      */
     public CompletionStage<Void> start() {
+        if (listener == null) {
+            throw new IllegalStateException("listener not set");
+        }
+        return subscribe();
+    }
+
+    /**
+     * Subscribes this node's channel, handing what arrives to {@code receiver} (in place of the builder's
+     * listener).
+     *
+     * @return a stage completed once Redis confirmed the subscription
+     * @throws IllegalStateException if started before or closed
+     */
+    @Override
+    public CompletionStage<Void> start(Receiver receiver) {
+        Objects.requireNonNull(receiver, "receiver");
+        if (started.get()) {
+            throw new IllegalStateException("already started");
+        }
+        this.listener = receiver;
+        return subscribe();
+    }
+
+    private CompletionStage<Void> subscribe() {
         if (closed.get()) {
             throw new IllegalStateException("closed");
         }
@@ -139,6 +169,7 @@ public final class RedisDeliveryBus implements AutoCloseable {
     }
 
     /** This node's id. */
+    @Override
     public String nodeId() {
         return nodeId;
     }
@@ -159,7 +190,8 @@ public final class RedisDeliveryBus implements AutoCloseable {
      *
      * @throws IllegalStateException if the bus is closed
      */
-    public void publishAll(String targetNode, Collection<RemotePush> pushes) {
+    @Override
+    public void publish(String targetNode, Collection<RemotePush> pushes) {
         List<RemotePush> copy = List.copyOf(pushes);
         if (!copy.isEmpty()) {
             outbox(targetNode).add(copy);
@@ -171,6 +203,7 @@ public final class RedisDeliveryBus implements AutoCloseable {
      *
      * @throws IllegalStateException if the bus is closed
      */
+    @Override
     public void kick(String targetNode, RemoteKick kick) {
         Objects.requireNonNull(kick, "kick");
         outbox(targetNode).add(List.of(kick));
@@ -235,7 +268,14 @@ public final class RedisDeliveryBus implements AutoCloseable {
             return;
         }
         batchesReceived.increment();
-        lagMillis.add(Math.max(0, clock.millis() - frame.sentAtMillis()));
+        long lag = Math.max(0, clock.millis() - frame.sentAtMillis());
+        lagMillis.add(lag);
+        Receiver listener = this.listener;
+        try {
+            listener.onBatchReceived(frame.source(), frame.entries().size(), lag);
+        } catch (RuntimeException e) {
+            log.warn("Delivery listener of {} failed on a batch's figures", nodeId, e);
+        }
         for (Object entry : frame.entries()) {
             try {
                 if (entry instanceof RemotePush p) {
@@ -317,6 +357,14 @@ public final class RedisDeliveryBus implements AutoCloseable {
             kicksSent.add(kicks);
             largestBatch.accumulateAndGet(batch.size(), Math::max);
             int size = batch.size();
+            Receiver listener = RedisDeliveryBus.this.listener;
+            if (listener != null) {
+                try {
+                    listener.onBatchSent(target, size);
+                } catch (RuntimeException e) {
+                    log.warn("Delivery listener of {} failed on a batch's figures", nodeId, e);
+                }
+            }
             redis.publish(channel, frame).whenComplete((receivers, error) -> {
                 if (error != null) {
                     publishFailures.increment();
@@ -334,7 +382,7 @@ public final class RedisDeliveryBus implements AutoCloseable {
         private RedisClient client;
         private String keyPrefix = "kim:";
         private String nodeId;
-        private DeliveryListener listener;
+        private Receiver listener;
         private Duration flushDelay = Duration.ZERO;
         private int maxBatchEntries = 1024;
         private int maxBatchBytes = 1024 * 1024;
@@ -362,8 +410,11 @@ public final class RedisDeliveryBus implements AutoCloseable {
             return this;
         }
 
-        /** Receives the pushes and kicks for this node. Required. */
-        public Builder listener(DeliveryListener listener) {
+        /**
+         * Receives the pushes and kicks for this node. Required for {@link RedisDeliveryBus#start()}; not needed
+         * when the receiver is passed to {@link RedisDeliveryBus#start(Receiver)} (as an ImServer does).
+         */
+        public Builder listener(Receiver listener) {
             this.listener = Objects.requireNonNull(listener, "listener");
             return this;
         }
@@ -408,7 +459,7 @@ public final class RedisDeliveryBus implements AutoCloseable {
         /**
          * A bus with these settings, connected to Redis but not yet subscribed.
          *
-         * @throws IllegalStateException if the client, node id or listener is not set
+         * @throws IllegalStateException if the client or node id is not set
          */
         public RedisDeliveryBus build() {
             if (client == null) {
@@ -416,9 +467,6 @@ public final class RedisDeliveryBus implements AutoCloseable {
             }
             if (nodeId == null) {
                 throw new IllegalStateException("nodeId not set");
-            }
-            if (listener == null) {
-                throw new IllegalStateException("listener not set");
             }
             return new RedisDeliveryBus(this);
         }

@@ -64,6 +64,9 @@ public final class RedisNodeRegistry implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Map<String, NodeInfo> live = Map.of();
     private volatile ScheduledFuture<?> heartbeat;
+    /** Run when a heartbeat found this node's registration gone (Redis lost its data); {@code null}: none. */
+    private volatile Runnable onRegistrationLost;
+    private volatile boolean registeredOnce;
 
     private RedisNodeRegistry(Builder b) {
         this.keys = new Keys(b.keyPrefix);
@@ -203,14 +206,33 @@ public final class RedisNodeRegistry implements AutoCloseable {
             NodeInfo now = self.withConnections(Math.max(0, connections.getAsLong()));
             long ttl = expiry.toMillis();
             // Pipelined: every command is written before any reply is awaited.
-            CompletableFuture<?> set = redis.set(keys.node(id), now.encode(), SetArgs.Builder.px(ttl))
-                    .toCompletableFuture();
+            CompletableFuture<?> set = redis.setGet(keys.node(id), now.encode(), SetArgs.Builder.px(ttl))
+                    .thenAccept(previous -> {
+                        if (previous == null && registeredOnce) {
+                            log.warn("Registration of {} was gone from Redis (a restart, or it expired); "
+                                    + "registered again", id);
+                            Runnable lost = onRegistrationLost;
+                            if (lost != null) {
+                                lost.run();
+                            }
+                        }
+                        registeredOnce = true;
+                    }).toCompletableFuture();
             CompletableFuture<?> add = redis.sadd(keys.nodes(), id).toCompletableFuture();
             CompletableFuture<?> s = redis.pexpire(keys.nodeSessions(id), ttl).toCompletableFuture();
             CompletableFuture<?> c = redis.pexpire(keys.nodeCounts(id), ttl).toCompletableFuture();
             registered = CompletableFuture.allOf(set, add, s, c);
         }
         return registered.thenCompose(v -> refresh()).thenApply(v -> null);
+    }
+
+    /**
+     * Runs {@code action} (on a Lettuce thread; it must not block) whenever a heartbeat finds this node's
+     * registration gone and writes it again: Redis restarted without its data, or the node missed heartbeats
+     * for longer than the expiry. {@link RedisCluster} writes the node's sessions again then.
+     */
+    void onRegistrationLost(Runnable action) {
+        this.onRegistrationLost = action;
     }
 
     /** Stops heartbeating without unregistering, as a crashed node would: its registration then expires. */

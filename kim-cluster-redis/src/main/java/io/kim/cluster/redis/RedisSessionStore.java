@@ -22,6 +22,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,6 +68,8 @@ public final class RedisSessionStore implements SessionStore, AutoCloseable {
               end
             end
             return false""";
+    /** KEYS[1] user hash; ARGV[1] device id, ARGV[2] session. Returns 1 if written, 0 if the device has one. */
+    private static final String RESTORE = "return redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])";
     /** KEYS[1] node sessions, KEYS[2] node counts; ARGV[1] member, ARGV[2] tenant, ARGV[3] ttl ms. */
     private static final String NODE_ADD = """
             if redis.call('SADD', KEYS[1], ARGV[1]) == 1 then
@@ -90,6 +93,9 @@ public final class RedisSessionStore implements SessionStore, AutoCloseable {
     private final StatefulRedisConnection<String, String> connection;
     private final RedisAsyncCommands<String, String> redis;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** The sessions this node put and has not removed, by channel id; kept only once {@link #keepOwn} was called. */
+    private final ConcurrentHashMap<String, Session> own = new ConcurrentHashMap<>();
+    private volatile String ownNode;
 
     private RedisSessionStore(RedisClient client, RedisNodeRegistry registry) {
         this.keys = new Keys(registry.keyPrefix());
@@ -112,6 +118,9 @@ public final class RedisSessionStore implements SessionStore, AutoCloseable {
         Objects.requireNonNull(session, "session");
         String tenant = session.tenant();
         String user = session.userId();
+        if (session.nodeId().equals(ownNode)) {
+            own.put(session.channelId(), session);
+        }
         CompletionStage<String> replaced = redis.eval(PUT, ScriptOutputType.VALUE,
                 new String[] {keys.user(tenant, user)}, session.deviceId(), encode(session));
         return replaced.thenCompose(old -> {
@@ -132,6 +141,7 @@ public final class RedisSessionStore implements SessionStore, AutoCloseable {
         check(tenant, "tenant");
         check(userId, "userId");
         check(channelId, "channelId");
+        own.remove(channelId);
         CompletionStage<String> removed = redis.eval(REMOVE, ScriptOutputType.VALUE,
                 new String[] {keys.user(tenant, userId)}, channelPrefix(channelId));
         return removed.thenCompose(value -> {
@@ -238,6 +248,38 @@ public final class RedisSessionStore implements SessionStore, AutoCloseable {
                         }
                         return removed;
                     }));
+        });
+    }
+
+    /**
+     * Keeps, in this JVM, the sessions of node {@code nodeId} that this store puts, so that {@link #restoreOwn}
+     * can write them again after Redis lost them. {@link RedisCluster} calls it for its own node.
+     */
+    void keepOwn(String nodeId) {
+        this.ownNode = NodeInfo.checkNodeId(nodeId);
+    }
+
+    /**
+     * Writes every kept session of this node again where its device has none (a Redis restart lost them; a newer
+     * login of the same device elsewhere is left alone), with the node's session index.
+     *
+     * @return a stage completed with the number of sessions written
+     */
+    CompletionStage<Integer> restoreOwn() {
+        List<CompletableFuture<Boolean>> writes = new ArrayList<>();
+        for (Session session : own.values()) {
+            CompletionStage<Long> written = redis.eval(RESTORE, ScriptOutputType.INTEGER,
+                    new String[] {keys.user(session.tenant(), session.userId())}, session.deviceId(),
+                    encode(session));
+            writes.add(written.thenCompose(w -> w != null && w == 1 ? nodeAdd(session).thenApply(n -> true)
+                    : CompletableFuture.completedFuture(false)).toCompletableFuture());
+        }
+        return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            int n = 0;
+            for (CompletableFuture<Boolean> w : writes) {
+                n += w.join() ? 1 : 0;
+            }
+            return n;
         });
     }
 

@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.kim.spi.ClusterBus;
+import io.kim.spi.RemoteKick;
+import io.kim.spi.RemotePush;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,7 +27,7 @@ class RedisDeliveryBusTest {
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
     /** What one node received, in arrival order: "push" entries as RemotePush, kicks as RemoteKick. */
-    private static final class Inbox implements DeliveryListener {
+    private static final class Inbox implements ClusterBus.Receiver {
         final ConcurrentLinkedQueue<Object> received = new ConcurrentLinkedQueue<>();
         final ConcurrentLinkedQueue<String> sources = new ConcurrentLinkedQueue<>();
 
@@ -54,7 +57,7 @@ class RedisDeliveryBusTest {
         redis.close();
     }
 
-    private RedisDeliveryBus bus(String node, DeliveryListener listener, RedisDeliveryBus.Builder settings) {
+    private RedisDeliveryBus bus(String node, ClusterBus.Receiver listener, RedisDeliveryBus.Builder settings) {
         RedisDeliveryBus bus = settings.client(redis.client).keyPrefix(redis.prefix).nodeId(node)
                 .listener(listener).build();
         closeables.add(bus);
@@ -62,7 +65,7 @@ class RedisDeliveryBusTest {
         return bus;
     }
 
-    private RedisDeliveryBus bus(String node, DeliveryListener listener) {
+    private RedisDeliveryBus bus(String node, ClusterBus.Receiver listener) {
         return bus(node, listener, RedisDeliveryBus.builder());
     }
 
@@ -86,8 +89,8 @@ class RedisDeliveryBusTest {
         List<RemotePush> toC = pushes("c", 400, message);
         long before = redis.commandCalls("publish");
 
-        a.publishAll("node-b", toB);
-        a.publishAll("node-c", toC);
+        a.publish("node-b", toB);
+        a.publish("node-c", toC);
 
         eventually("node-b and node-c receive every push", 1000,
                 () -> b.received.size() == 600 && c.received.size() == 400);
@@ -147,7 +150,7 @@ class RedisDeliveryBusTest {
     void publish_toANodeNobodySubscribed_isCountedAsUndelivered() {
         RedisDeliveryBus a = bus("node-a", (s, p) -> { });
 
-        a.publishAll("node-gone", pushes("x", 3, new byte[] {9}));
+        a.publish("node-gone", pushes("x", 3, new byte[] {9}));
 
         eventually("the publish reports no receiver", 1000, () -> a.metrics().undelivered() == 3);
     }
@@ -178,7 +181,7 @@ class RedisDeliveryBusTest {
         });
         RedisDeliveryBus a = bus("node-a", (s, p) -> { });
 
-        a.publishAll("node-b", pushes("u", 3, new byte[] {1}));
+        a.publish("node-b", pushes("u", 3, new byte[] {1}));
 
         eventually("all three pushes reach the listener", 1000, () -> seen.size() == 3);
         assertEquals(List.of(100L, 101L, 102L), List.copyOf(seen));

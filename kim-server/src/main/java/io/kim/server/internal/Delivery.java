@@ -2,13 +2,24 @@ package io.kim.server.internal;
 
 import io.kim.net.Channel;
 import io.kim.net.ChannelMap;
+import io.kim.net.CloseStatus;
 import io.kim.protocol.Command;
+import io.kim.protocol.KickPush;
+import io.kim.protocol.internal.Packets;
 import io.kim.server.internal.dispatch.Failures;
+import io.kim.spi.ClusterBus;
+import io.kim.spi.RemoteKick;
+import io.kim.spi.RemotePush;
 import io.kim.spi.Session;
 import io.kim.spi.SessionStore;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,9 +27,20 @@ import org.slf4j.LoggerFactory;
  * Pushes to the online devices of a user on this node. A push goes to a channel only if that channel is live here
  * and belongs to the session's tenant, user and channel id: a stale session (left by a crashed node, or read from a
  * store that outlived the process) can never make the server write one user's message to another user's channel.
- * Thread-safe; every method is called on an event loop.
+ *
+ * <p><b>Across nodes.</b> With a {@link ClusterBus}, the sessions of all receivers of one message are looked up
+ * at once ({@link SessionStore#findAll}); devices on this node are pushed to here, and the pushes for devices on
+ * other nodes go to the bus, one batch per target node, each with the receiver's sequence and the one shared
+ * payload. What other nodes send arrives through {@link #onPush} and {@link #onKick}, which apply the same
+ * owner check as the local path. Without a bus nothing of this runs: a delivery costs what it costs a single node.
+ *
+ * <p>Thread-safe; the delivery methods are called on an event loop, the {@link ClusterBus.Receiver} methods on the
+ * bus's threads.
  */
-public final class Delivery {
+public final class Delivery implements ClusterBus.Receiver {
+
+    private static final byte[] NO_PREFIX = new byte[0];
+    private static final String KICK_REASON = "logged in on another device";
 
     private static final Logger log = LoggerFactory.getLogger(Delivery.class);
 
@@ -27,13 +49,18 @@ public final class Delivery {
     private final ChannelMap channels;
     private final ImMetrics metrics;
     private final Clock clock;
+    /** {@code null}: a single node. */
+    private final ClusterBus bus;
 
-    public Delivery(String nodeId, SessionStore sessions, ChannelMap channels, ImMetrics metrics, Clock clock) {
+    /** @param bus the link to the other nodes, or {@code null} for a single node */
+    public Delivery(String nodeId, SessionStore sessions, ChannelMap channels, ImMetrics metrics, Clock clock,
+            ClusterBus bus) {
         this.nodeId = nodeId;
         this.sessions = sessions;
         this.channels = channels;
         this.metrics = metrics;
         this.clock = clock;
+        this.bus = bus;
     }
 
     /** This node's id. */
@@ -49,17 +76,174 @@ public final class Delivery {
         if (!session.nodeId().equals(nodeId)) {
             return null;
         }
-        Channel ch = channels.get(session.channelId());
+        return ownChannel(session.tenant(), session.userId(), session.channelId());
+    }
+
+    /** The live channel {@code channelId} on this node if it belongs to {@code userId} of {@code tenant}. */
+    private Channel ownChannel(String tenant, String userId, String channelId) {
+        Channel ch = channels.get(channelId);
         if (ch == null) {
             return null;
         }
-        if (!(ch.attachment() instanceof Connection c) || !c.session().tenant().equals(session.tenant())
-                || !c.session().userId().equals(session.userId())) {
-            log.debug("session of {} names channel {}, which is not its own: not delivered", session.userId(),
-                    session.channelId());
+        if (!(ch.attachment() instanceof Connection c) || !c.session().tenant().equals(tenant)
+                || !c.session().userId().equals(userId)) {
+            log.debug("session of {} names channel {}, which is not its own: not delivered", userId, channelId);
             return null;
         }
         return ch;
+    }
+
+    /**
+     * Pushes a stored message to the devices of every owner in {@code sequences} (owner to its inbox sequence),
+     * except channel {@code exceptChannel}: on a single node through {@link #deliver} per owner, with a bus through
+     * one look-up of all owners' sessions and one batch per other node. {@code shared} is the message's encoding,
+     * written without a copy.
+     */
+    public void deliverMessage(Executor loop, String tenant, Map<String, Long> sequences, byte[] shared,
+            String exceptChannel, long storedAt) {
+        if (bus == null) {
+            sequences.forEach((owner, seq) -> deliver(loop, tenant, owner, Packets.messagePushPrefix(seq,
+                    shared.length), shared, exceptChannel, Command.MESSAGE, storedAt));
+        } else {
+            deliverAll(loop, tenant, sequences.keySet(), sequences, shared, exceptChannel, Command.MESSAGE, storedAt);
+        }
+    }
+
+    /** Pushes the whole packet {@code push} (no inbox entry) to every device of every user in {@code users}. */
+    public void deliverEvent(Executor loop, String tenant, Collection<String> users, byte[] push, Command command) {
+        if (bus == null) {
+            for (String user : users) {
+                deliver(loop, tenant, user, NO_PREFIX, push, null, command, -1);
+            }
+        } else {
+            deliverAll(loop, tenant, users, null, push, null, command, -1);
+        }
+    }
+
+    /** The cluster path: one look-up for all users, local pushes here, one batch per other node. */
+    private void deliverAll(Executor loop, String tenant, Collection<String> users, Map<String, Long> sequences,
+            byte[] shared, String exceptChannel, Command command, long storedAt) {
+        try {
+            Stages.whenDone(loop, sessions.findAll(tenant, users), (found, error) -> {
+                if (error != null) {
+                    Failures.logOncePerCause("session look-up for a delivery failed; the entry waits in the inbox",
+                            error);
+                    return;
+                }
+                Map<String, List<RemotePush>> remote = null;
+                for (Map.Entry<String, List<Session>> e : found.entrySet()) {
+                    String user = e.getKey();
+                    long seq = sequences == null ? 0 : sequences.get(user);
+                    byte[] prefix = null;
+                    for (Session target : e.getValue()) {
+                        if (target.channelId().equals(exceptChannel) || !target.tenant().equals(tenant)
+                                || !target.userId().equals(user)) {
+                            continue;
+                        }
+                        if (target.nodeId().equals(nodeId)) {
+                            if (prefix == null) {
+                                prefix = sequences == null ? NO_PREFIX
+                                        : Packets.messagePushPrefix(seq, shared.length);
+                            }
+                            pushLocal(target, prefix, shared, command, storedAt);
+                        } else {
+                            if (remote == null) {
+                                remote = new HashMap<>();
+                            }
+                            remote.computeIfAbsent(target.nodeId(), n -> new ArrayList<>())
+                                    .add(new RemotePush(tenant, user, target.channelId(), seq, shared));
+                        }
+                    }
+                }
+                if (remote != null) {
+                    remote.forEach(this::publish);
+                }
+            });
+        } catch (RuntimeException e) {
+            Failures.logOncePerCause("session look-up for a delivery failed; the entry waits in the inbox", e);
+        }
+    }
+
+    private void publish(String node, List<RemotePush> pushes) {
+        try {
+            bus.publish(node, pushes);
+        } catch (RuntimeException e) {
+            Failures.logOncePerCause("cross-node push failed; the receivers' gap fill repairs it", e);
+        }
+    }
+
+    /**
+     * Kicks the connection of {@code old}, which a login of {@code by} replaced: on this node the {@code KICK}
+     * notice is pushed and then the channel closed with 4003; on another node the bus tells that node to do the
+     * same. Nothing if the connection is gone (or on another node without a bus).
+     */
+    public void kick(Session old, Session by) {
+        if (!old.nodeId().equals(nodeId)) {
+            if (bus != null) {
+                try {
+                    bus.kick(old.nodeId(), new RemoteKick(old.tenant(), old.userId(), old.channelId(), KICK_REASON));
+                } catch (RuntimeException e) {
+                    Failures.logOncePerCause("cross-node kick failed", e);
+                }
+            }
+            return;
+        }
+        Channel ch = channelOf(old);
+        if (ch != null) {
+            kick(ch, KICK_REASON, by.identity().deviceId(), by.identity().deviceType());
+        }
+    }
+
+    private static void kick(Channel ch, String reason, String byDeviceId, String byDeviceType) {
+        if (ch.attachment() instanceof Connection c) {
+            c.closeReason("kicked");
+        }
+        ch.push(Packets.push(Command.KICK, KickPush.newBuilder().setReason(reason)
+                .setByDeviceId(byDeviceId).setByDeviceType(byDeviceType).build()));
+        ch.close(CloseStatus.KICKED);
+    }
+
+    // ---- what other nodes send (ClusterBus.Receiver, on the bus's threads) ----------------------------------
+
+    @Override
+    public void onPush(String sourceNode, RemotePush push) {
+        Channel ch = ownChannel(push.tenant(), push.userId(), push.channelId());
+        if (ch == null) {
+            return; // gone meanwhile: the entry waits in the inbox for a sync
+        }
+        boolean message = push.sequence() > 0;
+        byte[] prefix = message ? Packets.messagePushPrefix(push.sequence(), push.payload().length) : NO_PREFIX;
+        if (ch.push(prefix, push.payload())) { // thread-safe; pushes of one source stay in order
+            metrics.packetOut(message ? Command.MESSAGE : Command.GROUP_EVENT);
+        }
+    }
+
+    @Override
+    public void onKick(String sourceNode, RemoteKick kick) {
+        Channel ch = ownChannel(kick.tenant(), kick.userId(), kick.channelId());
+        if (ch == null) {
+            return;
+        }
+        try {
+            ch.executor().execute(() -> kick(ch, kick.reason(), "", ""));
+        } catch (RejectedExecutionException e) {
+            // the server is shutting down: the channel closes anyway
+        }
+    }
+
+    @Override
+    public void onBatchSent(String targetNode, int entries) {
+        metrics.clusterBatchSent(entries);
+    }
+
+    @Override
+    public void onBatchReceived(String sourceNode, int entries, long lagMillis) {
+        metrics.clusterBatchReceived(entries, lagMillis);
+    }
+
+    @Override
+    public long connectionCount() {
+        return channels.size();
     }
 
     /**
@@ -91,12 +275,16 @@ public final class Delivery {
                     || !target.userId().equals(userId)) {
                 continue;
             }
-            Channel ch = channelOf(target);
-            if (ch != null && ch.push(prefix, shared)) { // if closing, the entry waits in the inbox for a sync
-                metrics.packetOut(command);
-                if (storedAt >= 0) {
-                    metrics.delivered(clock.millis() - storedAt);
-                }
+            pushLocal(target, prefix, shared, command, storedAt);
+        }
+    }
+
+    private void pushLocal(Session target, byte[] prefix, byte[] shared, Command command, long storedAt) {
+        Channel ch = channelOf(target);
+        if (ch != null && ch.push(prefix, shared)) { // if closing, the entry waits in the inbox for a sync
+            metrics.packetOut(command);
+            if (storedAt >= 0) {
+                metrics.delivered(clock.millis() - storedAt);
             }
         }
     }

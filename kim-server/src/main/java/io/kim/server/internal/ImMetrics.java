@@ -50,4 +50,12 @@ public interface ImMetrics {
     /** A request was refused; {@code reason}: {@code too_large}, {@code filter}, {@code forbidden}, ... */
     default void rejected(String reason) {
     }
+
+    /** The cluster bus sent a batch of {@code entries} pushes and kicks to another node (one publish). */
+    default void clusterBatchSent(int entries) {
+    }
+
+    /** A batch of {@code entries} arrived from another node {@code lagMillis} after it was sent. */
+    default void clusterBatchReceived(int entries, long lagMillis) {
+    }
 }

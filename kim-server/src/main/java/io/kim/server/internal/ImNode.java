@@ -17,6 +17,7 @@ import io.kim.server.internal.session.LoginLocks;
 import io.kim.server.internal.session.SessionCommands;
 import io.kim.server.internal.sync.SyncCommands;
 import io.kim.spi.Authenticator;
+import io.kim.spi.ClusterBus;
 import io.kim.spi.ContentFilter;
 import io.kim.spi.EventListener;
 import io.kim.spi.FilterPolicy;
@@ -40,18 +41,23 @@ public final class ImNode {
 
     private final String nodeId;
     private final ChannelMap channels;
+    private final ClusterBus bus;
+    private final Delivery delivery;
     private final LoginAcceptor login;
     private final Dispatcher dispatcher;
 
     private ImNode(Builder b) {
-        this.nodeId = b.nodeId != null ? b.nodeId : UUID.randomUUID().toString().substring(0, 8);
+        this.nodeId = b.nodeId != null ? b.nodeId
+                : b.clusterBus != null ? b.clusterBus.nodeId() : UUID.randomUUID().toString().substring(0, 8);
+        this.bus = b.clusterBus;
         this.channels = b.channels != null ? b.channels : ChannelMap.concurrent();
         SessionStore sessions = b.sessionStore != null ? b.sessionStore : new InMemorySessionStore();
         MessageStore messages = b.messageStore != null ? b.messageStore : InMemoryMessageStore.builder().build();
         GroupStore groups = b.groupStore != null ? b.groupStore : InMemoryGroupStore.create();
         EventListener events = new SafeEvents(b.eventListener);
         Ids ids = new Ids(nodeId, b.clock);
-        Delivery delivery = new Delivery(nodeId, sessions, channels, b.metrics, b.clock);
+        Delivery delivery = new Delivery(nodeId, sessions, channels, b.metrics, b.clock, bus);
+        this.delivery = delivery;
         this.login = new LoginAcceptor(Objects.requireNonNull(b.authenticator, "authenticator"), sessions, messages,
                 b.devicePolicy, ids, delivery, new LoginLocks(b.loginLockHold), events, b.metrics, b.clock);
         GroupCommands group = new GroupCommands(groups, b.userDirectory, delivery, ids, events, b.metrics, b.clock);
@@ -103,6 +109,16 @@ public final class ImNode {
         return dispatcher;
     }
 
+    /** The link to the other nodes, or {@code null} for a single node. */
+    public ClusterBus clusterBus() {
+        return bus;
+    }
+
+    /** Where the cluster bus hands what other nodes send to this node. */
+    public ClusterBus.Receiver clusterReceiver() {
+        return delivery;
+    }
+
     /**
      * The node's parts. Every setting has a default (in-memory stores, no directory, no filter); only the
      * authenticator is required. Checks of the values are the public builder's job.
@@ -120,6 +136,7 @@ public final class ImNode {
         private Clock clock = Clock.systemUTC();
         private String nodeId;
         private ChannelMap channels;
+        private ClusterBus clusterBus;
         private int maxBodyLength = 64 * 1024;
         private int defaultSyncLimit = 100;
         private int maxSyncLimit = 500;
@@ -193,6 +210,15 @@ public final class ImNode {
         public Builder channels(ChannelMap map) {
             this.channels = map;
             return this;
+        }
+
+        public Builder clusterBus(ClusterBus bus) {
+            this.clusterBus = bus;
+            return this;
+        }
+
+        public ClusterBus clusterBus() {
+            return clusterBus;
         }
 
         public Builder maxBodyLength(int bytes) {

@@ -31,6 +31,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code kim.sync.pages} (counter), {@code kim.sync.entries} (summary)</li>
  *   <li>{@code kim.rejections} (reason: unauthorized, device_policy, too_large, filter, forbidden, ...)</li>
  *   <li>{@code kim.slow.consumers} (transport): connections closed because they stopped reading</li>
+ *   <li>{@code kim.cluster.batch.sent} (summary of entries per batch; its count is the publishes to other nodes),
+ *       {@code kim.cluster.batch.received} (the same for batches from other nodes), {@code kim.cluster.lag}
+ *       (timer with histogram): from a batch's send to its arrival, by the two nodes' clocks</li>
  * </ul>
  */
 public final class MicrometerMetrics implements ImMetrics, ServerObserver {
@@ -45,6 +48,9 @@ public final class MicrometerMetrics implements ImMetrics, ServerObserver {
     private final Timer delivery;
     private final Counter syncPages;
     private final DistributionSummary syncEntries;
+    private final DistributionSummary clusterSent;
+    private final DistributionSummary clusterReceived;
+    private final Timer clusterLag;
 
     public MicrometerMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -68,6 +74,14 @@ public final class MicrometerMetrics implements ImMetrics, ServerObserver {
                 .register(registry);
         syncPages = Counter.builder("kim.sync.pages").description("Sync pages served").register(registry);
         syncEntries = DistributionSummary.builder("kim.sync.entries").description("Entries per sync page")
+                .register(registry);
+        clusterSent = DistributionSummary.builder("kim.cluster.batch.sent")
+                .description("Pushes and kicks per batch published to another node").register(registry);
+        clusterReceived = DistributionSummary.builder("kim.cluster.batch.received")
+                .description("Pushes and kicks per batch received from another node").register(registry);
+        clusterLag = Timer.builder("kim.cluster.lag")
+                .description("From a cross-node batch's publish to its arrival").publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10))
                 .register(registry);
     }
 
@@ -130,6 +144,17 @@ public final class MicrometerMetrics implements ImMetrics, ServerObserver {
     @Override
     public void rejected(String reason) {
         registry.counter("kim.rejections", "reason", reason).increment();
+    }
+
+    @Override
+    public void clusterBatchSent(int entries) {
+        clusterSent.record(entries);
+    }
+
+    @Override
+    public void clusterBatchReceived(int entries, long lagMillis) {
+        clusterReceived.record(entries);
+        clusterLag.record(Math.max(0, lagMillis), TimeUnit.MILLISECONDS);
     }
 
     // ---- ServerObserver ---------------------------------------------------------------------------------------

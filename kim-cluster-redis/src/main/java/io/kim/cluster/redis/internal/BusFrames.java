@@ -1,7 +1,7 @@
 package io.kim.cluster.redis.internal;
 
-import io.kim.cluster.redis.RemoteKick;
-import io.kim.cluster.redis.RemotePush;
+import io.kim.spi.RemoteKick;
+import io.kim.spi.RemotePush;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;

@@ -126,9 +126,8 @@ public final class SendCommand {
         if (!result.duplicate()) { // a duplicate was delivered when it was first stored; a device that missed it syncs
             events.messageAccepted(m);
             byte[] shared = WireMessages.message(m); // encoded once, whatever the number of receivers
-            result.sequences().forEach((owner, seq) -> delivery.deliver(r.loop(), m.tenant(), owner,
-                    Packets.messagePushPrefix(seq, shared.length), shared, r.channel().id(), Command.MESSAGE,
-                    m.timestamp()));
+            delivery.deliverMessage(r.loop(), m.tenant(), result.sequences(), shared, r.channel().id(),
+                    m.timestamp());
         }
         return Stages.done(ack);
     }

@@ -37,8 +37,6 @@ import java.util.concurrent.Executor;
  */
 public final class GroupCommands {
 
-    private static final byte[] NO_PREFIX = new byte[0];
-
     private final GroupStore store;
     private final UserDirectory users;
     private final Delivery delivery;
@@ -212,9 +210,7 @@ public final class GroupCommands {
             String groupId, String userId) {
         byte[] push = Packets.push(Command.GROUP_EVENT,
                 GroupEventPush.newBuilder().setKind(kind).setGroupId(groupId).setUserId(userId).build());
-        for (String member : members) {
-            delivery.deliver(loop, tenant, member, NO_PREFIX, push, null, Command.GROUP_EVENT, -1);
-        }
+        delivery.deliverEvent(loop, tenant, members, push, Command.GROUP_EVENT);
     }
 
     private static GroupProfile profile(Group g, int memberCount) {

@@ -10,7 +10,6 @@ import io.kim.net.StateListener;
 import io.kim.protocol.Command;
 import io.kim.protocol.Flag;
 import io.kim.protocol.Header;
-import io.kim.protocol.KickPush;
 import io.kim.protocol.LoginRequest;
 import io.kim.protocol.LoginResponse;
 import io.kim.protocol.Packet;
@@ -53,8 +52,8 @@ import java.util.function.Function;
  * belongs to that user, push {@code KICK} and then close it with 4003; (4) answer the new login. The kicked
  * channel's disconnect cleanup removes its session by its own channel id, so it never removes the replacement,
  * whenever it runs. A replaced session on another node is removed from the store in step 2, so nothing is
- * delivered to it any more; telling that node to push {@code KICK} and close is the cluster's job (a node that
- * finds its channel's session gone may close it as well), and the order above stays the same.
+ * delivered to it any more; with a cluster bus, step 3 sends that node the kick, and it pushes {@code KICK} and
+ * closes the channel in the same order.
  */
 public final class LoginAcceptor implements Acceptor, StateListener {
 
@@ -209,16 +208,7 @@ public final class LoginAcceptor implements Acceptor, StateListener {
         }
         events.kicked(old, by);
         metrics.kicked(old.tenant());
-        Channel ch = delivery.channelOf(old);
-        if (ch == null) {
-            return; // gone already, or on another node
-        }
-        if (ch.attachment() instanceof Connection c) {
-            c.closeReason("kicked");
-        }
-        ch.push(Packets.push(Command.KICK, KickPush.newBuilder().setReason("logged in on another device")
-                .setByDeviceId(by.identity().deviceId()).setByDeviceType(by.identity().deviceType()).build()));
-        ch.close(CloseStatus.KICKED);
+        delivery.kick(old, by); // here: notice and close; on another node: through the cluster bus
     }
 
     @Override

@@ -1,4 +1,4 @@
-package io.kim.cluster.redis;
+package io.kim.spi;
 
 import java.util.Objects;
 

@@ -1,11 +1,16 @@
-package io.kim.cluster.redis;
+package io.kim.spi;
 
 import java.util.Objects;
 
 /**
- * A push for one connection on another node, as the {@link RedisDeliveryBus} carries it: the receiver's inbox
- * sequence travels with the encoded packet, so a receiver that misses a push sees the gap at the next one and pulls
- * the missing range (the client's gap fill).
+ * A push for one connection on another node, as a {@link ClusterBus} carries it: the receiver's inbox sequence
+ * travels with the encoded message, so a receiver that misses a push sees the gap at the next one and pulls the
+ * missing range (the client's gap fill).
+ *
+ * <p><b>Two kinds.</b> With a {@code sequence} &gt; 0 the payload is a stored message in its wire encoding (the
+ * {@code Message} of {@code docs/protocol.md}); the receiving node frames it as a {@code MESSAGE} push with that
+ * sequence, so every receiver of a fan-out shares one payload. With {@code sequence} 0 the payload is a whole
+ * packet (a {@code GROUP_EVENT} push, which is no inbox entry), written to the connection as it is.
  *
  * <p>Immutable; the payload array is not copied: do not change it after handing the push to the bus. Pushes of one
  * fan-out may share one payload array; the bus then sends it once per batch.
@@ -14,8 +19,8 @@ import java.util.Objects;
  * @param userId    the receiver; non-blank, at most {@value #MAX_ID_LENGTH} characters
  * @param channelId the receiving connection on the target node; non-blank, at most {@value #MAX_ID_LENGTH}
  *                  characters
- * @param sequence  the entry's sequence in the receiver's inbox; &gt;= 0
- * @param payload   the encoded packet to write to the connection; non-null
+ * @param sequence  the entry's sequence in the receiver's inbox (&gt; 0), or 0 for a push that is no inbox entry
+ * @param payload   the encoded message (sequence &gt; 0) or packet (sequence 0); non-null
  */
 public record RemotePush(String tenant, String userId, String channelId, long sequence, byte[] payload) {
 

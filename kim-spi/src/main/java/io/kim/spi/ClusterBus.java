@@ -1,0 +1,89 @@
+package io.kim.spi;
+
+import java.util.Collection;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The link of one kim node to the other nodes of a cluster: after the message store accepted a message, the server
+ * hands the pushes for connections on other nodes to the bus, batched per target node, and the bus hands what other
+ * nodes sent to this node to the server's {@link Receiver}. A kick of a connection on another node (a login here
+ * replaced a device there) travels the same way. Without a bus (the default) a server is a single node and
+ * delivers to its own connections only.
+ *
+ * <p><b>Delivery.</b> At most once: a push lost between nodes costs latency, never a message, because the message
+ * is stored before any push is sent, every message push carries the receiver's inbox sequence, and a client pulls
+ * any gap it sees. The entries one node hands the bus for one target node arrive there in the order they were
+ * handed over; there is no order across source nodes.
+ *
+ * <p><b>Lifecycle.</b> The server calls {@link #start} once when it starts (before its listeners accept
+ * connections) and {@link #close} once when it has shut down. The session store the server is given must be shared
+ * by every node of the cluster, and it must record this bus's {@link #nodeId()} in the sessions of this node.
+ *
+ * <p><b>Threading.</b> Thread-safe. {@link #publish} and {@link #kick} are called on event loops and must not
+ * block; {@link #start} and {@link #close} are called on the thread that starts or stops the server and may block.
+ */
+public interface ClusterBus extends AutoCloseable {
+
+    /** This node's id: other nodes send to it under this id, and the server stores it in its sessions. */
+    String nodeId();
+
+    /**
+     * Starts receiving what other nodes send to this node.
+     *
+     * @param receiver where pushes and kicks for this node go; the server's
+     * @return a stage completed once the bus receives (the server waits for it before accepting connections)
+     */
+    CompletionStage<Void> start(Receiver receiver);
+
+    /**
+     * Queues {@code pushes} for node {@code targetNode}; they go out together (one transfer, unless they exceed the
+     * bus's batch limits). Pushes that share one payload array cost its bytes once per transfer.
+     *
+     * @throws IllegalStateException if the bus is closed
+     */
+    void publish(String targetNode, Collection<RemotePush> pushes);
+
+    /**
+     * Queues {@code kick} for node {@code targetNode}, behind the pushes already queued for it.
+     *
+     * @throws IllegalStateException if the bus is closed
+     */
+    void kick(String targetNode, RemoteKick kick);
+
+    /** Sends what is queued and stops receiving. Idempotent; may block for a few seconds. */
+    @Override
+    void close();
+
+    /**
+     * What the bus asks of the server: the pushes and kicks for this node, and the node's figures.
+     *
+     * <p><b>Threading.</b> Called on the bus's own threads (a Redis I/O thread, for instance), the entries of one
+     * source node one at a time and in order. Implementations hand each entry to its connection's event loop and
+     * never block. An exception is the bus's to log; the next entries are still delivered.
+     */
+    interface Receiver {
+
+        /** A push for connection {@link RemotePush#channelId()}, which should be on this node. */
+        void onPush(String sourceNode, RemotePush push);
+
+        /** Kick connection {@link RemoteKick#channelId()}: the kick notice first, then close. Default: ignored. */
+        default void onKick(String sourceNode, RemoteKick kick) {
+        }
+
+        /** The bus sent a batch of {@code entries} pushes and kicks to {@code targetNode}, for metrics. */
+        default void onBatchSent(String targetNode, int entries) {
+        }
+
+        /**
+         * A batch of {@code entries} arrived from {@code sourceNode}, {@code lagMillis} after it was sent (by the
+         * two nodes' clocks, at least 0), for metrics.
+         */
+        default void onBatchReceived(String sourceNode, int entries, long lagMillis) {
+        }
+
+        /** How many connections this node holds now, for the load a cluster registry publishes. Default 0. */
+        default long connectionCount() {
+            return 0;
+        }
+    }
+}
