@@ -3,6 +3,7 @@ package io.kim.client;
 import io.kim.client.internal.ClientCore;
 import io.kim.net.Transport;
 import io.netty.channel.EventLoopGroup;
+import io.kim.net.ClientTls;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Collection;
@@ -106,7 +107,7 @@ public final class ImClient implements AutoCloseable {
     private ImClient(Builder b) {
         this.core = new ClientCore(new ClientCore.Settings(List.copyOf(b.addresses), b.transport, b.token,
                 b.listener, b.heartbeat, b.requestTimeout, b.sendTimeout, b.backoffInitial, b.backoffMax,
-                b.position, b.syncPageSize, b.gapWait, b.group, b.random != null ? b.random : new Random()));
+                b.position, b.syncPageSize, b.gapWait, b.group, b.random != null ? b.random : new Random(), b.tls));
     }
 
     /** A new builder. */
@@ -346,6 +347,7 @@ public final class ImClient implements AutoCloseable {
     public static final class Builder {
         private List<InetSocketAddress> addresses;
         private Transport transport;
+        private ClientTls tls;
         private Supplier<String> token;
         private ImClientListener listener;
         private Duration heartbeat = Duration.ofSeconds(30);
@@ -381,6 +383,19 @@ public final class ImClient implements AutoCloseable {
         /** Shortcut for {@code addresses(List.of(address))}. */
         public Builder address(InetSocketAddress address) {
             return addresses(List.of(Objects.requireNonNull(address, "address")));
+        }
+
+        /**
+         * Speak TLS to the servers (the server listens with a {@link io.kim.net.ServerTls}): TCP inside TLS, or
+         * {@code wss} with the WebSocket transport. The client verifies each server's certificate as {@code tls}
+         * says ({@link ClientTls#systemTrust()}: the JDK's certificate authorities; {@link ClientTls#trustPem}: the
+         * certificates of a PEM file). A certificate that is not trusted or does not name the host is not retried:
+         * {@link #connect()} fails with an {@link ImClientException} and the client is {@link State#CLOSED}.
+         * Default: no TLS.
+         */
+        public Builder tls(ClientTls tls) {
+            this.tls = Objects.requireNonNull(tls, "tls");
+            return this;
         }
 
         /** The transport to connect with (the server must listen with the same one). Required. */

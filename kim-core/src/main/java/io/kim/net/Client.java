@@ -45,6 +45,7 @@ public final class Client implements Channel {
     private final int maxFrameLength;
     private final int writeBufferHighWaterMark;
     private final EventLoopGroup sharedGroup;
+    private final ClientTls tls;
 
     private final AtomicBoolean connecting = new AtomicBoolean();
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
@@ -65,6 +66,7 @@ public final class Client implements Channel {
         this.maxFrameLength = b.maxFrameLength;
         this.writeBufferHighWaterMark = b.writeBufferHighWaterMark;
         this.sharedGroup = b.group;
+        this.tls = b.tls;
     }
 
     /** A new builder. */
@@ -117,6 +119,9 @@ public final class Client implements Channel {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel sc) {
+                        if (tls != null) {
+                            sc.pipeline().addLast("tls", tls.newHandler(sc.alloc(), address));
+                        }
                         transport.configureClient(sc.pipeline(), address, options);
                         // above the codec, so that the codec sees the flushes that reach the socket
                         sc.pipeline().addLast("flush", new FlushConsolidationHandler(256, true));
@@ -290,6 +295,7 @@ public final class Client implements Channel {
         private int maxFrameLength = 1 << 20;
         private int writeBufferHighWaterMark = 4 << 20;
         private EventLoopGroup group;
+        private ClientTls tls;
 
         private Builder() {
         }
@@ -357,6 +363,16 @@ public final class Client implements Channel {
         /** Unsent bytes above which {@link #push} keeps queueing but the channel reports unwritable. Default 4 MiB. */
         public Builder writeBufferHighWaterMark(int bytes) {
             this.writeBufferHighWaterMark = Args.atLeast(bytes, 2, "writeBufferHighWaterMark");
+            return this;
+        }
+
+        /**
+         * Speak TLS to the server (TCP inside TLS, or WebSocket over HTTPS, {@code wss}), trusting and verifying as
+         * {@code tls} says; a server whose certificate is not trusted or does not name the host fails
+         * {@link #connect} with an {@link javax.net.ssl.SSLException}. Default: {@code null}, no TLS.
+         */
+        public Builder tls(ClientTls tls) {
+            this.tls = tls;
             return this;
         }
 

@@ -29,7 +29,11 @@ import io.netty.util.concurrent.EventExecutor;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.LinkedHashSet;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -66,7 +70,7 @@ public final class Server implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Server.class);
     private static final AtomicInteger SEQ = new AtomicInteger();
 
-    private record Listener(Transport transport, InetSocketAddress address) {
+    private record Listener(Transport transport, InetSocketAddress address, ServerTls tls) {
     }
 
     private final List<Listener> listeners;
@@ -89,6 +93,7 @@ public final class Server implements AutoCloseable {
     private EventLoopGroup bossGroup;
     private EventLoopGroup workerGroup;
     private ChannelGroup connections;
+    private ScheduledExecutorService tlsReloader;
     private volatile boolean started;
     private volatile boolean stopped;
 
@@ -138,13 +143,42 @@ public final class Server implements AutoCloseable {
                     io.netty.channel.Channel ch = bootstrap(l, options).bind(l.address()).syncUninterruptibly().channel();
                     bound.put(l.transport().name(), ch);
                     log.info("kim {} listening on {}{}", l.transport().name(), ch.localAddress(),
-                            " (" + NettyIo.transportName() + ")");
+                            " (" + NettyIo.transportName() + (l.tls() == null ? "" : ", TLS by " + l.tls().provider())
+                                    + ")");
                 }
+                startTlsReloader(n);
             } catch (RuntimeException e) {
                 shutdown(Duration.ZERO);
                 throw new IllegalStateException("cannot bind " + listeners + ": " + e, e);
             }
             return this;
+        }
+    }
+
+    private void startTlsReloader(int n) {
+        Set<ServerTls> watched = new LinkedHashSet<>();
+        for (Listener l : listeners) {
+            if (l.tls() != null && !l.tls().reloadInterval().isZero()) {
+                watched.add(l.tls());
+            }
+        }
+        if (watched.isEmpty()) {
+            return;
+        }
+        tlsReloader = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "kim-tls-reload-" + n);
+            t.setDaemon(true);
+            return t;
+        });
+        for (ServerTls tls : watched) {
+            long every = tls.reloadInterval().toNanos();
+            tlsReloader.scheduleWithFixedDelay(() -> {
+                try {
+                    tls.reloadIfChanged();
+                } catch (RuntimeException e) {
+                    log.warn("TLS reload failed", e);
+                }
+            }, every, every, TimeUnit.NANOSECONDS);
         }
     }
 
@@ -166,6 +200,9 @@ public final class Server implements AutoCloseable {
                         connections.add(ch);
                         if (bytes != null) {
                             ch.pipeline().addLast("bytes", bytes);
+                        }
+                        if (l.tls() != null) {
+                            ch.pipeline().addLast("tls", l.tls().newHandler(ch.alloc()));
                         }
                         if (limits.handshakeMaxBytes() > 0) {
                             ch.pipeline().addLast("handshake-budget", new HandshakeBudget(limits.handshakeMaxBytes()));
@@ -272,6 +309,9 @@ public final class Server implements AutoCloseable {
                 return;
             }
             stopped = true;
+            if (tlsReloader != null) {
+                tlsReloader.shutdownNow();
+            }
             if (bossGroup == null) {
                 return;
             }
@@ -355,6 +395,20 @@ public final class Server implements AutoCloseable {
 
         /** Adds a listener: {@code transport} on {@code address} (port 0 picks a free port). At least one. */
         public Builder listen(Transport transport, SocketAddress address) {
+            return listen0(transport, address, null);
+        }
+
+        /**
+         * Adds a listener that speaks TLS: {@code transport} inside TLS on {@code address} (TCP inside TLS, or
+         * WebSocket over HTTPS, {@code wss}). A peer that does not complete the TLS handshake (a plain client, a
+         * client that does not trust the certificate) is closed before any frame is read. The server reads the
+         * certificate files again every {@link ServerTls#reloadInterval()} while it runs.
+         */
+        public Builder listen(Transport transport, SocketAddress address, ServerTls tls) {
+            return listen0(transport, address, Objects.requireNonNull(tls, "tls"));
+        }
+
+        private Builder listen0(Transport transport, SocketAddress address, ServerTls tls) {
             Objects.requireNonNull(transport, "transport");
             if (!(address instanceof InetSocketAddress inet)) {
                 throw new IllegalArgumentException("address: " + address + " (expected: an InetSocketAddress)");
@@ -364,7 +418,7 @@ public final class Server implements AutoCloseable {
                     throw new IllegalArgumentException("transport '" + transport.name() + "' is already listening");
                 }
             }
-            listeners.add(new Listener(transport, inet));
+            listeners.add(new Listener(transport, inet, tls));
             return this;
         }
 

@@ -6,6 +6,7 @@ import io.kim.embedded.InMemorySessionStore;
 import io.kim.net.ChannelMap;
 import io.kim.net.Server;
 import io.kim.net.ServerObserver;
+import io.kim.net.ServerTls;
 import io.kim.net.Transport;
 import io.kim.server.internal.ImNode;
 import io.kim.server.internal.MicrometerMetrics;
@@ -25,6 +26,7 @@ import java.net.SocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -122,6 +124,20 @@ public final class ImServer implements AutoCloseable {
         return nodeId;
     }
 
+    /**
+     * Checks that the server is running and that every one of its event loops (the accepting one and every I/O
+     * thread) runs a task within {@code deadline}: a loop that is blocked (a stalled log appender, an SPI that
+     * blocks, an endless loop) or dead (killed by an {@link OutOfMemoryError}) makes it fail, so a health endpoint
+     * built on it tells the truth. Never blocks the caller; see {@link Server#probeEventLoops}.
+     *
+     * @param deadline how long every loop has to answer; &gt; 0
+     * @return completes with {@code true} if the server is running and every loop answered in time, {@code false}
+     *         otherwise; never fails
+     */
+    public CompletionStage<Boolean> probe(Duration deadline) {
+        return server.probeEventLoops(deadline);
+    }
+
     /** {@code true} between {@link #start()} and {@link #shutdown}. */
     public boolean isRunning() {
         return server.isRunning();
@@ -161,6 +177,12 @@ public final class ImServer implements AutoCloseable {
         /** Adds a listener; see {@link Server.Builder#listen}. At least one. */
         public Builder listen(Transport transport, SocketAddress address) {
             server.listen(transport, address);
+            return this;
+        }
+
+        /** Adds a listener that speaks TLS; see {@link Server.Builder#listen(Transport, SocketAddress, ServerTls)}. */
+        public Builder listen(Transport transport, SocketAddress address, ServerTls tls) {
+            server.listen(transport, address, tls);
             return this;
         }
 

@@ -16,6 +16,7 @@ import io.kim.client.ReceivedMessage;
 import io.kim.client.SendResult;
 import io.kim.protocol.internal.Packets;
 import io.kim.net.Client;
+import io.kim.net.ClientTls;
 import io.kim.net.CloseStatus;
 import io.kim.net.DialContext;
 import io.kim.net.Transport;
@@ -94,7 +95,7 @@ public final class ClientCore {
     public record Settings(List<InetSocketAddress> addresses, Transport transport, Supplier<String> token,
             ImClientListener listener, Duration heartbeat, Duration requestTimeout, Duration sendTimeout,
             Duration backoffInitial, Duration backoffMax, InboxPosition position, int syncPageSize, Duration gapWait,
-            EventLoopGroup group, RandomGenerator random) {
+            EventLoopGroup group, RandomGenerator random, ClientTls tls) {
     }
 
     /** One connection attempt and, once logged in, the connection. */
@@ -364,6 +365,7 @@ public final class ClientCore {
                 .handshakeTimeout(s.requestTimeout())
                 .heartbeat(s.heartbeat())
                 .readWait(readWait)
+                .tls(s.tls())
                 .dialer(ctx -> login(c, ctx))
                 .messageListener((ch, payload) -> onPayload(c, payload))
                 .build();
@@ -435,6 +437,12 @@ public final class ClientCore {
                 && (se.status() == Status.UNAUTHORIZED || se.status() == Status.LOGIN_REJECTED)) {
             log.info("login to {} refused: {}; not reconnecting", c.address, se.getMessage());
             terminate(ImClient.State.CLOSED, se, null, false);
+            return;
+        }
+        if (certificateRefused(cause)) {
+            log.warn("TLS handshake with {} failed: {}; not reconnecting", c.address, cause.toString());
+            terminate(ImClient.State.CLOSED, new ImClientException("the server's TLS certificate is not trusted "
+                    + "or does not name " + c.address.getHostString() + ": " + cause.getMessage(), cause), null, false);
             return;
         }
         failures++;
@@ -990,6 +998,15 @@ public final class ClientCore {
             timer.cancel(false);
         }
         return null;
+    }
+
+    private static boolean certificateRefused(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.security.cert.CertificateException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Throwable unwrap(Throwable e) {

@@ -175,6 +175,9 @@ public final class ClientConnectionHandler extends ChannelInboundHandlerAdapter 
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() instanceof IOException io) {
+            cause = io; // a failed TLS handshake, reported by the SslHandler inside a DecoderException
+        }
         if (cause instanceof IOException) {
             log.debug("{} I/O error: {}", ctx.channel(), cause.toString());
         } else {
