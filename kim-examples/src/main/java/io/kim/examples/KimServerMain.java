@@ -1,8 +1,6 @@
 package io.kim.examples;
 
 import ch.qos.logback.classic.LoggerContext;
-import io.kim.embedded.InMemoryGroupStore;
-import io.kim.embedded.InMemoryUserDirectory;
 import io.kim.embedded.PasswordHasher;
 import io.kim.examples.admin.AdminHttpServer;
 import io.kim.examples.auth.JwtTokens;
@@ -10,6 +8,9 @@ import io.kim.examples.events.Slf4jEventLog;
 import io.kim.filter.SensitiveWordFilter;
 import io.kim.net.Transports;
 import io.kim.server.ImServer;
+import io.kim.spi.GroupStore;
+import io.kim.spi.MessageStore;
+import io.kim.spi.UserDirectory;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.ExecutorServiceMetrics;
@@ -39,7 +40,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The kim server on embedded (in-memory) defaults: TCP on 8000, WebSocket on 8001 at {@code /ws}, and the admin
+ * The kim server on embedded defaults (an H2 file under {@code KIM_DATA_DIR}): TCP on 8000, WebSocket on 8001 at {@code /ws}, and the admin
  * HTTP API on 8080 (users, password login, groups, {@code /health}, {@code /metrics}; see
  * {@code docs/admin-api.md}). Business events go to the {@code kim.events} log. Stops cleanly on Ctrl-C or
  * SIGTERM: {@code /health} turns 503 first, then the IM connections close, then the HTTP API.
@@ -62,21 +63,19 @@ public final class KimServerMain {
         private final AdminHttpServer admin;
         private final InetSocketAddress httpAddress;
         private final PrometheusMeterRegistry meterRegistry;
-        private final InMemoryUserDirectory users;
-        private final InMemoryGroupStore groups;
+        private final Stores stores;
         private final AtomicBoolean up;
         private final List<AutoCloseable> resources;
         private final AtomicBoolean closed = new AtomicBoolean();
 
         private Running(ImServer server, AdminHttpServer admin, InetSocketAddress httpAddress,
-                PrometheusMeterRegistry meterRegistry, InMemoryUserDirectory users, InMemoryGroupStore groups,
-                AtomicBoolean up, List<AutoCloseable> resources) {
+                PrometheusMeterRegistry meterRegistry, Stores stores, AtomicBoolean up,
+                List<AutoCloseable> resources) {
             this.server = server;
             this.admin = admin;
             this.httpAddress = httpAddress;
             this.meterRegistry = meterRegistry;
-            this.users = users;
-            this.groups = groups;
+            this.stores = stores;
             this.up = up;
             this.resources = resources;
         }
@@ -100,13 +99,18 @@ public final class KimServerMain {
         }
 
         /** The user directory shared by the IM server and the admin API. */
-        public InMemoryUserDirectory users() {
-            return users;
+        public UserDirectory users() {
+            return stores.users();
         }
 
         /** The group store shared by the IM server and the admin API. */
-        public InMemoryGroupStore groups() {
-            return groups;
+        public GroupStore groups() {
+            return stores.groups();
+        }
+
+        /** The IM server's message store: inboxes and acknowledged positions. */
+        public MessageStore messages() {
+            return stores.messages();
         }
 
         /** {@code true} while the server is up: what {@code GET /health} reports. */
@@ -205,11 +209,17 @@ public final class KimServerMain {
         ThreadPoolExecutor hashPool = hashPool();
         resources.add(0, hashPool::shutdownNow);
         new ExecutorServiceMetrics(hashPool, "kim.password.hashing", Tags.empty()).bindTo(registry);
-        InMemoryUserDirectory users = InMemoryUserDirectory.builder()
-                .passwordHasher(PasswordHasher.withIterations(config.passwordIterations()))
-                .hashExecutor(hashPool)
-                .build();
-        InMemoryGroupStore groups = InMemoryGroupStore.builder().memberLimit(config.groupMemberLimit()).build();
+        Stores stores;
+        try {
+            stores = Stores.open(config, PasswordHasher.withIterations(config.passwordIterations()), hashPool);
+        } catch (RuntimeException e) {
+            closeAll(resources);
+            throw e;
+        }
+        // Closed after the server (it may still append while draining), before the hash pool.
+        resources.add(0, stores);
+        UserDirectory users = stores.users();
+        GroupStore groups = stores.groups();
         Slf4jEventLog events = new Slf4jEventLog();
         SensitiveWordFilter.Builder words = SensitiveWordFilter.builder();
         if (config.wordsFile() == null) {
@@ -228,6 +238,7 @@ public final class KimServerMain {
                     .authenticator(tokens)
                     .userDirectory(users)
                     .groupStore(groups)
+                    .messageStore(stores.messages())
                     .meterRegistry(registry)
                     .eventListener(events)
                     .contentFilter(filter)
@@ -259,7 +270,7 @@ public final class KimServerMain {
             throw e;
         }
         up.set(true);
-        return new Running(server, admin, httpAddress, registry, users, groups, up, resources);
+        return new Running(server, admin, httpAddress, registry, stores, up, resources);
     }
 
     private static void bindJvmMetrics(PrometheusMeterRegistry registry, List<AutoCloseable> resources) {

@@ -49,6 +49,12 @@ import java.util.regex.Pattern;
  * @param wordsFile         the sensitive-word list, or {@code null} for kim's built-in placeholder list
  * @param wordsReload       how often {@code wordsFile} is read again
  * @param filterPolicy      what the sensitive-word filter does, for every tenant
+ * @param dataDir           where the H2 database and the generated secrets are kept
+ * @param store             where users, groups and messages are kept
+ * @param jdbcUrl           the database of {@link Store#JDBC}, or {@code null} for an H2 file in {@code dataDir}
+ * @param jdbcUser          the database user, or {@code null}
+ * @param jdbcPassword      the database password, or {@code null}
+ * @param jdbcConnectTimeout how long a start waits for the database's first connection
  */
 public record ServerConfig(
         String host,
@@ -63,7 +69,21 @@ public record ServerConfig(
         int httpMaxBody,
         Path wordsFile,
         Duration wordsReload,
-        FilterPolicy filterPolicy) {
+        FilterPolicy filterPolicy,
+        Path dataDir,
+        Store store,
+        String jdbcUrl,
+        String jdbcUser,
+        String jdbcPassword,
+        Duration jdbcConnectTimeout) {
+
+    /** Where the example keeps users, groups, messages and acknowledged positions. */
+    public enum Store {
+        /** A database through kim-store-jdbc: {@code KIM_JDBC_URL}, or an H2 file in {@code KIM_DATA_DIR}. */
+        JDBC,
+        /** On the heap: a restart forgets everything. */
+        MEMORY
+    }
 
     /** The environment variable naming the optional properties file. */
     public static final String CONFIG_FILE = "KIM_CONFIG";
@@ -88,6 +108,8 @@ public record ServerConfig(
         Objects.requireNonNull(tokenLifetime, "tokenLifetime");
         Objects.requireNonNull(wordsReload, "wordsReload");
         Objects.requireNonNull(filterPolicy, "filterPolicy");
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(store, "store");
     }
 
     /** Reads and checks the settings from the process environment (and {@code KIM_CONFIG}'s file, if set). */
@@ -149,7 +171,18 @@ public record ServerConfig(
                 v.duration("KIM_WORDS_RELOAD", Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofDays(1),
                         "how often `KIM_WORDS_FILE` is read again"),
                 v.enumeration("KIM_FILTER_POLICY", FilterPolicy.MASK,
-                        "what the sensitive-word filter does, for every tenant"));
+                        "what the sensitive-word filter does, for every tenant"),
+                v.path("KIM_DATA_DIR", Path.of("data"), "where the H2 database (`kim.mv.db`) and the generated "
+                        + "secrets are kept; created if missing"),
+                v.enumeration("KIM_STORE", Store.JDBC, "where users, groups, messages and acknowledged positions "
+                        + "are kept: `JDBC` (the database of `KIM_JDBC_URL`, else an H2 file in `KIM_DATA_DIR`) or "
+                        + "`MEMORY` (forgotten at a restart); any case"),
+                v.jdbcUrl("KIM_JDBC_URL", "the database of `KIM_STORE=JDBC`, such as "
+                        + "`jdbc:postgresql://127.0.0.1:5432/kim`; default: the H2 file in `KIM_DATA_DIR`"),
+                v.string("KIM_JDBC_USER", null, "the database user of `KIM_JDBC_URL`"),
+                v.secret("KIM_JDBC_PASSWORD", 0, "the database password of `KIM_JDBC_URL`"),
+                v.duration("KIM_JDBC_CONNECT_TIMEOUT", Duration.ofSeconds(10), Duration.ofMillis(250),
+                        Duration.ofMinutes(10), "how long the start waits for a database connection"));
     }
 
     private static Map<String, String> readFile(Path path) {
@@ -205,7 +238,7 @@ public record ServerConfig(
         }
 
         String string(String name, String dflt, String description) {
-            document(name, dflt, "text", description);
+            document(name, dflt == null ? "" : dflt, "text", description);
             String v = raw(name);
             return v == null ? dflt : v;
         }
@@ -261,7 +294,7 @@ public record ServerConfig(
         }
 
         String secret(String name, int minBytes, String description) {
-            document(name, "", "secret, >= " + minBytes + " bytes", description);
+            document(name, "", minBytes == 0 ? "secret" : "secret, >= " + minBytes + " bytes", description);
             String v = values.get(name);
             if (v == null || v.isEmpty()) {
                 return null;
@@ -271,6 +304,17 @@ public record ServerConfig(
                 // The length only: the value is a secret.
                 throw new IllegalArgumentException(name + ": " + bytes + " bytes (expected: at least " + minBytes
                         + " bytes)");
+            }
+            return v;
+        }
+
+        String jdbcUrl(String name, String description) {
+            document(name, "", "JDBC URL", description);
+            String v = raw(name);
+            if (v != null && !v.startsWith("jdbc:postgresql:") && !v.startsWith("jdbc:h2:")) {
+                // Not the value: a URL may carry a password.
+                throw new IllegalArgumentException(name + ": an unsupported URL (expected: a jdbc:postgresql: or "
+                        + "jdbc:h2: URL)");
             }
             return v;
         }
@@ -358,6 +402,8 @@ public record ServerConfig(
                 + ", tenants=" + tenants + ", jwtSecret=" + (jwtSecret == null ? "unset" : "<redacted>")
                 + ", tokenLifetime=" + tokenLifetime + ", passwordIterations=" + passwordIterations
                 + ", groupMemberLimit=" + groupMemberLimit + ", httpMaxBody=" + httpMaxBody + ", wordsFile="
-                + wordsFile + ", wordsReload=" + wordsReload + ", filterPolicy=" + filterPolicy + ']';
+                + wordsFile + ", wordsReload=" + wordsReload + ", filterPolicy=" + filterPolicy + ", dataDir=" + dataDir
+                + ", store=" + store + ", jdbcUrl=" + (jdbcUrl == null ? null : jdbcUrl.split("\\?", 2)[0]) + ", jdbcUser=" + jdbcUser + ", jdbcPassword="
+                + (jdbcPassword == null ? "unset" : "<redacted>") + ", jdbcConnectTimeout=" + jdbcConnectTimeout + ']';
     }
 }
