@@ -1,8 +1,6 @@
 package io.kim.examples;
 
 import ch.qos.logback.classic.LoggerContext;
-import io.kim.embedded.InMemoryGroupStore;
-import io.kim.embedded.InMemoryUserDirectory;
 import io.kim.embedded.PasswordHasher;
 import io.kim.examples.admin.AdminHttpServer;
 import io.kim.examples.auth.JwtTokens;
@@ -10,7 +8,9 @@ import io.kim.examples.events.Slf4jEventLog;
 import io.kim.filter.SensitiveWordFilter;
 import io.kim.net.Transports;
 import io.kim.server.ImServer;
-import io.kim.spi.FilterPolicy;
+import io.kim.spi.GroupStore;
+import io.kim.spi.MessageStore;
+import io.kim.spi.UserDirectory;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.ExecutorServiceMetrics;
@@ -40,29 +40,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The kim server on embedded (in-memory) defaults: TCP on 8000, WebSocket on 8001 at {@code /ws}, and the admin
+ * The kim server on embedded defaults (an H2 file under {@code KIM_DATA_DIR}): TCP on 8000, WebSocket on 8001 at {@code /ws}, and the admin
  * HTTP API on 8080 (users, password login, groups, {@code /health}, {@code /metrics}; see
  * {@code docs/admin-api.md}). Business events go to the {@code kim.events} log. Stops cleanly on Ctrl-C or
  * SIGTERM: {@code /health} turns 503 first, then the IM connections close, then the HTTP API.
  *
- * <p>Settings come from environment variables:
- * <ul>
- *   <li>{@code KIM_HOST} (default 0.0.0.0), {@code KIM_TCP_PORT} (8000), {@code KIM_WS_PORT} (8001),
- *       {@code KIM_HTTP_PORT} (8080); port 0 picks a free port</li>
- *   <li>{@code KIM_TENANTS}: comma-separated, default {@code demo}; the first is the admin API's default</li>
- *   <li>{@code KIM_JWT_SECRET}: the HMAC secret shared by every tenant, at least 32 bytes; without it a
- *       development secret is used and a warning printed</li>
- *   <li>{@code KIM_PASSWORD_ITERATIONS}: PBKDF2 iterations of new password hashes, default
- *       {@value PasswordHasher#DEFAULT_ITERATIONS}; fewer only for tests</li>
- *   <li>{@code KIM_GROUP_MEMBER_LIMIT}: most members per group, default
- *       {@value InMemoryGroupStore#DEFAULT_MEMBER_LIMIT}</li>
- *   <li>{@code KIM_HTTP_MAX_BODY}: largest admin API request body in bytes, default 65536</li>
- *   <li>{@code KIM_LOG_DIR} (read by {@code logback.xml}): where {@code kim.log} and {@code kim-events.log} go,
- *       default {@code logs}</li>
- *   <li>{@code KIM_WORDS_FILE}: the sensitive-word list (UTF-8, one word per line), reloaded every 30 seconds;
- *       default: kim's built-in placeholder list</li>
- *   <li>{@code KIM_FILTER_POLICY}: {@code MASK} (default), {@code REJECT} or {@code OFF}, for every tenant</li>
- * </ul>
+ * <p>Settings come from environment variables and an optional properties file: see {@link ServerConfig} and the
+ * README's table.
  */
 public final class KimServerMain {
 
@@ -79,21 +63,19 @@ public final class KimServerMain {
         private final AdminHttpServer admin;
         private final InetSocketAddress httpAddress;
         private final PrometheusMeterRegistry meterRegistry;
-        private final InMemoryUserDirectory users;
-        private final InMemoryGroupStore groups;
+        private final Stores stores;
         private final AtomicBoolean up;
         private final List<AutoCloseable> resources;
         private final AtomicBoolean closed = new AtomicBoolean();
 
         private Running(ImServer server, AdminHttpServer admin, InetSocketAddress httpAddress,
-                PrometheusMeterRegistry meterRegistry, InMemoryUserDirectory users, InMemoryGroupStore groups,
-                AtomicBoolean up, List<AutoCloseable> resources) {
+                PrometheusMeterRegistry meterRegistry, Stores stores, AtomicBoolean up,
+                List<AutoCloseable> resources) {
             this.server = server;
             this.admin = admin;
             this.httpAddress = httpAddress;
             this.meterRegistry = meterRegistry;
-            this.users = users;
-            this.groups = groups;
+            this.stores = stores;
             this.up = up;
             this.resources = resources;
         }
@@ -117,13 +99,18 @@ public final class KimServerMain {
         }
 
         /** The user directory shared by the IM server and the admin API. */
-        public InMemoryUserDirectory users() {
-            return users;
+        public UserDirectory users() {
+            return stores.users();
         }
 
         /** The group store shared by the IM server and the admin API. */
-        public InMemoryGroupStore groups() {
-            return groups;
+        public GroupStore groups() {
+            return stores.groups();
+        }
+
+        /** The IM server's message store: inboxes and acknowledged positions. */
+        public MessageStore messages() {
+            return stores.messages();
         }
 
         /** {@code true} while the server is up: what {@code GET /health} reports. */
@@ -154,7 +141,14 @@ public final class KimServerMain {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        Running running = start(System.getenv());
+        Running running;
+        try {
+            running = start(ServerConfig.fromEnvironment());
+        } catch (IllegalArgumentException e) {
+            log.error("bad setting: {}", e.getMessage());
+            System.exit(2);
+            return;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("shutting down");
@@ -175,41 +169,35 @@ public final class KimServerMain {
     }
 
     /**
-     * Starts everything from {@code env} (the variables listed on the class).
+     * Starts everything from {@code env}: {@code start(ServerConfig.from(env))}.
      *
      * @throws IllegalArgumentException if a setting is invalid
      * @throws IllegalStateException    if a port cannot be bound (nothing is left running then)
      */
     public static Running start(Map<String, String> env) {
-        String host = env.getOrDefault("KIM_HOST", "0.0.0.0");
-        int tcp = intSetting(env, "KIM_TCP_PORT", 8000, 0, 65535);
-        int ws = intSetting(env, "KIM_WS_PORT", 8001, 0, 65535);
-        int http = intSetting(env, "KIM_HTTP_PORT", 8080, 0, 65535);
-        int iterations = intSetting(env, "KIM_PASSWORD_ITERATIONS", PasswordHasher.DEFAULT_ITERATIONS, 1,
-                PasswordHasher.MAX_ITERATIONS);
-        int memberLimit = intSetting(env, "KIM_GROUP_MEMBER_LIMIT", InMemoryGroupStore.DEFAULT_MEMBER_LIMIT, 1,
-                1_000_000);
-        int maxBody = intSetting(env, "KIM_HTTP_MAX_BODY", 64 * 1024, 1, 16 * 1024 * 1024);
-        String secret = env.get("KIM_JWT_SECRET");
-        if (secret == null || secret.isBlank()) {
+        return start(ServerConfig.from(env));
+    }
+
+    /**
+     * Starts everything with {@code config}.
+     *
+     * @throws IllegalStateException if a port cannot be bound (nothing is left running then)
+     */
+    public static Running start(ServerConfig config) {
+        String secret = config.jwtSecret();
+        if (secret == null) {
             log.warn("KIM_JWT_SECRET is not set: using the development secret; never do this in production");
             secret = DEV_SECRET;
         }
         Map<String, String> secrets = new LinkedHashMap<>();
-        for (String tenant : env.getOrDefault("KIM_TENANTS", "demo").split(",")) {
-            if (!tenant.isBlank()) {
-                secrets.put(tenant.trim(), secret);
-            }
+        for (String tenant : config.tenants()) {
+            secrets.put(tenant, secret);
         }
-        if (secrets.isEmpty()) {
-            throw new IllegalArgumentException("KIM_TENANTS: \"" + env.get("KIM_TENANTS")
-                    + "\" (expected: at least one tenant)");
+        if (config.passwordIterations() < PasswordHasher.DEFAULT_ITERATIONS) {
+            log.warn("KIM_PASSWORD_ITERATIONS={} is below the recommended {}: for tests only",
+                    config.passwordIterations(), PasswordHasher.DEFAULT_ITERATIONS);
         }
-        if (iterations < PasswordHasher.DEFAULT_ITERATIONS) {
-            log.warn("KIM_PASSWORD_ITERATIONS={} is below the recommended {}: for tests only", iterations,
-                    PasswordHasher.DEFAULT_ITERATIONS);
-        }
-        JwtTokens tokens = new JwtTokens(secrets, Duration.ofHours(12), Clock.systemUTC());
+        JwtTokens tokens = new JwtTokens(secrets, config.tokenLifetime(), Clock.systemUTC());
 
         List<AutoCloseable> resources = new ArrayList<>();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -221,20 +209,23 @@ public final class KimServerMain {
         ThreadPoolExecutor hashPool = hashPool();
         resources.add(0, hashPool::shutdownNow);
         new ExecutorServiceMetrics(hashPool, "kim.password.hashing", Tags.empty()).bindTo(registry);
-        InMemoryUserDirectory users = InMemoryUserDirectory.builder()
-                .passwordHasher(PasswordHasher.withIterations(iterations))
-                .hashExecutor(hashPool)
-                .build();
-        InMemoryGroupStore groups = InMemoryGroupStore.builder().memberLimit(memberLimit).build();
+        Stores stores;
+        try {
+            stores = Stores.open(config, PasswordHasher.withIterations(config.passwordIterations()), hashPool);
+        } catch (RuntimeException e) {
+            closeAll(resources);
+            throw e;
+        }
+        // Closed after the server (it may still append while draining), before the hash pool.
+        resources.add(0, stores);
+        UserDirectory users = stores.users();
+        GroupStore groups = stores.groups();
         Slf4jEventLog events = new Slf4jEventLog();
-        FilterPolicy filterPolicy = FilterPolicy.valueOf(env.getOrDefault("KIM_FILTER_POLICY", "MASK").trim()
-                .toUpperCase(java.util.Locale.ROOT));
         SensitiveWordFilter.Builder words = SensitiveWordFilter.builder();
-        String wordsFile = env.get("KIM_WORDS_FILE");
-        if (wordsFile == null || wordsFile.isBlank()) {
+        if (config.wordsFile() == null) {
             words.wordResource(SensitiveWordFilter.DEFAULT_WORDS_RESOURCE);
         } else {
-            words.wordFile(java.nio.file.Path.of(wordsFile)).reloadEvery(Duration.ofSeconds(30));
+            words.wordFile(config.wordsFile()).reloadEvery(config.wordsReload());
         }
         SensitiveWordFilter filter = words.build();
         resources.add(filter::close);
@@ -242,15 +233,16 @@ public final class KimServerMain {
         ImServer server;
         try {
             server = ImServer.builder()
-                    .listen(Transports.get("tcp"), new InetSocketAddress(host, tcp))
-                    .listen(Transports.get("ws"), new InetSocketAddress(host, ws))
+                    .listen(Transports.get("tcp"), new InetSocketAddress(config.host(), config.tcpPort()))
+                    .listen(Transports.get("ws"), new InetSocketAddress(config.host(), config.wsPort()))
                     .authenticator(tokens)
                     .userDirectory(users)
                     .groupStore(groups)
+                    .messageStore(stores.messages())
                     .meterRegistry(registry)
                     .eventListener(events)
                     .contentFilter(filter)
-                    .filterPolicy(filterPolicy)
+                    .filterPolicy(config.filterPolicy())
                     .build()
                     .start();
         } catch (RuntimeException e) {
@@ -262,15 +254,15 @@ public final class KimServerMain {
                 .tokens(tokens)
                 .users(users)
                 .groups(groups)
-                .groupMemberLimit(memberLimit)
+                .groupMemberLimit(config.groupMemberLimit())
                 .eventLog(events)
                 .metrics(registry)
                 .health(() -> up.get() && server.isRunning())
-                .maxContentLength(maxBody)
+                .maxContentLength(config.httpMaxBody())
                 .build();
         InetSocketAddress httpAddress;
         try {
-            httpAddress = admin.start(new InetSocketAddress(host, http));
+            httpAddress = admin.start(new InetSocketAddress(config.host(), config.httpPort()));
         } catch (RuntimeException e) {
             server.shutdown(Duration.ZERO);
             admin.close();
@@ -278,7 +270,7 @@ public final class KimServerMain {
             throw e;
         }
         up.set(true);
-        return new Running(server, admin, httpAddress, registry, users, groups, up, resources);
+        return new Running(server, admin, httpAddress, registry, stores, up, resources);
     }
 
     private static void bindJvmMetrics(PrometheusMeterRegistry registry, List<AutoCloseable> resources) {
@@ -305,22 +297,6 @@ public final class KimServerMain {
                 });
         pool.allowCoreThreadTimeOut(true);
         return pool;
-    }
-
-    private static int intSetting(Map<String, String> env, String name, int dflt, int min, int max) {
-        String v = env.get(name);
-        if (v == null || v.isBlank()) {
-            return dflt;
-        }
-        try {
-            int i = Integer.parseInt(v.trim());
-            if (i >= min && i <= max) {
-                return i;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new IllegalArgumentException(name + ": " + v + " (expected: an integer from " + min + " to " + max + ")");
     }
 
     private static void closeAll(List<AutoCloseable> resources) {

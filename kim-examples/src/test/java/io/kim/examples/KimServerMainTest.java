@@ -26,6 +26,7 @@ import io.kim.protocol.Packet;
 import io.kim.protocol.Status;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +35,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.LoggerFactory;
@@ -46,13 +48,15 @@ class KimServerMainTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
 
+    @TempDir
+    Path dataDir;
+
     private KimServerMain.Running running;
     private AdminClient admin;
 
     @BeforeEach
     void start() {
-        running = KimServerMain.start(Map.of("KIM_HOST", "127.0.0.1", "KIM_TCP_PORT", "0", "KIM_WS_PORT", "0",
-                "KIM_HTTP_PORT", "0", "KIM_PASSWORD_ITERATIONS", "1000"));
+        running = KimServerMain.start(TestEnv.env(dataDir));
         admin = new AdminClient(running.httpAddress());
     }
 

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.kim.examples.AdminClient;
 import io.kim.examples.KimServerMain;
+import io.kim.examples.TestEnv;
 import io.kim.spi.Identity;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -18,6 +19,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,6 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -42,13 +45,15 @@ class AdminHttpServerTest {
 
     private static final AtomicInteger IDS = new AtomicInteger();
 
+    @TempDir
+    static Path dataDir;
+
     private KimServerMain.Running running;
     private AdminClient admin;
 
     @BeforeAll
     void start() {
-        running = KimServerMain.start(Map.of("KIM_HOST", "127.0.0.1", "KIM_TCP_PORT", "0", "KIM_WS_PORT", "0",
-                "KIM_HTTP_PORT", "0", "KIM_TENANTS", "demo,acme", "KIM_PASSWORD_ITERATIONS", "1000",
+        running = KimServerMain.start(TestEnv.env(dataDir, "KIM_TENANTS", "demo,acme",
                 "KIM_GROUP_MEMBER_LIMIT", "4", "KIM_HTTP_MAX_BODY", "8192"));
         admin = new AdminClient(running.httpAddress());
     }

@@ -1,0 +1,409 @@
+package io.kim.examples;
+
+import io.kim.embedded.InMemoryGroupStore;
+import io.kim.embedded.PasswordHasher;
+import io.kim.spi.FilterPolicy;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Every setting of the example server, typed and checked, read from environment variables and, when
+ * {@code KIM_CONFIG} names one, a properties file with the same keys ({@code KIM_TCP_PORT=8000}). A variable set in
+ * the environment wins over the file; a key in the file that is no setting is an error (a typo would otherwise be
+ * silently ignored). {@link #settings()} lists every setting with its default and unit; the README's table shows
+ * the same list.
+ *
+ * <p>Durations are written as a number and a unit ({@code 500ms}, {@code 30s}, {@code 5m}, {@code 24h},
+ * {@code 7d}) or in ISO-8601 ({@code PT24H}). A bad value fails {@link #from} with an
+ * {@link IllegalArgumentException} whose message names the variable and says what was expected; the value of a
+ * secret is never repeated in a message.
+ *
+ * @param host              interface the IM transports listen on
+ * @param tcpPort           TCP port of the IM server, 0 picks a free one
+ * @param wsPort            WebSocket port of the IM server (path {@code /ws}), 0 picks a free one
+ * @param httpPort          port of the admin HTTP API, 0 picks a free one
+ * @param tenants           the tenants served, the first is the admin API's default; never empty
+ * @param jwtSecret         the HMAC secret of the login tokens, or {@code null} when not set
+ * @param tokenLifetime     how long a token issued by {@code POST /login} is valid
+ * @param passwordIterations PBKDF2 iterations of new password hashes
+ * @param groupMemberLimit  most members of one group
+ * @param httpMaxBody       largest admin API request body, in bytes
+ * @param wordsFile         the sensitive-word list, or {@code null} for kim's built-in placeholder list
+ * @param wordsReload       how often {@code wordsFile} is read again
+ * @param filterPolicy      what the sensitive-word filter does, for every tenant
+ * @param dataDir           where the H2 database and the generated secrets are kept
+ * @param store             where users, groups and messages are kept
+ * @param jdbcUrl           the database of {@link Store#JDBC}, or {@code null} for an H2 file in {@code dataDir}
+ * @param jdbcUser          the database user, or {@code null}
+ * @param jdbcPassword      the database password, or {@code null}
+ * @param jdbcConnectTimeout how long a start waits for the database's first connection
+ */
+public record ServerConfig(
+        String host,
+        int tcpPort,
+        int wsPort,
+        int httpPort,
+        List<String> tenants,
+        String jwtSecret,
+        Duration tokenLifetime,
+        int passwordIterations,
+        int groupMemberLimit,
+        int httpMaxBody,
+        Path wordsFile,
+        Duration wordsReload,
+        FilterPolicy filterPolicy,
+        Path dataDir,
+        Store store,
+        String jdbcUrl,
+        String jdbcUser,
+        String jdbcPassword,
+        Duration jdbcConnectTimeout) {
+
+    /** Where the example keeps users, groups, messages and acknowledged positions. */
+    public enum Store {
+        /** A database through kim-store-jdbc: {@code KIM_JDBC_URL}, or an H2 file in {@code KIM_DATA_DIR}. */
+        JDBC,
+        /** On the heap: a restart forgets everything. */
+        MEMORY
+    }
+
+    /** The environment variable naming the optional properties file. */
+    public static final String CONFIG_FILE = "KIM_CONFIG";
+
+    /**
+     * One setting: its variable, default (as written in the README), unit and meaning.
+     *
+     * @param name        the environment variable (and properties key)
+     * @param defaultValue the default as text; empty when there is none
+     * @param unit        the unit or kind of value
+     * @param description what it does
+     */
+    public record Setting(String name, String defaultValue, String unit, String description) {
+    }
+
+    public ServerConfig {
+        tenants = List.copyOf(tenants);
+        if (tenants.isEmpty()) {
+            throw new IllegalArgumentException("tenants: empty (expected: at least one tenant)");
+        }
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(tokenLifetime, "tokenLifetime");
+        Objects.requireNonNull(wordsReload, "wordsReload");
+        Objects.requireNonNull(filterPolicy, "filterPolicy");
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(store, "store");
+    }
+
+    /** Reads and checks the settings from the process environment (and {@code KIM_CONFIG}'s file, if set). */
+    public static ServerConfig fromEnvironment() {
+        return from(System.getenv());
+    }
+
+    /**
+     * Reads and checks the settings from {@code env}, and from the properties file {@code env} names in
+     * {@value #CONFIG_FILE} (if any); {@code env} wins where both set a variable.
+     *
+     * @throws IllegalArgumentException if a value is invalid, the file cannot be read or has an unknown key; the
+     *                                  message names the variable
+     */
+    public static ServerConfig from(Map<String, String> env) {
+        Map<String, String> values = new HashMap<>();
+        String file = env.get(CONFIG_FILE);
+        if (file != null && !file.isBlank()) {
+            values.putAll(readFile(Path.of(file.trim())));
+        }
+        env.forEach((k, v) -> {
+            if (v != null) {
+                values.put(k, v);
+            }
+        });
+        return read(new Values(values, null));
+    }
+
+    /** Every setting, in the order of the README's table. */
+    public static List<Setting> settings() {
+        List<Setting> out = new ArrayList<>();
+        read(new Values(Map.of(), out));
+        return Collections.unmodifiableList(out);
+    }
+
+    private static ServerConfig read(Values v) {
+        v.document(CONFIG_FILE, "", "path",
+                "a properties file with any of these settings as keys; the environment wins over it");
+        v.document("KIM_LOG_DIR", "logs", "path", "where `kim.log` and `kim-events.log` go; read by "
+                + "`logback.xml` from the environment or a system property only, not from the file");
+        return new ServerConfig(
+                v.string("KIM_HOST", "0.0.0.0", "interface the TCP and WebSocket transports listen on"),
+                v.port("KIM_TCP_PORT", 8000, "TCP port of the IM server"),
+                v.port("KIM_WS_PORT", 8001, "WebSocket port of the IM server (path `/ws`)"),
+                v.port("KIM_HTTP_PORT", 8080, "port of the admin HTTP API"),
+                v.list("KIM_TENANTS", "demo", "the tenants served; the first is the admin API's default"),
+                v.secret("KIM_JWT_SECRET", 32, "HMAC secret of the login tokens, shared by every tenant"),
+                v.duration("KIM_TOKEN_LIFETIME", Duration.ofHours(12), Duration.ofSeconds(1), Duration.ofDays(365),
+                        "how long a token from `POST /login` is valid"),
+                v.integer("KIM_PASSWORD_ITERATIONS", PasswordHasher.DEFAULT_ITERATIONS, 1,
+                        PasswordHasher.MAX_ITERATIONS, "iterations",
+                        "PBKDF2 iterations of new password hashes; fewer only for tests"),
+                v.integer("KIM_GROUP_MEMBER_LIMIT", InMemoryGroupStore.DEFAULT_MEMBER_LIMIT, 1, 1_000_000, "members",
+                        "most members of one group"),
+                v.integer("KIM_HTTP_MAX_BODY", 64 * 1024, 1, 16 * 1024 * 1024, "bytes",
+                        "largest admin API request body; a larger one gets 413"),
+                v.path("KIM_WORDS_FILE", null, "the sensitive-word list (UTF-8, one word per line); "
+                        + "default: kim's built-in placeholder list"),
+                v.duration("KIM_WORDS_RELOAD", Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofDays(1),
+                        "how often `KIM_WORDS_FILE` is read again"),
+                v.enumeration("KIM_FILTER_POLICY", FilterPolicy.MASK,
+                        "what the sensitive-word filter does, for every tenant"),
+                v.path("KIM_DATA_DIR", Path.of("data"), "where the H2 database (`kim.mv.db`) and the generated "
+                        + "secrets are kept; created if missing"),
+                v.enumeration("KIM_STORE", Store.JDBC, "where users, groups, messages and acknowledged positions "
+                        + "are kept: `JDBC` (the database of `KIM_JDBC_URL`, else an H2 file in `KIM_DATA_DIR`) or "
+                        + "`MEMORY` (forgotten at a restart); any case"),
+                v.jdbcUrl("KIM_JDBC_URL", "the database of `KIM_STORE=JDBC`, such as "
+                        + "`jdbc:postgresql://127.0.0.1:5432/kim`; default: the H2 file in `KIM_DATA_DIR`"),
+                v.string("KIM_JDBC_USER", null, "the database user of `KIM_JDBC_URL`"),
+                v.secret("KIM_JDBC_PASSWORD", 0, "the database password of `KIM_JDBC_URL`"),
+                v.duration("KIM_JDBC_CONNECT_TIMEOUT", Duration.ofSeconds(10), Duration.ofMillis(250),
+                        Duration.ofMinutes(10), "how long the start waits for a database connection"));
+    }
+
+    private static Map<String, String> readFile(Path path) {
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
+            p.load(r);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException(CONFIG_FILE + ": cannot read " + path + ": " + e.getMessage()
+                    + " (expected: a readable properties file)", e);
+        }
+        Set<String> known = new LinkedHashSet<>();
+        for (Setting s : settings()) {
+            known.add(s.name());
+        }
+        Set<String> unknown = new TreeSet<>(p.stringPropertyNames());
+        unknown.removeAll(known);
+        unknown.remove(CONFIG_FILE);
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException(CONFIG_FILE + ": " + path + " has unknown setting"
+                    + (unknown.size() > 1 ? "s " : " ") + String.join(", ", unknown)
+                    + " (expected: the settings listed in the README)");
+        }
+        Map<String, String> out = new HashMap<>();
+        for (String k : p.stringPropertyNames()) {
+            out.put(k, p.getProperty(k));
+        }
+        return out;
+    }
+
+    /** Typed reads of the values; records each setting when {@code documented} is not null. */
+    private static final class Values {
+
+        private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+
+        private final Map<String, String> values;
+        private final List<Setting> documented;
+
+        Values(Map<String, String> values, List<Setting> documented) {
+            this.values = values;
+            this.documented = documented;
+        }
+
+        /** Records a setting (when documenting). */
+        void document(String name, String dflt, String unit, String description) {
+            if (documented != null) {
+                documented.add(new Setting(name, dflt, unit, description));
+            }
+        }
+
+        private String raw(String name) {
+            String v = values.get(name);
+            return v == null || v.isBlank() ? null : v.trim();
+        }
+
+        String string(String name, String dflt, String description) {
+            document(name, dflt == null ? "" : dflt, "text", description);
+            String v = raw(name);
+            return v == null ? dflt : v;
+        }
+
+        int port(String name, int dflt, String description) {
+            return integer(name, dflt, 0, 65535, "port", description + "; 0 picks a free port");
+        }
+
+        int integer(String name, int dflt, int min, int max, String unit, String description) {
+            document(name, Integer.toString(dflt), unit, description);
+            String v = raw(name);
+            if (v == null) {
+                return dflt;
+            }
+            try {
+                int i = Integer.parseInt(v);
+                if (i >= min && i <= max) {
+                    return i;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw bad(name, v, "an integer from " + min + " to " + max);
+        }
+
+        Duration duration(String name, Duration dflt, Duration min, Duration max, String description) {
+            document(name, format(dflt), "duration", description);
+            String v = raw(name);
+            if (v == null) {
+                return dflt;
+            }
+            Duration d = parseDuration(v);
+            if (d == null || d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+                throw bad(name, v, "a duration from " + format(min) + " to " + format(max)
+                        + ", such as 30s, 5m, 24h or PT24H");
+            }
+            return d;
+        }
+
+        List<String> list(String name, String dflt, String description) {
+            document(name, dflt, "comma-separated list", description);
+            String v = raw(name);
+            List<String> out = new ArrayList<>();
+            for (String s : (v == null ? dflt : v).split(",")) {
+                if (!s.isBlank()) {
+                    out.add(s.trim());
+                }
+            }
+            if (out.isEmpty()) {
+                throw bad(name, v, "at least one name");
+            }
+            return List.copyOf(new LinkedHashSet<>(out));
+        }
+
+        String secret(String name, int minBytes, String description) {
+            document(name, "", minBytes == 0 ? "secret" : "secret, >= " + minBytes + " bytes", description);
+            String v = values.get(name);
+            if (v == null || v.isEmpty()) {
+                return null;
+            }
+            int bytes = v.getBytes(StandardCharsets.UTF_8).length;
+            if (bytes < minBytes) {
+                // The length only: the value is a secret.
+                throw new IllegalArgumentException(name + ": " + bytes + " bytes (expected: at least " + minBytes
+                        + " bytes)");
+            }
+            return v;
+        }
+
+        String jdbcUrl(String name, String description) {
+            document(name, "", "JDBC URL", description);
+            String v = raw(name);
+            if (v != null && !v.startsWith("jdbc:postgresql:") && !v.startsWith("jdbc:h2:")) {
+                // Not the value: a URL may carry a password.
+                throw new IllegalArgumentException(name + ": an unsupported URL (expected: a jdbc:postgresql: or "
+                        + "jdbc:h2: URL)");
+            }
+            return v;
+        }
+
+        Path path(String name, Path dflt, String description) {
+            document(name, dflt == null ? "" : dflt.toString(), "path", description);
+            String v = raw(name);
+            if (v == null) {
+                return dflt;
+            }
+            try {
+                return Path.of(v);
+            } catch (RuntimeException e) {
+                throw bad(name, v, "a file system path");
+            }
+        }
+
+        <E extends Enum<E>> E enumeration(String name, E dflt, String description) {
+            List<String> names = new ArrayList<>();
+            for (E e : dflt.getDeclaringClass().getEnumConstants()) {
+                names.add(e.name());
+            }
+            document(name, dflt.name(), "one of " + String.join(", ", names), description);
+            String v = raw(name);
+            if (v == null) {
+                return dflt;
+            }
+            try {
+                return Enum.valueOf(dflt.getDeclaringClass(), v.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw bad(name, v, "one of " + String.join(", ", names));
+            }
+        }
+
+        private static Duration parseDuration(String v) {
+            Matcher m = DURATION.matcher(v.toLowerCase(Locale.ROOT));
+            try {
+                if (m.matches()) {
+                    long n = Long.parseLong(m.group(1));
+                    return switch (m.group(2)) {
+                        case "ms" -> Duration.ofMillis(n);
+                        case "s" -> Duration.ofSeconds(n);
+                        case "m" -> Duration.ofMinutes(n);
+                        case "h" -> Duration.ofHours(n);
+                        default -> Duration.ofDays(n);
+                    };
+                }
+                return Duration.parse(v);
+            } catch (DateTimeParseException | ArithmeticException | NumberFormatException e) {
+                return null;
+            }
+        }
+
+        private static IllegalArgumentException bad(String name, String value, String expected) {
+            String shown = value == null ? "empty" : value.length() > 100 ? value.substring(0, 100) + "..." : value;
+            return new IllegalArgumentException(name + ": " + shown + " (expected: " + expected + ")");
+        }
+    }
+
+    /** {@code d} the way the README writes durations: {@code 30s}, {@code 12h}, {@code 500ms}. */
+    static String format(Duration d) {
+        if (d.isZero()) {
+            return "0s";
+        }
+        long ms = d.toMillis();
+        if (ms % 86_400_000 == 0) {
+            return ms / 86_400_000 + "d";
+        }
+        if (ms % 3_600_000 == 0) {
+            return ms / 3_600_000 + "h";
+        }
+        if (ms % 60_000 == 0) {
+            return ms / 60_000 + "m";
+        }
+        if (ms % 1000 == 0) {
+            return ms / 1000 + "s";
+        }
+        return ms + "ms";
+    }
+
+    @Override
+    public String toString() {
+        // Never the secret.
+        return "ServerConfig[host=" + host + ", tcpPort=" + tcpPort + ", wsPort=" + wsPort + ", httpPort=" + httpPort
+                + ", tenants=" + tenants + ", jwtSecret=" + (jwtSecret == null ? "unset" : "<redacted>")
+                + ", tokenLifetime=" + tokenLifetime + ", passwordIterations=" + passwordIterations
+                + ", groupMemberLimit=" + groupMemberLimit + ", httpMaxBody=" + httpMaxBody + ", wordsFile="
+                + wordsFile + ", wordsReload=" + wordsReload + ", filterPolicy=" + filterPolicy + ", dataDir=" + dataDir
+                + ", store=" + store + ", jdbcUrl=" + (jdbcUrl == null ? null : jdbcUrl.split("\\?", 2)[0]) + ", jdbcUser=" + jdbcUser + ", jdbcPassword="
+                + (jdbcPassword == null ? "unset" : "<redacted>") + ", jdbcConnectTimeout=" + jdbcConnectTimeout + ']';
+    }
+}
