@@ -176,13 +176,18 @@ function received(m: KimMessage): void {
 function send(text: string): void {
   if (!active || !client) return;
   const line: Line = {
-    cmid: crypto.randomUUID(), messageId: "", conv: active, from: session!.userId, text, timestamp: Date.now(),
+    cmid: newId(), messageId: "", conv: active, from: session!.userId, text, timestamp: Date.now(),
     state: "pending",
   };
   history.lines.push(line);
   saveHistory();
   render();
   void transmit(line);
+}
+
+/** A random client message id (crypto.randomUUID exists only on https and localhost pages). */
+function newId(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 async function transmit(line: Line): Promise<void> {
