@@ -208,10 +208,15 @@ async function transmit(line: Line): Promise<void> {
   render();
 }
 
-function signOut(message = ""): void {
+/** Ends the session; `forget` also drops this user's history and inbox position (the next sign-in syncs afresh). */
+function signOut(message = "", forget = false): void {
   const c = client;
   client = undefined;
   void c?.close();
+  if (forget && session) {
+    localStorage.removeItem(historyKey());
+    localStorage.removeItem(`kim:position:${session.tenant}/${session.userId}`);
+  }
   session = undefined;
   localStorage.removeItem(SESSION_KEY);
   $("chat-view").hidden = true;
@@ -333,7 +338,7 @@ $("login-form").addEventListener("submit", (ev) => {
   }).finally(() => (button.disabled = false));
 });
 
-$("logout").addEventListener("click", () => signOut());
+$("logout").addEventListener("click", () => signOut("", true));
 
 $("open-form").addEventListener("submit", (ev) => {
   ev.preventDefault();

@@ -198,7 +198,7 @@ describe.skipIf(!haveBrowser)("the chat page in Chromium", () => {
     }
   }, STEP);
 
-  it("secondLogin_kicksTheFirstPage", async () => {
+  it("secondLogin_kicksTheFirstPage_signOutAndInAgainSyncs", async () => {
     // alice signs in on another page: the first one is kicked and stops; the new one works
     const alice2 = await signIn("alice");
     await alice.page.locator("#state[data-state=kicked]").waitFor({ timeout: WAIT });
@@ -209,5 +209,17 @@ describe.skipIf(!haveBrowser)("the chat page in Chromium", () => {
     await sees(bob.page, "from the new page");
     await shot(alice.page, "5-alice-kicked");
     await shot(alice2.page, "6-alice-second-page");
+
+    // signing out forgets the page's copy; signing in again syncs the inbox from the server
+    await alice2.page.click("#logout");
+    await alice2.page.locator("#login-view").waitFor({ timeout: WAIT });
+    expect(await alice2.page.evaluate(() => Object.keys(localStorage).filter((k) => k.includes("alice")))).toEqual([]);
+    await alice2.page.fill("#login-user", "alice");
+    await alice2.page.fill("#login-password", "alice-password");
+    await alice2.page.click("#login-submit");
+    await online(alice2.page);
+    await alice2.page.click("#conversations li[data-conv='user:bob']", { timeout: WAIT });
+    await sees(alice2.page, "from the new page");
+    expect((await lines(alice2.page)).filter((l) => l === "from the new page")).toHaveLength(1);
   }, STEP);
 });
