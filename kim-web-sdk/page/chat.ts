@@ -176,13 +176,18 @@ function received(m: KimMessage): void {
 function send(text: string): void {
   if (!active || !client) return;
   const line: Line = {
-    cmid: crypto.randomUUID(), messageId: "", conv: active, from: session!.userId, text, timestamp: Date.now(),
+    cmid: newId(), messageId: "", conv: active, from: session!.userId, text, timestamp: Date.now(),
     state: "pending",
   };
   history.lines.push(line);
   saveHistory();
   render();
   void transmit(line);
+}
+
+/** A random client message id (crypto.randomUUID exists only on https and localhost pages). */
+function newId(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 async function transmit(line: Line): Promise<void> {
@@ -203,10 +208,15 @@ async function transmit(line: Line): Promise<void> {
   render();
 }
 
-function signOut(message = ""): void {
+/** Ends the session; `forget` also drops this user's history and inbox position (the next sign-in syncs afresh). */
+function signOut(message = "", forget = false): void {
   const c = client;
   client = undefined;
   void c?.close();
+  if (forget && session) {
+    localStorage.removeItem(historyKey());
+    localStorage.removeItem(`kim:position:${session.tenant}/${session.userId}`);
+  }
   session = undefined;
   localStorage.removeItem(SESSION_KEY);
   $("chat-view").hidden = true;
@@ -328,7 +338,7 @@ $("login-form").addEventListener("submit", (ev) => {
   }).finally(() => (button.disabled = false));
 });
 
-$("logout").addEventListener("click", () => signOut());
+$("logout").addEventListener("click", () => signOut("", true));
 
 $("open-form").addEventListener("submit", (ev) => {
   ev.preventDefault();

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ExampleServer } from "../support/example-server.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -13,6 +13,7 @@ const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", 
   "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const SHOTS = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "target", "screenshots");
 const WAIT = 20_000;
+const STEP = 90_000;
 
 const haveBrowser = existsSync(CHROMIUM);
 if (!haveBrowser) {
@@ -79,7 +80,18 @@ describe.skipIf(!haveBrowser)("the chat page in Chromium", () => {
     await server?.dispose();
   });
 
-  it("twoPages_chat_offlineAndBack_serverRestart_kick_reload", async () => {
+  // One story in steps that run in order and share the pages; a failed step leaves screenshots of every page.
+  let alice: { context: BrowserContext; page: Page };
+  let bob: { context: BrowserContext; page: Page };
+  const pages = () => contexts.flatMap((c) => c.pages());
+
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state !== "fail") return;
+    let i = 0;
+    for (const p of pages()) await shot(p, `failed-${ctx.task.name}-${i++}`).catch(() => undefined);
+  });
+
+  it("page_servedAtChat_wrongPasswordIsShown", async () => {
     const page = await (await browser.newContext()).newPage();
     const res = await page.goto(`${server.http}/chat`);
     expect(res?.url()).toBe(`${server.http}/chat/`);
@@ -94,10 +106,11 @@ describe.skipIf(!haveBrowser)("the chat page in Chromium", () => {
     await w.fill("#login-password", "not the password");
     await w.click("#login-submit");
     await w.locator("#login-error", { hasText: "wrong user id or password" }).waitFor({ timeout: WAIT });
+  }, STEP);
 
-    // two people chat
-    const alice = await signIn("alice");
-    const bob = await signIn("bob");
+  it("twoPages_chat", async () => {
+    alice = await signIn("alice");
+    bob = await signIn("bob");
     await open(alice.page, "user", "bob");
     await say(alice.page, "hello bob");
     await sees(alice.page, "hello bob");
@@ -107,7 +120,28 @@ describe.skipIf(!haveBrowser)("the chat page in Chromium", () => {
     await say(bob.page, "hi alice");
     await sees(alice.page, "hi alice");
     await shot(alice.page, "1-alice-chats");
+  }, STEP);
 
+  it("group_madeOnThePage_bothChatInIt", async () => {
+    // a group made on the page: bob sees it appear and answers in it
+    await alice.page.click("aside details summary");
+    await alice.page.fill("#group-id", "team");
+    await alice.page.fill("#group-name", "Team");
+    await alice.page.fill("#group-members", "bob");
+    await alice.page.click("#group-submit");
+    await alice.page.locator("#title", { hasText: "Group team" }).waitFor({ timeout: WAIT });
+    await say(alice.page, "hello team");
+    await sees(alice.page, "hello team");
+    await bob.page.click("#conversations li[data-conv='group:team']", { timeout: WAIT });
+    await sees(bob.page, "hello team");
+    await say(bob.page, "hi team");
+    await sees(alice.page, "hi team");
+    expect(await alice.page.locator("#messages li .from").allTextContents()).toEqual(["bob"]);
+    await bob.page.click("#conversations li[data-conv='user:alice']");
+    await alice.page.click("#conversations li[data-conv='user:bob']");
+  }, STEP);
+
+  it("offline_sendWaits_missedMessagesArriveWhenBack", async () => {
     // bob's network drops: his send waits, alice's messages wait for him; both arrive when he is back
     await bob.context.setOffline(true);
     await bob.page.locator("#state:not([data-state=online])").waitFor({ timeout: WAIT });
@@ -126,8 +160,13 @@ describe.skipIf(!haveBrowser)("the chat page in Chromium", () => {
     expect(await lines(bob.page)).toEqual(["hello bob", "hi alice", "written offline", "while you were away 1",
       "while you were away 2"]);
     await shot(bob.page, "3-bob-back-online");
+  }, STEP);
 
+  it("serverRestart_pagesReconnectAndChatGoesOn", async () => {
     // the server restarts mid-conversation: both pages reconnect by themselves
+    const epoch = () => bob.page.evaluate(() => JSON.parse(localStorage.getItem("kim:position:demo/bob") ?? "{}").epoch as string);
+    const epochBefore = await epoch();
+    expect(epochBefore).toBeTruthy();
     await server.restart();
     for (const u of ["alice", "bob"]) await server.ensureUser(u); // a memory store forgot them; a durable one did not
     await online(alice.page);
@@ -137,8 +176,16 @@ describe.skipIf(!haveBrowser)("the chat page in Chromium", () => {
     await sees(bob.page, "after the restart");
     await say(bob.page, "still here");
     await sees(alice.page, "still here");
+    // a fresh in-memory inbox has a new epoch: the page says so and keeps what it showed; a durable one does not change
+    if ((await epoch()) !== epochBefore) {
+      await bob.page.locator("#notice", { hasText: "inbox was reset" }).waitFor({ timeout: WAIT });
+    }
+    expect(await lines(bob.page)).toEqual(["hello bob", "hi alice", "written offline", "while you were away 1",
+      "while you were away 2", "after the restart", "still here"]);
     await shot(bob.page, "4-after-restart");
+  }, STEP);
 
+  it("reload_resumesWithTheHistoryOnce", async () => {
     // a reload resumes: the history is there once, nothing is replayed twice
     await bob.page.reload();
     await online(bob.page);
@@ -149,7 +196,9 @@ describe.skipIf(!haveBrowser)("the chat page in Chromium", () => {
       "after the restart", "still here"]) {
       expect(afterReload.filter((l) => l === t), t).toHaveLength(1);
     }
+  }, STEP);
 
+  it("secondLogin_kicksTheFirstPage_signOutAndInAgainSyncs", async () => {
     // alice signs in on another page: the first one is kicked and stops; the new one works
     const alice2 = await signIn("alice");
     await alice.page.locator("#state[data-state=kicked]").waitFor({ timeout: WAIT });
@@ -160,5 +209,17 @@ describe.skipIf(!haveBrowser)("the chat page in Chromium", () => {
     await sees(bob.page, "from the new page");
     await shot(alice.page, "5-alice-kicked");
     await shot(alice2.page, "6-alice-second-page");
-  });
+
+    // signing out forgets the page's copy; signing in again syncs the inbox from the server
+    await alice2.page.click("#logout");
+    await alice2.page.locator("#login-view").waitFor({ timeout: WAIT });
+    expect(await alice2.page.evaluate(() => Object.keys(localStorage).filter((k) => k.includes("alice")))).toEqual([]);
+    await alice2.page.fill("#login-user", "alice");
+    await alice2.page.fill("#login-password", "alice-password");
+    await alice2.page.click("#login-submit");
+    await online(alice2.page);
+    await alice2.page.click("#conversations li[data-conv='user:bob']", { timeout: WAIT });
+    await sees(alice2.page, "from the new page");
+    expect((await lines(alice2.page)).filter((l) => l === "from the new page")).toHaveLength(1);
+  }, STEP);
 });

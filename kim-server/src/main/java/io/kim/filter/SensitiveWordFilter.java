@@ -379,9 +379,8 @@ public final class SensitiveWordFilter implements ContentFilter, AutoCloseable {
     private record WordFile(Path path) implements WordSource {
         @Override
         public void read(List<String> entries) throws IOException {
-            try (BufferedReader reader = new BufferedReader(
-                    new InputStreamReader(Files.newInputStream(path), StandardCharsets.UTF_8.newDecoder()))) {
-                parse(reader, entries);
+            try (InputStream in = Files.newInputStream(path)) {
+                parse(in, entries);
             }
         }
 
@@ -408,10 +407,8 @@ public final class SensitiveWordFilter implements ContentFilter, AutoCloseable {
             }
             URLConnection connection = url.openConnection();
             connection.setUseCaches(false); // see the current file on reload, not a cached jar
-            try (InputStream in = connection.getInputStream();
-                    BufferedReader reader = new BufferedReader(
-                            new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()))) {
-                parse(reader, entries);
+            try (InputStream in = connection.getInputStream()) {
+                parse(in, entries);
             }
         }
 
@@ -424,6 +421,11 @@ public final class SensitiveWordFilter implements ContentFilter, AutoCloseable {
         public String toString() {
             return "classpath:" + name;
         }
+    }
+
+    /** {@link #parse(BufferedReader, List)} of UTF-8 text (malformed input throws). */
+    private static void parse(InputStream in, List<String> entries) throws IOException {
+        parse(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder())), entries);
     }
 
     /** One word per line; blank lines and {@code #} comments skipped; a leading byte-order mark ignored. */

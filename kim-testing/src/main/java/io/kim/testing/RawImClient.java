@@ -1,18 +1,16 @@
 package io.kim.testing;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
-
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import io.kim.protocol.internal.Packets;
 import io.kim.net.Client;
+import io.kim.net.Dialer;
 import io.kim.net.Transport;
 import io.kim.protocol.TargetType;
 import io.kim.protocol.Command;
 import io.kim.protocol.Flag;
+import io.kim.protocol.Header;
 import io.kim.protocol.LoginRequest;
 import io.kim.protocol.LoginResponse;
 import io.kim.protocol.MessagePush;
@@ -23,13 +21,18 @@ import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
- * A protocol-level test client: logs in with a token, sends requests and waits for their responses, and queues
- * pushes. Thread-safe enough for tests: one thread drives it.
+ * A protocol-level client for tests and load generators: logs in with a token, sends requests and waits for their
+ * responses, and queues pushes; {@link #loginDialer} is its login on its own, for a caller that drives a
+ * {@link Client} itself. It needs no test framework: a wrong answer or one that does not come within 30 seconds
+ * throws an {@link AssertionError}, which every test framework reports as a failure. Thread-safe enough for tests:
+ * one thread drives it.
  */
 public final class RawImClient implements AutoCloseable {
 
@@ -43,10 +46,7 @@ public final class RawImClient implements AutoCloseable {
 
     private RawImClient(Transport transport, EventLoopGroup group, String token) {
         this.client = Client.builder().transport(transport).eventLoopGroup(group)
-                .dialer(ctx -> {
-                    ctx.send(Packets.request(Command.LOGIN, 1, LoginRequest.newBuilder().setToken(token).build()));
-                    return ctx.receive().thenAccept(reply -> loginReply = parse(reply));
-                })
+                .dialer(loginDialer(token, reply -> loginReply = reply))
                 .messageListener((ch, payload) -> {
                     Packet p = parse(payload);
                     (p.getHeader().getFlag() == Flag.PUSH ? pushes : responses).add(p);
@@ -54,12 +54,35 @@ public final class RawImClient implements AutoCloseable {
                 .build();
     }
 
-    /** Connects and logs in; fails the test unless the login is OK. */
+    /**
+     * The login handshake with {@code token}: sends LOGIN (request sequence 1) and completes when the answer is
+     * OK, after handing it to {@code onReply}; fails with an {@link IllegalStateException} naming the status
+     * otherwise (the {@link Client} then closes the connection).
+     */
+    public static Dialer loginDialer(String token, Consumer<Packet> onReply) {
+        byte[] login = Packets.request(Command.LOGIN, 1, LoginRequest.newBuilder().setToken(token).build());
+        return ctx -> {
+            ctx.send(login);
+            return ctx.receive().thenAccept(payload -> {
+                Packet reply = parse(payload);
+                Header h = reply.getHeader();
+                if (h.getStatus() != Status.OK) {
+                    throw new IllegalStateException("login refused: " + h.getStatus() + " " + h.getStatusMessage());
+                }
+                onReply.accept(reply);
+            });
+        };
+    }
+
+    /**
+     * Connects and logs in.
+     *
+     * @throws ExecutionException if the login is not OK (the cause says why) or the connection fails
+     */
     public static RawImClient login(Transport transport, EventLoopGroup group, InetSocketAddress server, String token)
             throws Exception {
         RawImClient c = new RawImClient(transport, group, token);
         c.client.connect(server).get(WAIT_SECONDS, TimeUnit.SECONDS);
-        assertEquals(Status.OK, c.loginReply.getHeader().getStatus(), c.loginReply.getHeader().getStatusMessage());
         return c;
     }
 
@@ -71,12 +94,14 @@ public final class RawImClient implements AutoCloseable {
     /** Sends a request and returns its response. */
     public Packet request(Command command, MessageLite body) throws InterruptedException {
         int seq = sequence.incrementAndGet();
-        assertTrue(client.push(Packets.request(command, seq, body)), "connection open");
+        if (!client.push(Packets.request(command, seq, body))) {
+            throw new AssertionError("connection closed: cannot send " + command);
+        }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
         while (true) {
             Packet p = responses.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             if (p == null) {
-                fail("no response to " + command + " #" + seq);
+                throw new AssertionError("no response to " + command + " #" + seq);
             }
             if (p.getHeader().getSequence() == seq) {
                 return p;
@@ -84,10 +109,13 @@ public final class RawImClient implements AutoCloseable {
         }
     }
 
-    /** Sends a request and asserts its status. */
+    /** Sends a request and returns its response; throws an {@link AssertionError} unless it has {@code status}. */
     public Packet expect(Status status, Command command, MessageLite body) throws InterruptedException {
         Packet p = request(command, body);
-        assertEquals(status, p.getHeader().getStatus(), command + ": " + p.getHeader().getStatusMessage());
+        if (p.getHeader().getStatus() != status) {
+            throw new AssertionError(command + ": expected " + status + ", got " + p.getHeader().getStatus() + " "
+                    + p.getHeader().getStatusMessage());
+        }
         return p;
     }
 
@@ -103,7 +131,7 @@ public final class RawImClient implements AutoCloseable {
         while (true) {
             Packet p = pushes.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             if (p == null) {
-                fail("no " + command + " push");
+                throw new AssertionError("no " + command + " push");
             }
             if (p.getHeader().getCommand() == command) {
                 return p;

@@ -1,18 +1,16 @@
 package io.kim.bench.load;
 
 import com.google.protobuf.CodedInputStream;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.kim.protocol.internal.Packets;
 import io.kim.protocol.internal.ProtoArrays;
 import io.kim.net.Dialer;
 import io.kim.protocol.TargetType;
 import io.kim.protocol.Command;
+import io.kim.testing.RawImClient;
 import io.kim.protocol.Flag;
 import io.kim.protocol.GroupCreateRequest;
 import io.kim.protocol.Header;
-import io.kim.protocol.LoginRequest;
 import io.kim.protocol.MessagePush;
-import io.kim.protocol.Packet;
 import io.kim.protocol.SendRequest;
 import io.kim.protocol.Status;
 import java.io.IOException;
@@ -78,22 +76,7 @@ abstract class Wire {
 
         @Override
         Dialer login(String user) {
-            byte[] login = Packets.request(Command.LOGIN, 1, LoginRequest.newBuilder()
-                    .setToken(BenchAuthenticator.token(TENANT, user, "d1", "pc")).build());
-            return ctx -> {
-                ctx.send(login);
-                return ctx.receive().thenAccept(reply -> {
-                    try {
-                        Header h = Packet.parseFrom(reply).getHeader();
-                        if (h.getStatus() != Status.OK) {
-                            throw new IllegalStateException("login of " + user + ": " + h.getStatus() + " "
-                                    + h.getStatusMessage());
-                        }
-                    } catch (InvalidProtocolBufferException e) {
-                        throw new IllegalStateException("login of " + user + ": not a packet", e);
-                    }
-                });
-            };
+            return RawImClient.loginDialer(BenchAuthenticator.token(TENANT, user, "d1", "pc"), reply -> { });
         }
 
         @Override

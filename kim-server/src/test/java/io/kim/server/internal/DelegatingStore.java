@@ -9,7 +9,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 
 /** A {@link MessageStore} that passes every call on; subclasses change what they test. */
 class DelegatingStore implements MessageStore {
@@ -85,45 +84,6 @@ class DelegatingStore implements MessageStore {
             CompletableFuture<InboxPage> f = new CompletableFuture<>();
             held.add(() -> super.read(tenant, userId, after, limit).whenComplete((p, e) -> f.complete(p)));
             return f;
-        }
-    }
-
-    /** Completes every stage on {@code executor}, a thread that is no event loop of the server. */
-    static final class Foreign extends DelegatingStore {
-        private final Executor executor;
-
-        Foreign(MessageStore delegate, Executor executor) {
-            super(delegate);
-            this.executor = executor;
-        }
-
-        private <T> CompletionStage<T> later(CompletionStage<T> stage) {
-            return stage.thenApplyAsync(v -> v, executor);
-        }
-
-        @Override
-        public CompletionStage<AppendResult> append(Message message, Collection<String> owners) {
-            return later(super.append(message, owners));
-        }
-
-        @Override
-        public CompletionStage<InboxPage> read(String tenant, String userId, long after, int limit) {
-            return later(super.read(tenant, userId, after, limit));
-        }
-
-        @Override
-        public CompletionStage<Long> headSequence(String tenant, String userId) {
-            return later(super.headSequence(tenant, userId));
-        }
-
-        @Override
-        public CompletionStage<Void> acknowledge(String tenant, String userId, String deviceId, long sequence) {
-            return later(super.acknowledge(tenant, userId, deviceId, sequence));
-        }
-
-        @Override
-        public CompletionStage<String> epoch(String tenant, String userId) {
-            return later(super.epoch(tenant, userId));
         }
     }
 }

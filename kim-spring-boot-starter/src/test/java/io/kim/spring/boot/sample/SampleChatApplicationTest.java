@@ -71,6 +71,6 @@ class SampleChatApplicationTest {
         InetSocketAddress address = server.boundAddress("tcp");
         org.assertj.core.api.Assertions.assertThatThrownBy(
                 () -> RawImClient.login(new TcpTransport(), group, address, "no-device").close())
-                .hasMessageContaining("1008 unauthorized");
+                .hasMessageContaining("login refused: UNAUTHORIZED");
     }
 }
