@@ -35,7 +35,8 @@ import org.junit.jupiter.api.TestInfo;
  */
 class MultiProcessClusterTest {
 
-    private static final String TENANT = "acme";
+    /** A tenant per test: the tests share one PostgreSQL schema, and each starts from empty inboxes. */
+    private final String tenant = "t-" + java.util.UUID.randomUUID();
     private static SharedPostgres pg;
 
     private OwnRedis redis;
@@ -86,7 +87,7 @@ class MultiProcessClusterTest {
         ImClient c = ImClient.builder()
                 .addresses(order)
                 .transport(new TcpTransport())
-                .token(TENANT + ":" + user + ":" + device + ":" + type)
+                .token(tenant + ":" + user + ":" + device + ":" + type)
                 .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(500))
                 .heartbeat(Duration.ofSeconds(2))
                 .listener(tally)
@@ -132,7 +133,7 @@ class MultiProcessClusterTest {
         ImClient aliceClient = client(0, "alice", "alice-phone", "phone", alice);
         ImClient bobPhoneClient = client(1, "bob", "bob-phone", "phone", bobPhone);
         client(2, "bob", "bob-desktop", "desktop", bobDesktop);
-        client(2, "carol", "carol-phone", "phone", carol);
+        ImClient carolClient = client(2, "carol", "carol-phone", "phone", carol);
         client(0, "dave", "dave-phone", "phone", dave);
 
         List<String> toBob = send(aliceClient, "bob", "alice>bob", 30);
@@ -153,11 +154,49 @@ class MultiProcessClusterTest {
             assertClean("group member", t, toGroup);
         }
 
+        // Redis work per one-to-one message across nodes (carol on n2 to dave on n0), from INFO commandstats; the
+        // heartbeats' commands (SET, SADD, PEXPIRE, SMEMBERS, MGET) run whatever the traffic and are left out.
+        RedisClient admin = RedisClient.create(redis.uri());
+        try (StatefulRedisConnection<String, String> c = admin.connect()) {
+            java.util.Map<String, Long> before = commandCalls(c);
+            List<String> toDave = send(carolClient, "dave", "carol>dave", 20);
+            awaitCount(dave, "carol>dave", 20);
+            java.util.Map<String, Long> after = commandCalls(c);
+            long perMessage = 0;
+            StringBuilder detail = new StringBuilder();
+            for (String cmd : after.keySet()) {
+                long d = after.get(cmd) - before.getOrDefault(cmd, 0L);
+                if (d > 0 && !List.of("set", "sadd", "pexpire", "smembers", "mget", "info").contains(cmd)) {
+                    perMessage += d;
+                    detail.append(' ').append(cmd).append('=').append(d);
+                }
+            }
+            System.out.println("Redis commands for 20 one-to-one messages across nodes:" + detail + " ("
+                    + (perMessage / 20.0) + " per message)");
+            assertClean("one-to-one n2 -> n0", dave, toDave);
+            assertTrue(perMessage <= 3 * 20, "at most 3 Redis commands per one-to-one message:" + detail);
+        } finally {
+            admin.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+
         Tally bobNewPhone = new Tally();
         client(2, "bob", "bob-phone-2", "phone", bobNewPhone);
         RedisTestSupport.eventually("bob's old phone on n1 kicked", 1000,
                 () -> bobPhoneClient.state() == ImClient.State.KICKED);
         assertEquals(List.of("logged in on another device"), bobPhone.kicks, "the KICK notice came before the close");
+    }
+
+    /** Calls per command so far, from {@code INFO commandstats}. */
+    private static java.util.Map<String, Long> commandCalls(StatefulRedisConnection<String, String> c) {
+        java.util.Map<String, Long> calls = new java.util.HashMap<>();
+        for (String line : c.sync().info("commandstats").split("\r?\n")) {
+            if (line.startsWith("cmdstat_")) {
+                int colon = line.indexOf(':');
+                int from = line.indexOf("calls=") + 6;
+                calls.put(line.substring(8, colon), Long.parseLong(line.substring(from, line.indexOf(',', from))));
+            }
+        }
+        return calls;
     }
 
     /** Six users, two on each node; each sends to the next one, all at once, until told to stop. */
