@@ -5,6 +5,7 @@ import io.kim.net.Transport;
 import io.netty.channel.EventLoopGroup;
 import io.kim.net.ClientTls;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -105,9 +106,10 @@ public final class ImClient implements AutoCloseable {
     private final ClientCore core;
 
     private ImClient(Builder b) {
-        this.core = new ClientCore(new ClientCore.Settings(List.copyOf(b.addresses), b.transport, b.token,
-                b.listener, b.heartbeat, b.requestTimeout, b.sendTimeout, b.backoffInitial, b.backoffMax,
-                b.position, b.syncPageSize, b.gapWait, b.group, b.random != null ? b.random : new Random(), b.tls));
+        this.core = new ClientCore(new ClientCore.Settings(b.addresses == null ? List.of() : b.addresses,
+                b.transport, b.token, b.listener, b.heartbeat, b.requestTimeout, b.sendTimeout, b.backoffInitial,
+                b.backoffMax, b.position, b.syncPageSize, b.gapWait, b.group,
+                b.random != null ? b.random : new Random(), b.tls, b.router));
     }
 
     /** A new builder. */
@@ -346,6 +348,7 @@ public final class ImClient implements AutoCloseable {
     /** Configures an {@link ImClient}. Not thread-safe; {@link #build()} copies the settings. */
     public static final class Builder {
         private List<InetSocketAddress> addresses;
+        private URI router;
         private Transport transport;
         private ClientTls tls;
         private Supplier<String> token;
@@ -377,6 +380,25 @@ public final class ImClient implements AutoCloseable {
                 Objects.requireNonNull(a, "addresses contains null");
             }
             this.addresses = List.copyOf(addresses);
+            return this;
+        }
+
+        /**
+         * A gateway router to ask for the servers instead of fixed {@link #addresses}: before the first connection,
+         * after a lost connection and after a whole round of failed attempts, the client GETs {@code url} (for
+         * kim-cluster-redis's {@code GatewayRouter}: {@code http://router:8090/gateways?tenant=acme&user=alice})
+         * and tries the gateways of the answer in its order, failing over along the list. It takes each gateway's
+         * {@code tcp} address for a TCP transport, the host and port of its {@code ws} URL for WebSocket. If the
+         * router does not answer (or lists none), the client keeps the last list it had (with both set, the fixed
+         * addresses are the first list), or backs off and asks again. The request runs on the JDK HTTP client's
+         * threads, bounded by the {@link #requestTimeout}. Default: none.
+         */
+        public Builder router(URI url) {
+            Objects.requireNonNull(url, "router");
+            if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme())) {
+                throw new IllegalArgumentException("router: " + url + " (expected: an http or https URL)");
+            }
+            this.router = url;
             return this;
         }
 
@@ -545,10 +567,11 @@ public final class ImClient implements AutoCloseable {
         /**
          * Builds the client (not yet connected).
          *
-         * @throws IllegalStateException if the addresses, the transport, the token or the listener is missing
+         * @throws IllegalStateException if both the addresses and the router, or the transport, the token or the
+         *                               listener is missing
          */
         public ImClient build() {
-            if (addresses == null) {
+            if (addresses == null && router == null) {
                 throw new IllegalStateException("addresses not set");
             }
             if (transport == null) {

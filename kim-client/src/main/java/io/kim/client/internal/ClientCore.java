@@ -95,7 +95,7 @@ public final class ClientCore {
     public record Settings(List<InetSocketAddress> addresses, Transport transport, Supplier<String> token,
             ImClientListener listener, Duration heartbeat, Duration requestTimeout, Duration sendTimeout,
             Duration backoffInitial, Duration backoffMax, InboxPosition position, int syncPageSize, Duration gapWait,
-            EventLoopGroup group, RandomGenerator random, ClientTls tls) {
+            EventLoopGroup group, RandomGenerator random, ClientTls tls, java.net.URI router) {
     }
 
     /** One connection attempt and, once logged in, the connection. */
@@ -186,6 +186,10 @@ public final class ClientCore {
     private Conn current;
     private int failures;
     private int addressIndex;
+    /** The addresses in use: the fixed ones, or the router's last list. */
+    private List<InetSocketAddress> addresses;
+    /** With a router: ask it again before the next attempt (at the start, after a lost connection or round). */
+    private boolean refetch = true;
     private ScheduledFuture<?> reconnectTimer;
     private ScheduledFuture<?> gapTimer;
     private ScheduledFuture<?> ackTimer;
@@ -202,6 +206,7 @@ public final class ClientCore {
 
     public ClientCore(Settings settings) {
         this.s = settings;
+        this.addresses = settings.addresses();
         if (settings.group() == null) {
             ownGroup = Client.newEventLoopGroup(1);
             loop = ownGroup.next();
@@ -354,7 +359,44 @@ public final class ClientCore {
         if (isTerminal()) {
             return;
         }
-        InetSocketAddress address = s.addresses().get(addressIndex);
+        if (s.router() != null && refetch) {
+            refetch = false;
+            CompletableFuture<List<InetSocketAddress>> routes;
+            try {
+                routes = GatewayList.fetch(s.router(), s.transport().name(), s.requestTimeout());
+            } catch (RuntimeException e) {
+                routes = CompletableFuture.failedFuture(e);
+            }
+            routes.whenComplete((list, e) -> onLoop(() -> routed(list, e)));
+            return;
+        }
+        dial();
+    }
+
+    /** The router answered (or not): dial along its list, or along the previous one if it has none now. */
+    private void routed(List<InetSocketAddress> list, Throwable error) {
+        if (isTerminal()) {
+            return;
+        }
+        if (error == null && !list.isEmpty()) {
+            addresses = list;
+            addressIndex = 0;
+        } else {
+            log.debug("router {} gave no gateways ({}); {}", s.router(),
+                    error == null ? "empty list" : unwrap(error).toString(),
+                    addresses.isEmpty() ? "retrying" : "using the previous list");
+            if (addresses.isEmpty()) {
+                failures++;
+                refetch = true;
+                reconnectTimer = loop.schedule(this::attempt, backoff.delayNanos(failures), TimeUnit.NANOSECONDS);
+                return;
+            }
+        }
+        dial();
+    }
+
+    private void dial() {
+        InetSocketAddress address = addresses.get(addressIndex);
         Conn c = new Conn(address);
         current = c;
         Duration readWait = s.heartbeat().isZero() ? Duration.ZERO : s.heartbeat().multipliedBy(3);
@@ -447,14 +489,17 @@ public final class ClientCore {
         }
         failures++;
         log.debug("connection attempt {} to {} failed: {}", failures, c.address, cause.toString());
-        if (s.addresses().size() > 1) {
-            addressIndex = (addressIndex + 1) % s.addresses().size();
+        if (addresses.size() > 1) {
+            addressIndex = (addressIndex + 1) % addresses.size();
+        }
+        if (failures % Math.max(1, addresses.size()) == 0) {
+            refetch = true; // a whole round failed: the router may know better now
         }
         scheduleReconnect();
     }
 
     private void scheduleReconnect() {
-        int n = s.addresses().size();
+        int n = Math.max(1, addresses.size());
         // Fail over to the next address at once; back off only after a whole round failed.
         long delay = n > 1 && failures % n != 0 ? 0 : backoff.delayNanos(failures / n);
         reconnectTimer = loop.schedule(this::attempt, delay, TimeUnit.NANOSECONDS);
@@ -487,6 +532,7 @@ public final class ClientCore {
             return;
         }
         current = null;
+        refetch = true;
         for (Op<?> op : new ArrayList<>(c.inFlight.values())) {
             if (op.conn != c || op.future.isDone()) {
                 continue;
