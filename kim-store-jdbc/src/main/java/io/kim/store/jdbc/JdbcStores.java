@@ -107,6 +107,7 @@ public final class JdbcStores implements AutoCloseable {
         config.setAutoCommit(true);
         this.dataSource = new HikariDataSource(config);
         try {
+            awaitDatabase(Math.max(STARTUP_WAIT.toMillis(), b.connectTimeout.toMillis()));
             if (b.migrate) {
                 Flyway flyway = Flyway.configure()
                         .dataSource(dataSource)
@@ -224,6 +225,27 @@ public final class JdbcStores implements AutoCloseable {
     @Override
     public String toString() {
         return "JdbcStores[" + dialect + ", " + messages + ", " + groups + ']';
+    }
+
+    /** How long {@link Builder#build()} waits at least for the first connection. */
+    private static final Duration STARTUP_WAIT = Duration.ofSeconds(20);
+
+    /**
+     * Waits until the pool hands out a connection, for at most {@code millis}: a database that is starting, or a
+     * busy machine opening an H2 file, may take longer than one statement's connect timeout.
+     */
+    private void awaitDatabase(long millis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (true) {
+            try (Connection c = dataSource.getConnection()) {
+                return;
+            } catch (SQLException e) {
+                if (System.nanoTime() - deadline >= 0) {
+                    throw new StoreUnavailableException("cannot connect to " + dialect + " within " + millis
+                            + " ms: " + e.getMessage(), e);
+                }
+            }
+        }
     }
 
     /** The database's epoch, made at its first use: a reset or re-created database gets a new one. */
@@ -464,7 +486,8 @@ public final class JdbcStores implements AutoCloseable {
 
         /**
          * Connects, runs the migrations (unless {@linkplain #migrate turned off}) and starts the stores' threads.
-         * Blocks while it does.
+         * Blocks while it does; waits up to 20 s (or the {@linkplain #connectTimeout connect timeout} if longer)
+         * for the first connection.
          *
          * @throws IllegalStateException     if no {@link #url} nor {@link #h2File} was set
          * @throws StoreUnavailableException if the database cannot be reached

@@ -8,7 +8,7 @@ public enum Dialect {
                     + " ON CONFLICT DO NOTHING",
             "INSERT INTO kim_ack (tenant, user_id, device_id, seq) VALUES (?, ?, ?, ?)"
                     + " ON CONFLICT (tenant, user_id, device_id) DO UPDATE SET seq = GREATEST(kim_ack.seq, EXCLUDED.seq)",
-            " FOR UPDATE SKIP LOCKED"),
+            " FOR UPDATE SKIP LOCKED", true),
 
     H2("classpath:db/kim/h2",
             "INSERT INTO kim_inbox (tenant, user_id, head, sent_entries, sent_bytes) SELECT ?1, ?2, 0, 0, 0"
@@ -19,7 +19,7 @@ public enum Dialect {
                     + " WHEN MATCHED AND t.seq < s.seq THEN UPDATE SET seq = s.seq"
                     + " WHEN NOT MATCHED THEN INSERT (tenant, user_id, device_id, seq)"
                     + " VALUES (s.tenant, s.user_id, s.device_id, s.seq)",
-            "");
+            "", false);
 
     /** Flyway location of this dialect's migrations. */
     final String migrations;
@@ -29,8 +29,15 @@ public enum Dialect {
     final String upsertAck;
     /** Appended to the sweeper's select: lock the rows, skipping those another sweeper holds. */
     final String lockForSweep;
+    /**
+     * Whether a batch of appends is written with arrays bound to one statement per step ({@code unnest}), which
+     * keeps round trips to a server few whatever the batch size; otherwise with JDBC batches, which cost nothing
+     * more on a database in the same process.
+     */
+    final boolean arrays;
 
-    Dialect(String migrations, String insertInboxIfAbsent, String upsertAck, String lockForSweep) {
+    Dialect(String migrations, String insertInboxIfAbsent, String upsertAck, String lockForSweep, boolean arrays) {
+        this.arrays = arrays;
         this.migrations = migrations;
         this.insertInboxIfAbsent = insertInboxIfAbsent;
         this.upsertAck = upsertAck;

@@ -267,7 +267,11 @@ public final class JdbcMessageStore implements MessageStore {
                 p.result = new AppendResult(m, sequences, false);
                 written.add(p);
             }
-            insert(c, written, rows, now);
+            if (db.dialect().arrays) {
+                insertByArrays(c, written, rows, now);
+            } else {
+                insert(c, written, rows, now);
+            }
         }
         for (Map.Entry<Pending, Pending> e : followers.entrySet()) {
             Pending first = e.getValue();
@@ -282,56 +286,83 @@ public final class JdbcMessageStore implements MessageStore {
 
     /** The original results of the keys that were appended before, flagged duplicate. */
     private Map<Key, AppendResult> findExisting(Connection c, Collection<Key> keys) throws SQLException {
-        Map<String, List<Key>> byTenant = new TreeMap<>();
-        for (Key k : keys) {
-            byTenant.computeIfAbsent(k.tenant(), t -> new ArrayList<>()).add(k);
+        if (db.dialect().arrays) {
+            return findExistingByArrays(c, keys);
         }
-        Map<Key, AppendResult> found = new HashMap<>();
-        for (Map.Entry<String, List<Key>> e : byTenant.entrySet()) {
-            String tenant = e.getKey();
-            List<Key> all = e.getValue();
-            for (int from = 0; from < all.size(); from += CHUNK) {
-                List<Key> chunk = all.subList(from, Math.min(all.size(), from + CHUNK));
-                StringBuilder sql = new StringBuilder("SELECT " + MESSAGE_COLUMNS
-                        + " FROM kim_message m WHERE m.tenant = ? AND (");
-                for (int i = 0; i < chunk.size(); i++) {
-                    sql.append(i == 0 ? "" : " OR ").append("(m.sender_id = ? AND m.client_message_id = ?)");
-                }
-                sql.append(')');
-                List<Message> messages = new ArrayList<>();
-                try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
-                    int i = 1;
-                    ps.setString(i++, tenant);
-                    for (Key k : chunk) {
-                        ps.setString(i++, k.senderId());
-                        ps.setString(i++, k.clientMessageId());
-                    }
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            messages.add(message(tenant, rs, 1));
-                        }
-                    }
-                }
-                for (Message m : messages) {
-                    Map<String, Long> sequences = new HashMap<>();
-                    try (PreparedStatement ps = c.prepareStatement(
-                            "SELECT user_id, seq FROM kim_inbox_entry WHERE tenant = ? AND message_id = ?")) {
-                        ps.setString(1, tenant);
-                        ps.setString(2, m.messageId());
-                        try (ResultSet rs = ps.executeQuery()) {
-                            while (rs.next()) {
-                                sequences.put(rs.getString(1), rs.getLong(2));
-                            }
-                        }
-                    }
-                    if (!sequences.isEmpty()) { // else being swept: expired, so no longer remembered
-                        found.put(new Key(tenant, m.senderId(), m.clientMessageId()),
-                                new AppendResult(m, sequences, true));
+        // one look-up in the client id index per key: in the same process, a statement costs no round trip
+        List<Message> messages = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + MESSAGE_COLUMNS + " FROM kim_message m"
+                + " WHERE m.tenant = ? AND m.sender_id = ? AND m.client_message_id = ?")) {
+            for (Key k : keys) {
+                ps.setString(1, k.tenant());
+                ps.setString(2, k.senderId());
+                ps.setString(3, k.clientMessageId());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        messages.add(message(k.tenant(), rs, 1));
                     }
                 }
             }
         }
+        Map<Key, AppendResult> found = new HashMap<>();
+        originals(c, messages, found);
         return found;
+    }
+
+    /**
+     * The same as {@link #findExisting} in one statement for the whole batch, whatever its size: the keys go in as
+     * three arrays, each looked up in the client id index.
+     */
+    private static Map<Key, AppendResult> findExistingByArrays(Connection c, Collection<Key> keys)
+            throws SQLException {
+        String[] tenants = new String[keys.size()];
+        String[] senders = new String[keys.size()];
+        String[] ids = new String[keys.size()];
+        int i = 0;
+        for (Key k : keys) {
+            tenants[i] = k.tenant();
+            senders[i] = k.senderId();
+            ids[i++] = k.clientMessageId();
+        }
+        List<Message> messages = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT m.tenant, " + MESSAGE_COLUMNS + " FROM kim_message m"
+                + " JOIN unnest(?, ?, ?) AS k (tenant, sender_id, client_message_id)"
+                + " ON m.tenant = k.tenant AND m.sender_id = k.sender_id"
+                + " AND m.client_message_id = k.client_message_id")) {
+            ps.setArray(1, c.createArrayOf("varchar", tenants));
+            ps.setArray(2, c.createArrayOf("varchar", senders));
+            ps.setArray(3, c.createArrayOf("varchar", ids));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    messages.add(message(rs.getString(1), rs, 2));
+                }
+            }
+        }
+        Map<Key, AppendResult> found = new HashMap<>();
+        originals(c, messages, found);
+        return found;
+    }
+
+    /** Adds the original result of each of {@code messages} (found by client id) to {@code found}. */
+    private static void originals(Connection c, List<Message> messages, Map<Key, AppendResult> found)
+            throws SQLException {
+        for (Message m : messages) {
+            Map<String, Long> sequences = new HashMap<>();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT user_id, seq FROM kim_inbox_entry WHERE tenant = ? AND message_id = ?")) {
+                ps.setString(1, m.tenant());
+                ps.setString(2, m.messageId());
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        sequences.put(rs.getString(1), rs.getLong(2));
+                    }
+                }
+            }
+            if (!sequences.isEmpty()) { // else being swept: expired, so no longer remembered
+                found.put(new Key(m.tenant(), m.senderId(), m.clientMessageId()),
+                        new AppendResult(m, sequences, true));
+            }
+        }
     }
 
     /**
@@ -347,22 +378,77 @@ public final class JdbcMessageStore implements MessageStore {
                 rows.put(new Inbox(tenant, owner), null);
             }
         }
-        List<Inbox> missing = select(c, new ArrayList<>(rows.keySet()), rows);
+        boolean arrays = db.dialect().arrays;
+        List<Inbox> all = new ArrayList<>(rows.keySet());
+        List<Inbox> missing = arrays ? selectByArrays(c, all, rows) : select(c, all, rows);
         if (!missing.isEmpty()) {
-            try (PreparedStatement ps = c.prepareStatement(db.dialect().insertInboxIfAbsent)) {
-                for (Inbox inbox : missing) {
-                    ps.setString(1, inbox.tenant());
-                    ps.setString(2, inbox.userId());
-                    ps.addBatch();
+            if (arrays) {
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO kim_inbox (tenant, user_id, head,"
+                        + " sent_entries, sent_bytes) SELECT k.tenant, k.user_id, 0, 0, 0 FROM unnest(?, ?)"
+                        + " AS k (tenant, user_id) ORDER BY k.tenant, k.user_id ON CONFLICT DO NOTHING")) {
+                    bindInboxes(c, ps, missing);
+                    ps.executeUpdate();
                 }
-                ps.executeBatch();
+            } else {
+                try (PreparedStatement ps = c.prepareStatement(db.dialect().insertInboxIfAbsent)) {
+                    for (Inbox inbox : missing) {
+                        ps.setString(1, inbox.tenant());
+                        ps.setString(2, inbox.userId());
+                        ps.addBatch();
+                    }
+                    ps.executeBatch();
+                }
             }
-            List<Inbox> still = select(c, missing, rows);
+            List<Inbox> still = arrays ? selectByArrays(c, missing, rows) : select(c, missing, rows);
             if (!still.isEmpty()) {
                 throw new SQLException("inbox rows missing after insert: " + still.size(), "40001");
             }
         }
         return rows;
+    }
+
+    private static void bindInboxes(Connection c, PreparedStatement ps, List<Inbox> inboxes) throws SQLException {
+        String[] tenants = new String[inboxes.size()];
+        String[] users = new String[inboxes.size()];
+        for (int i = 0; i < inboxes.size(); i++) {
+            tenants[i] = inboxes.get(i).tenant();
+            users[i] = inboxes.get(i).userId();
+        }
+        ps.setArray(1, c.createArrayOf("varchar", tenants));
+        ps.setArray(2, c.createArrayOf("varchar", users));
+    }
+
+    /**
+     * Selects and locks {@code inboxes} into {@code rows} in one statement, in the database's (tenant, user) order,
+     * the same in every process, so two writers never deadlock; returns those that do not exist.
+     */
+    private static List<Inbox> selectByArrays(Connection c, List<Inbox> inboxes, Map<Inbox, InboxRow> rows)
+            throws SQLException {
+        Map<Inbox, InboxRow> got = new HashMap<>(2 * inboxes.size());
+        try (PreparedStatement ps = c.prepareStatement("SELECT i.tenant, i.user_id, i.head, i.sent_entries,"
+                + " i.sent_bytes FROM kim_inbox i JOIN unnest(?, ?) AS k (tenant, user_id)"
+                + " ON i.tenant = k.tenant AND i.user_id = k.user_id ORDER BY i.tenant, i.user_id FOR UPDATE OF i")) {
+            bindInboxes(c, ps, inboxes);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    InboxRow row = new InboxRow();
+                    row.head = rs.getLong(3);
+                    row.sentEntries = rs.getLong(4);
+                    row.sentBytes = rs.getLong(5);
+                    got.put(new Inbox(rs.getString(1), rs.getString(2)), row);
+                }
+            }
+        }
+        List<Inbox> missing = new ArrayList<>();
+        for (Inbox inbox : inboxes) {
+            InboxRow row = got.get(inbox);
+            if (row == null) {
+                missing.add(inbox);
+            } else {
+                rows.put(inbox, row);
+            }
+        }
+        return missing;
     }
 
     /** Selects and locks {@code inboxes} (sorted) into {@code rows}; returns those that do not exist. */
@@ -410,6 +496,106 @@ public final class JdbcMessageStore implements MessageStore {
             from = to;
         }
         return missing;
+    }
+
+    /**
+     * Inserts the messages and their entries and raises the heads in one statement, whatever the batch's size: the
+     * rows go in as arrays, one per column.
+     */
+    private static void insertByArrays(Connection c, List<Pending> written, Map<Inbox, InboxRow> rows, long now)
+            throws SQLException {
+        int n = written.size();
+        String[] tenants = new String[n];
+        String[] ids = new String[n];
+        String[] senders = new String[n];
+        String[] devices = new String[n];
+        Short[] types = new Short[n];
+        String[] targets = new String[n];
+        String[] clientIds = new String[n];
+        String[] contentTypes = new String[n];
+        byte[][] bodies = new byte[n][];
+        Integer[] sizes = new Integer[n];
+        Long[] sentAt = new Long[n];
+        int entries = 0;
+        for (int i = 0; i < n; i++) {
+            Message m = written.get(i).message;
+            tenants[i] = m.tenant();
+            ids[i] = m.messageId();
+            senders[i] = m.senderId();
+            devices[i] = m.senderDevice();
+            types[i] = (short) (m.chatType() == ChatType.GROUP ? 1 : 0);
+            targets[i] = m.target();
+            clientIds[i] = m.clientMessageId();
+            contentTypes[i] = m.contentType();
+            bodies[i] = m.body();
+            sizes[i] = m.body().length;
+            sentAt[i] = m.timestamp();
+            entries += written.get(i).result.sequences().size();
+        }
+        String[] entryTenants = new String[entries];
+        String[] entryUsers = new String[entries];
+        Long[] entrySeqs = new Long[entries];
+        String[] entryIds = new String[entries];
+        int e = 0;
+        for (Pending p : written) {
+            for (Map.Entry<String, Long> s : p.result.sequences().entrySet()) {
+                entryTenants[e] = p.message.tenant();
+                entryUsers[e] = s.getKey();
+                entrySeqs[e] = s.getValue();
+                entryIds[e++] = p.message.messageId();
+            }
+        }
+        List<Inbox> changed = new ArrayList<>();
+        for (Map.Entry<Inbox, InboxRow> r : rows.entrySet()) {
+            if (r.getValue().changed) {
+                changed.add(r.getKey());
+            }
+        }
+        String[] headTenants = new String[changed.size()];
+        String[] headUsers = new String[changed.size()];
+        Long[] heads = new Long[changed.size()];
+        Long[] sentEntries = new Long[changed.size()];
+        Long[] sentBytes = new Long[changed.size()];
+        for (int i = 0; i < changed.size(); i++) {
+            InboxRow row = rows.get(changed.get(i));
+            headTenants[i] = changed.get(i).tenant();
+            headUsers[i] = changed.get(i).userId();
+            heads[i] = row.head;
+            sentEntries[i] = row.sentEntries;
+            sentBytes[i] = row.sentBytes;
+        }
+        try (PreparedStatement ps = c.prepareStatement("WITH m AS (INSERT INTO kim_message (tenant, message_id,"
+                + " sender_id, sender_device, chat_type, target, client_message_id, content_type, body, body_size,"
+                + " sent_at, stored_at) SELECT t.*, CAST(? AS BIGINT) FROM unnest(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) AS t),"
+                + " e AS (INSERT INTO kim_inbox_entry (tenant, user_id, seq, message_id)"
+                + " SELECT * FROM unnest(?, ?, ?, ?))"
+                + " UPDATE kim_inbox i SET head = h.head, sent_entries = h.sent_entries, sent_bytes = h.sent_bytes"
+                + " FROM unnest(?, ?, ?, ?, ?) AS h (tenant, user_id, head, sent_entries, sent_bytes)"
+                + " WHERE i.tenant = h.tenant AND i.user_id = h.user_id")) {
+            int i = 1;
+            ps.setLong(i++, now);
+            ps.setArray(i++, c.createArrayOf("varchar", tenants));
+            ps.setArray(i++, c.createArrayOf("varchar", ids));
+            ps.setArray(i++, c.createArrayOf("varchar", senders));
+            ps.setArray(i++, c.createArrayOf("varchar", devices));
+            ps.setArray(i++, c.createArrayOf("int2", types));
+            ps.setArray(i++, c.createArrayOf("varchar", targets));
+            ps.setArray(i++, c.createArrayOf("varchar", clientIds));
+            ps.setArray(i++, c.createArrayOf("varchar", contentTypes));
+            ps.setArray(i++, c.createArrayOf("bytea", bodies));
+            ps.setArray(i++, c.createArrayOf("int4", sizes));
+            ps.setArray(i++, c.createArrayOf("int8", sentAt));
+            ps.setArray(i++, c.createArrayOf("varchar", entryTenants));
+            ps.setArray(i++, c.createArrayOf("varchar", entryUsers));
+            ps.setArray(i++, c.createArrayOf("int8", entrySeqs));
+            ps.setArray(i++, c.createArrayOf("varchar", entryIds));
+            ps.setArray(i++, c.createArrayOf("varchar", headTenants));
+            ps.setArray(i++, c.createArrayOf("varchar", headUsers));
+            ps.setArray(i++, c.createArrayOf("int8", heads));
+            ps.setArray(i++, c.createArrayOf("int8", sentEntries));
+            ps.setArray(i++, c.createArrayOf("int8", sentBytes));
+            ps.executeUpdate();
+        }
     }
 
     /** Inserts the messages and their entries and raises the heads, in three batched statements. */
