@@ -24,7 +24,9 @@ public record GroupEvent(Kind kind, String groupId, String userId) {
         /** {@code userId} quit (this user, or another member). */
         QUIT,
         /** The owner dissolved the group; it no longer exists. */
-        DISSOLVED
+        DISSOLVED,
+        /** Told to the owner of an approval group: {@code userId} asks to join. */
+        JOIN_REQUESTED
     }
 
     public GroupEvent {

@@ -230,11 +230,15 @@ public final class ImClient implements AutoCloseable {
     }
 
     /**
-     * Joins a group. Every member who is online, this user included, gets {@link GroupEvent.Kind#JOINED JOINED}.
-     * Joining a group one is a member of already succeeds and changes nothing, so this is retried like a send.
+     * Joins a group, as its {@link GroupJoinPolicy} allows. In an {@link GroupJoinPolicy#OPEN open} group every
+     * member who is online, this user included, gets {@link GroupEvent.Kind#JOINED JOINED}; in an
+     * {@link GroupJoinPolicy#APPROVAL approval} group this files a join request (the owner gets
+     * {@link GroupEvent.Kind#JOIN_REQUESTED JOIN_REQUESTED}, and this user {@code JOINED} once approved). Joining a
+     * group one is a member of already succeeds and changes nothing, so this is retried like a send.
      *
-     * @return completes once this user is a member; fails with an {@link ImStatusException} of
-     *         {@code NO_SUCH_GROUP} or {@code GROUP_FULL}
+     * @return completes once this user is a member or the join request is filed; fails with an
+     *         {@link ImStatusException} of {@code NO_SUCH_GROUP}, {@code GROUP_FULL}, or {@code FORBIDDEN} for an
+     *         {@link GroupJoinPolicy#INVITE_ONLY invite-only} group
      * @throws IllegalArgumentException if {@code groupId} is blank or longer than 128 characters
      */
     public CompletableFuture<Void> joinGroup(String groupId) {

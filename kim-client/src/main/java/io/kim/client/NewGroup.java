@@ -16,8 +16,10 @@ import java.util.Objects;
  * @param introduction a description; empty for none
  * @param members      the initial members besides the creator, each a user id of 1-128 characters; possibly empty.
  *                     The creator and duplicates may be listed and count once.
+ * @param joinPolicy   who may make a user a member; non-null
  */
-public record NewGroup(String groupId, String name, String avatar, String introduction, List<String> members) {
+public record NewGroup(String groupId, String name, String avatar, String introduction, List<String> members,
+        GroupJoinPolicy joinPolicy) {
 
     /**
      * @throws IllegalArgumentException if an id or the name is blank or longer than 128 characters
@@ -30,13 +32,19 @@ public record NewGroup(String groupId, String name, String avatar, String introd
         ImClient.checkId(name, "name");
         Objects.requireNonNull(avatar, "avatar");
         Objects.requireNonNull(introduction, "introduction");
+        Objects.requireNonNull(joinPolicy, "joinPolicy");
         members = List.copyOf(Objects.requireNonNull(members, "members")); // also rejects null elements
         for (String member : members) {
             ImClient.checkId(member, "members");
         }
     }
 
-    /** A group with no avatar and no introduction. */
+    /** An {@link GroupJoinPolicy#INVITE_ONLY} group. */
+    public NewGroup(String groupId, String name, String avatar, String introduction, List<String> members) {
+        this(groupId, name, avatar, introduction, members, GroupJoinPolicy.INVITE_ONLY);
+    }
+
+    /** An {@link GroupJoinPolicy#INVITE_ONLY} group with no avatar and no introduction. */
     public NewGroup(String groupId, String name, List<String> members) {
         this(groupId, name, "", "", members);
     }

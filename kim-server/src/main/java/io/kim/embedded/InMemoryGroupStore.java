@@ -44,6 +44,7 @@ public final class InMemoryGroupStore implements GroupStore {
     private static final class State {
         final Group group;
         final LinkedHashSet<String> members;
+        final LinkedHashSet<String> joinRequests = new LinkedHashSet<>();
         /** Set under the lock, read without it by {@link #find}. */
         volatile boolean deleted;
 
@@ -138,9 +139,60 @@ public final class InMemoryGroupStore implements GroupStore {
                 return CompletableFuture.failedFuture(new GroupFullException(tenant, groupId, memberLimit));
             }
             state.members.add(userId);
+            state.joinRequests.remove(userId);
             index(tenant, userId, groupId);
         }
         return CompletableFuture.completedFuture(true);
+    }
+
+    /** {@inheritDoc} At most as many requests wait as the member limit; more fail with {@link GroupFullException}. */
+    @Override
+    public CompletionStage<Boolean> requestToJoin(String tenant, String groupId, String userId) {
+        State state = groups.get(key(tenant, groupId, "groupId"));
+        Checks.nonBlank(userId, "userId");
+        if (state == null) {
+            return noSuchGroup(tenant, groupId);
+        }
+        synchronized (state) {
+            if (state.deleted) {
+                return noSuchGroup(tenant, groupId);
+            }
+            if (state.members.contains(userId) || state.joinRequests.contains(userId)) {
+                return CompletableFuture.completedFuture(false);
+            }
+            if (state.joinRequests.size() >= memberLimit) {
+                return CompletableFuture.failedFuture(new GroupFullException(tenant, groupId, memberLimit));
+            }
+            state.joinRequests.add(userId);
+        }
+        return CompletableFuture.completedFuture(true);
+    }
+
+    @Override
+    public CompletionStage<Boolean> removeJoinRequest(String tenant, String groupId, String userId) {
+        State state = groups.get(key(tenant, groupId, "groupId"));
+        Checks.nonBlank(userId, "userId");
+        if (state == null) {
+            return CompletableFuture.completedFuture(false);
+        }
+        boolean removed;
+        synchronized (state) {
+            removed = !state.deleted && state.joinRequests.remove(userId);
+        }
+        return CompletableFuture.completedFuture(removed);
+    }
+
+    @Override
+    public CompletionStage<List<String>> joinRequests(String tenant, String groupId) {
+        State state = groups.get(key(tenant, groupId, "groupId"));
+        if (state == null) {
+            return CompletableFuture.completedFuture(List.of());
+        }
+        List<String> requests;
+        synchronized (state) {
+            requests = state.deleted ? List.of() : List.copyOf(state.joinRequests);
+        }
+        return CompletableFuture.completedFuture(requests);
     }
 
     @Override

@@ -53,6 +53,9 @@ import java.util.function.Function;
  * <p><b>Requests.</b> Every request gets exactly one response with its sequence (see {@code docs/protocol.md} for
  * the statuses and the field limits of {@link io.kim.spi.Validate}); at most {@link Builder#maxInFlight} requests
  * of one connection are handled at a time, and the server stops reading from a connection that has that many.
+ * Requests are rate limited per connection and per user ({@link Builder#rateLimits(RateLimits)}, on by default),
+ * and a user may have at most {@link Builder#maxSessionsPerUser} sessions; {@code docs/security.md} lists every
+ * limit with its default.
  *
  * <p><b>Threading.</b> Thread-safe. The server calls every SPI on the event loop of the connection concerned and
  * expects it not to block: the stores, the authenticator and the user directory return stages (a remote one
@@ -293,6 +296,20 @@ public final class ImServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The most sessions one user may have at once, on all nodes together (device types are chosen by clients,
+         * so one device per type alone bounds nothing). A login beyond it that would not replace a session of the
+         * same device (or device type, under {@link DevicePolicy#ONE_PER_DEVICE_TYPE}) is refused with
+         * {@code LOGIN_REJECTED} and closed with 1008 "too many sessions". Default 16; 0: no limit.
+         */
+        public Builder maxSessionsPerUser(int sessions) {
+            if (sessions < 0) {
+                throw new IllegalArgumentException("maxSessionsPerUser: " + sessions + " (expected: >= 0)");
+            }
+            node.maxSessionsPerUser(sessions);
+            return this;
+        }
+
         /** See {@link Server.Builder#loginTimeout}. Default 10 seconds. */
         public Builder loginTimeout(Duration timeout) {
             server.loginTimeout(timeout);
@@ -356,6 +373,26 @@ public final class ImServer implements AutoCloseable {
                 throw new IllegalArgumentException("maxInFlight: " + requests + " (expected: > 0)");
             }
             node.maxInFlight(requests);
+            return this;
+        }
+
+        /**
+         * The rate limits of every tenant's logged-in clients (requests and SENDs per connection and per user,
+         * answered {@code RATE_LIMITED} with a {@code retry-after-ms}; see {@link RateLimits}). Default
+         * {@link RateLimits#defaults()}; {@link RateLimits#none()} turns them off (for load tests).
+         */
+        public Builder rateLimits(RateLimits limits) {
+            Objects.requireNonNull(limits, "rateLimits");
+            node.rateLimits(limits.isNone() ? null : tenant -> limits);
+            return this;
+        }
+
+        /**
+         * The rate limits per tenant; called on event loops (once per connection, at its first request after the
+         * login), must not block or return {@code null}. Default: {@link RateLimits#defaults()} for every tenant.
+         */
+        public Builder rateLimits(Function<String, RateLimits> limitsByTenant) {
+            node.rateLimits(Objects.requireNonNull(limitsByTenant, "rateLimits"));
             return this;
         }
 

@@ -15,9 +15,16 @@ import java.util.Objects;
  * @param avatar       a URL or key of the group's picture; non-null, empty if unset
  * @param introduction a description of the group; non-null, empty if unset
  * @param createdAt    when the group was created; non-null
+ * @param joinPolicy   who may make a user a member; non-null
  */
 public record Group(String tenant, String groupId, String ownerId, String name, String avatar, String introduction,
-        Instant createdAt) {
+        Instant createdAt, JoinPolicy joinPolicy) {
+
+    /** A group with the default policy, {@link JoinPolicy#INVITE_ONLY}. */
+    public Group(String tenant, String groupId, String ownerId, String name, String avatar, String introduction,
+            Instant createdAt) {
+        this(tenant, groupId, ownerId, name, avatar, introduction, createdAt, JoinPolicy.INVITE_ONLY);
+    }
 
     public Group {
         Validate.nonBlank(tenant, "tenant");
@@ -27,5 +34,6 @@ public record Group(String tenant, String groupId, String ownerId, String name, 
         Objects.requireNonNull(avatar, "avatar");
         Objects.requireNonNull(introduction, "introduction");
         Objects.requireNonNull(createdAt, "createdAt");
+        Objects.requireNonNull(joinPolicy, "joinPolicy");
     }
 }

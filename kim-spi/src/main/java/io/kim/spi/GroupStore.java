@@ -3,6 +3,7 @@ package io.kim.spi;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -101,4 +102,36 @@ public interface GroupStore {
      *         group (or unknown: a group store does not know users, only members)
      */
     CompletionStage<List<String>> groupsOf(String tenant, String userId);
+
+    /**
+     * Files a join request of {@code userId} (for a group whose policy is {@link JoinPolicy#APPROVAL}; the store
+     * does not check the policy). {@link #addMember} of that user and {@link #delete} of the group remove it.
+     * The default implementation fails: a store written before join requests existed does not support them.
+     *
+     * @return a stage completed with {@code true} if the request is new, {@code false} if it was filed before or
+     *         the user is a member; failed with {@link NoSuchGroupException} if the group does not exist
+     */
+    default CompletionStage<Boolean> requestToJoin(String tenant, String groupId, String userId) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException(
+                getClass().getName() + " does not support join requests"));
+    }
+
+    /**
+     * Removes a join request, for example once it was approved or refused.
+     *
+     * @return a stage completed with {@code true} if there was one; {@code false} if not or the group does not exist
+     */
+    default CompletionStage<Boolean> removeJoinRequest(String tenant, String groupId, String userId) {
+        return CompletableFuture.completedFuture(false);
+    }
+
+    /**
+     * Lists the pending join requests.
+     *
+     * @return a stage completed with an immutable list of user ids in the order they asked; empty if none or the
+     *         group does not exist
+     */
+    default CompletionStage<List<String>> joinRequests(String tenant, String groupId) {
+        return CompletableFuture.completedFuture(List.of());
+    }
 }

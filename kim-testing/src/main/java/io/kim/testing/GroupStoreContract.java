@@ -5,6 +5,7 @@ import io.kim.spi.GroupStore;
 import io.kim.spi.GroupFullException;
 import io.kim.spi.GroupExistsException;
 import io.kim.spi.Group;
+import io.kim.spi.JoinPolicy;
 import static io.kim.testing.Stages.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -529,6 +530,52 @@ public abstract class GroupStoreContract {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    // ---- join policy and join requests ------------------------------------------------------------------------
+
+    @Test
+    void joinPolicy_isKept() {
+        GroupStore store = newStore(10);
+        for (JoinPolicy policy : JoinPolicy.values()) {
+            Group g = new Group(tenant, "g-" + policy, "alice", "n", "", "", CREATED, policy);
+            await(store.create(g, List.of()));
+            assertEquals(policy, await(store.find(tenant, "g-" + policy)).orElseThrow().joinPolicy());
+        }
+        assertEquals(JoinPolicy.INVITE_ONLY, group(tenant, "x", "alice").joinPolicy(), "the default");
+    }
+
+    @Test
+    void joinRequests_areKeptInOrder_onceEach_andGoWhenTheUserJoins() {
+        GroupStore store = newStore(10);
+        await(store.create(new Group(tenant, "g1", "alice", "n", "", "", CREATED, JoinPolicy.APPROVAL), List.of()));
+
+        assertTrue(await(store.requestToJoin(tenant, "g1", "bob")));
+        assertTrue(await(store.requestToJoin(tenant, "g1", "carol")));
+        assertFalse(await(store.requestToJoin(tenant, "g1", "bob")), "filed before");
+        assertFalse(await(store.requestToJoin(tenant, "g1", "alice")), "a member");
+        assertEquals(List.of("bob", "carol"), await(store.joinRequests(tenant, "g1")));
+        assertEquals(List.of(), await(store.joinRequests(otherTenant, "g1")));
+
+        assertTrue(await(store.addMember(tenant, "g1", "bob")));
+        assertEquals(List.of("carol"), await(store.joinRequests(tenant, "g1")));
+        assertTrue(await(store.removeJoinRequest(tenant, "g1", "carol")));
+        assertFalse(await(store.removeJoinRequest(tenant, "g1", "carol")));
+        assertEquals(List.of(), await(store.joinRequests(tenant, "g1")));
+        assertEquals(List.of("alice", "bob"), await(store.members(tenant, "g1")));
+    }
+
+    @Test
+    void joinRequests_ofAMissingGroup_failOrAreEmpty_andGoWithTheGroup() {
+        GroupStore store = newStore(10);
+        assertInstanceOf(NoSuchGroupException.class, Stages.failure(store.requestToJoin(tenant, "nope", "bob")));
+        assertEquals(List.of(), await(store.joinRequests(tenant, "nope")));
+
+        await(store.create(group(tenant, "g1", "alice"), List.of()));
+        await(store.requestToJoin(tenant, "g1", "bob"));
+        assertTrue(await(store.delete(tenant, "g1")));
+        await(store.create(group(tenant, "g1", "alice"), List.of()));
+        assertEquals(List.of(), await(store.joinRequests(tenant, "g1")), "a new group under the old id");
     }
 
     // ---- helpers ------------------------------------------------------------------------------------------------

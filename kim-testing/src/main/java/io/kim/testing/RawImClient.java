@@ -109,6 +109,27 @@ public final class RawImClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends a request without waiting for its response (read it with {@link #pollResponse}).
+     *
+     * @return its sequence
+     */
+    public int sendRequest(Command command, MessageLite body) {
+        int seq = sequence.incrementAndGet();
+        client.push(Packets.request(command, seq, body));
+        return seq;
+    }
+
+    /** A response already received or arriving within {@code millis}, or {@code null}. */
+    public Packet pollResponse(long millis) throws InterruptedException {
+        return responses.poll(millis, TimeUnit.MILLISECONDS);
+    }
+
+    /** The close frame the server sent, or {@code null} while open or if it sent none. */
+    public io.kim.net.CloseStatus closeStatus() {
+        return client.closeStatus();
+    }
+
     /** Sends a request and returns its response; throws an {@link AssertionError} unless it has {@code status}. */
     public Packet expect(Status status, Command command, MessageLite body) throws InterruptedException {
         Packet p = request(command, body);

@@ -16,6 +16,7 @@ import io.kim.net.Transport;
 import io.kim.net.internal.NettyChannel;
 import io.kim.protocol.Status;
 import io.kim.server.ImServer;
+import io.kim.server.RateLimits;
 import io.kim.spi.AuthenticationException;
 import io.kim.client.ChatKind;
 import io.kim.spi.Group;
@@ -88,6 +89,7 @@ public abstract class ImClientGroupContractTest {
         ImServer.Builder b = ImServer.builder()
                 .listen(transport(), new InetSocketAddress("127.0.0.1", 0))
                 .ioThreads(2)
+                .rateLimits(RateLimits.none()) // bursts of sends below; limits: RateLimitTest
                 .authenticator(token -> {
                     String[] p = token.split(":", -1);
                     return p.length == 4 ? CompletableFuture.completedFuture(new Identity(p[0], p[1], p[2], p[3]))
@@ -312,7 +314,7 @@ public abstract class ImClientGroupContractTest {
         Member alice = online(server, "alice");
         Member bob = online(server, "bob");
         Member dave = online(server, "dave");
-        await(alice.client().createGroup("team", "The team", List.of("bob")));
+        await(alice.client().createGroup(new NewGroup("team", "The team", "", "", List.of("bob"), GroupJoinPolicy.OPEN)));
 
         await(dave.client().joinGroup("team"));
 
@@ -561,7 +563,7 @@ public abstract class ImClientGroupContractTest {
     void groupRequests_madeBeforeConnect_waitForTheConnection() throws Exception {
         ImServer server = server();
         Member alice = online(server, "alice");
-        await(alice.client().createGroup("team", "The team", List.of()));
+        await(alice.client().createGroup(new NewGroup("team", "The team", "", "", List.of(), GroupJoinPolicy.OPEN)));
         Recorder bobsInbox = new Recorder();
         ImClient bob = start(sdk(server, "bob", bobsInbox));
 
@@ -602,7 +604,7 @@ public abstract class ImClientGroupContractTest {
         ImServer server = server(b -> b.groupStore(store));
         Member alice = online(server, "alice");
         Member bob = online(server, "bob");
-        await(alice.client().createGroup("team", "The team", List.of()));
+        await(alice.client().createGroup(new NewGroup("team", "The team", "", "", List.of(), GroupJoinPolicy.OPEN)));
 
         int creates = store.calls("create");
         store.holdNext("create");

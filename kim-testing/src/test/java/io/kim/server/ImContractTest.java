@@ -143,6 +143,7 @@ public abstract class ImContractTest {
         ImServer.Builder b = ImServer.builder()
                 .listen(transport(), new InetSocketAddress("127.0.0.1", 0))
                 .ioThreads(2)
+                .rateLimits(RateLimits.none()) // the load below sends faster than a person; limits: RateLimitTest
                 .authenticator(authenticator);
         customizer.accept(b);
         ImServer server = b.build().start();

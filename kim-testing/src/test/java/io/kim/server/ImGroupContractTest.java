@@ -14,6 +14,9 @@ import io.kim.net.Transport;
 import io.kim.protocol.Command;
 import io.kim.protocol.GroupCreateRequest;
 import io.kim.protocol.GroupEventPush;
+import io.kim.protocol.GroupJoinResponse;
+import io.kim.protocol.GroupMembersChange;
+import io.kim.protocol.Packet;
 import io.kim.protocol.GroupProfile;
 import io.kim.protocol.GroupMembers;
 import io.kim.protocol.GroupRequest;
@@ -107,9 +110,88 @@ public abstract class ImGroupContractTest {
         return login("acme", user, "phone");
     }
 
+    /** An open group (anyone may join), as most tests here want. */
     private static GroupCreateRequest create(String id, String... members) {
         return GroupCreateRequest.newBuilder().setGroupId(id).setName("group " + id).addAllMembers(List.of(members))
-                .build();
+                .setJoinPolicy(io.kim.protocol.JoinPolicy.OPEN).build();
+    }
+
+    private static GroupMembersChange change(String id, String... users) {
+        return GroupMembersChange.newBuilder().setGroupId(id).addAllUserIds(List.of(users)).build();
+    }
+
+    @Test
+    void serverChosenIds_areRandom128Bits_andTheDefaultPolicyIsInviteOnly() throws Exception {
+        RawImClient alice = login("alice");
+        RawImClient mallory = login("mallory");
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        for (int i = 0; i < 3; i++) {
+            GroupProfile p = GroupProfile.parseFrom(alice.expect(Status.OK, Command.GROUP_CREATE,
+                    GroupCreateRequest.newBuilder().setName("picked").build()).getBody());
+            assertTrue(p.getGroupId().matches("g-[a-z2-7]{26}"), p.getGroupId());
+            assertEquals(io.kim.protocol.JoinPolicy.INVITE_ONLY, p.getJoinPolicy());
+            ids.add(p.getGroupId());
+            event(alice);
+        }
+        assertEquals(3, ids.size());
+        String id = ids.iterator().next();
+
+        Packet refused = mallory.expect(Status.FORBIDDEN, Command.GROUP_JOIN, group(id));
+        assertTrue(refused.getHeader().getStatusMessage().contains("invite-only"));
+        mallory.expect(Status.FORBIDDEN, Command.GROUP_MEMBERS, group(id));
+        mallory.expect(Status.FORBIDDEN, Command.GROUP_ADD, change(id, "mallory"));
+    }
+
+    @Test
+    void inviteOnly_membersAddMembers_andEveryoneIsTold() throws Exception {
+        RawImClient alice = login("alice");
+        RawImClient bob = login("bob");
+        RawImClient carol = login("carol");
+        alice.expect(Status.OK, Command.GROUP_CREATE, GroupCreateRequest.newBuilder().setGroupId("club")
+                .setName("club").addMembers("bob").build());
+        event(alice);
+        event(bob);
+
+        GroupMembers added = GroupMembers.parseFrom(
+                bob.expect(Status.OK, Command.GROUP_ADD, change("club", "carol", "bob")).getBody());
+
+        assertEquals(List.of("carol"), added.getMembersList(), "bob was a member already");
+        for (RawImClient c : List.of(alice, bob, carol)) {
+            GroupEventPush e = event(c);
+            assertEquals(GroupEventPush.Kind.JOINED, e.getKind());
+            assertEquals("carol", e.getUserId());
+        }
+        alice.expect(Status.INVALID_PACKET, Command.GROUP_ADD, change("club"));
+    }
+
+    @Test
+    void approval_joinFilesARequest_theOwnerIsTold_andApproves() throws Exception {
+        RawImClient alice = login("alice");
+        RawImClient dave = login("dave");
+        alice.expect(Status.OK, Command.GROUP_CREATE, GroupCreateRequest.newBuilder().setGroupId("guild")
+                .setName("guild").setJoinPolicy(io.kim.protocol.JoinPolicy.APPROVAL).build());
+        event(alice);
+
+        GroupJoinResponse pending = GroupJoinResponse.parseFrom(
+                dave.expect(Status.OK, Command.GROUP_JOIN, group("guild")).getBody());
+
+        assertTrue(pending.getPending());
+        GroupEventPush asked = event(alice);
+        assertEquals(GroupEventPush.Kind.JOIN_REQUESTED, asked.getKind());
+        assertEquals("dave", asked.getUserId());
+        dave.expect(Status.FORBIDDEN, Command.GROUP_MEMBERS, group("guild"));
+        dave.expect(Status.FORBIDDEN, Command.GROUP_APPROVE, change("guild", "dave"));
+        GroupMembers seen = GroupMembers.parseFrom(alice.expect(Status.OK, Command.GROUP_MEMBERS, group("guild")).getBody());
+        assertEquals(List.of("dave"), seen.getJoinRequestsList());
+
+        GroupMembers approved = GroupMembers.parseFrom(
+                alice.expect(Status.OK, Command.GROUP_APPROVE, change("guild", "dave", "erin")).getBody());
+
+        assertEquals(List.of("dave"), approved.getMembersList(), "erin never asked");
+        assertEquals(GroupEventPush.Kind.JOINED, event(dave).getKind());
+        GroupMembers after = GroupMembers.parseFrom(dave.expect(Status.OK, Command.GROUP_MEMBERS, group("guild")).getBody());
+        assertEquals(List.of("alice", "dave"), after.getMembersList());
+        assertEquals(0, after.getJoinRequestsCount(), "only the owner sees join requests");
     }
 
     private static GroupRequest group(String id) {

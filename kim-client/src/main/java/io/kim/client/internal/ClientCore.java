@@ -250,7 +250,8 @@ public final class ClientCore {
 
     public CompletableFuture<GroupInfo> createGroup(NewGroup group) {
         GroupCreateRequest.Builder request = GroupCreateRequest.newBuilder().setName(group.name())
-                .setAvatar(group.avatar()).setIntroduction(group.introduction()).addAllMembers(group.members());
+                .setAvatar(group.avatar()).setIntroduction(group.introduction()).addAllMembers(group.members())
+                .setJoinPolicyValue(group.joinPolicy().ordinal()); // the same order as the wire enum
         if (group.groupId() != null) {
             request.setGroupId(group.groupId());
         }
@@ -678,6 +679,7 @@ public final class ClientCore {
                     case JOINED -> GroupEvent.Kind.JOINED;
                     case QUIT -> GroupEvent.Kind.QUIT;
                     case DISSOLVED -> GroupEvent.Kind.DISSOLVED;
+                    case JOIN_REQUESTED -> GroupEvent.Kind.JOIN_REQUESTED;
                     default -> null;
                 };
                 if (kind == null) {
@@ -985,7 +987,7 @@ public final class ClientCore {
         } else if (op.retryable && (status == Status.UNAVAILABLE || status == Status.RATE_LIMITED)) {
             op.conn = null;
             op.attemptTimer = cancel(op.attemptTimer);
-            long delay = backoff.delayNanos(op.attempts - 1);
+            long delay = Math.max(backoff.delayNanos(op.attempts - 1), retryAfterNanos(h));
             log.debug("{} answered {}; retrying in {} ms", op.what, status, delay / 1_000_000);
             op.retryTimer = loop.schedule(() -> {
                 op.retryTimer = null;
@@ -1044,6 +1046,16 @@ public final class ClientCore {
             timer.cancel(false);
         }
         return null;
+    }
+
+    /** The server's {@code retry-after-ms} of a RATE_LIMITED answer (at most a minute), or 0. */
+    private static long retryAfterNanos(Header h) {
+        String value = h.getMetadataOrDefault(Packets.RETRY_AFTER_MS, "");
+        try {
+            return value.isEmpty() ? 0 : TimeUnit.MILLISECONDS.toNanos(Math.min(60_000, Math.max(0, Long.parseLong(value))));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     private static boolean certificateRefused(Throwable e) {

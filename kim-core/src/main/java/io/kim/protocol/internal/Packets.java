@@ -59,6 +59,22 @@ public final class Packets {
                 detail == null ? "" : detail, null);
     }
 
+    /** The header metadata key of a RATE_LIMITED answer: the milliseconds to wait before trying again. */
+    public static final String RETRY_AFTER_MS = "retry-after-ms";
+
+    /** An encoded RATE_LIMITED response to {@code request} that says how long to wait, in {@link #RETRY_AFTER_MS}. */
+    public static byte[] rateLimited(Header request, long retryAfterMillis, String detail) {
+        Header h = Header.newBuilder()
+                .setCommandValue(request.getCommandValue())
+                .setSequence(request.getSequence())
+                .setFlag(Flag.RESPONSE)
+                .setStatus(Status.RATE_LIMITED)
+                .setStatusMessage(detail)
+                .putMetadata(RETRY_AFTER_MS, Long.toString(retryAfterMillis))
+                .build();
+        return Packet.newBuilder().setHeader(h).build().toByteArray();
+    }
+
     /** An encoded push. */
     public static byte[] push(Command command, MessageLite body) {
         return encode(command.getNumber(), 0, Flag.PUSH_VALUE, 0, "", body);

@@ -1,5 +1,6 @@
 package io.kim.server.internal;
 
+import io.kim.server.internal.dispatch.RateLimiter;
 import io.kim.spi.Session;
 import java.util.ArrayDeque;
 
@@ -18,6 +19,7 @@ public final class Connection {
     private ArrayDeque<byte[]> waiting;
     private boolean draining;
     private boolean paused;
+    private RateLimiter.PerConnection rateLimits;
 
     /**
      * @param loginDone run once when the login is over (the channel is registered, or the login was abandoned);
@@ -90,5 +92,14 @@ public final class Connection {
 
     public void paused(boolean paused) {
         this.paused = paused;
+    }
+
+    /** The connection's rate-limit buckets; {@code null} until its first request. */
+    public RateLimiter.PerConnection rateLimits() {
+        return rateLimits;
+    }
+
+    public void rateLimits(RateLimiter.PerConnection buckets) {
+        this.rateLimits = buckets;
     }
 }

@@ -10,7 +10,9 @@ import io.kim.net.StateListener;
 import io.kim.protocol.Command;
 import io.kim.server.DevicePolicy;
 import io.kim.server.internal.chat.SendCommand;
+import io.kim.server.RateLimits;
 import io.kim.server.internal.dispatch.Dispatcher;
+import io.kim.server.internal.dispatch.RateLimiter;
 import io.kim.server.internal.group.GroupCommands;
 import io.kim.server.internal.session.LoginAcceptor;
 import io.kim.server.internal.session.LoginLocks;
@@ -59,13 +61,18 @@ public final class ImNode {
         Delivery delivery = new Delivery(nodeId, sessions, channels, b.metrics, b.clock, bus);
         this.delivery = delivery;
         this.login = new LoginAcceptor(Objects.requireNonNull(b.authenticator, "authenticator"), sessions, messages,
-                b.devicePolicy, ids, delivery, new LoginLocks(b.loginLockHold), events, b.metrics, b.clock);
+                b.devicePolicy, ids, delivery, new LoginLocks(b.loginLockHold), events, b.metrics, b.clock,
+                b.maxSessionsPerUser);
         GroupCommands group = new GroupCommands(groups, b.userDirectory, delivery, ids, events, b.metrics, b.clock);
         SendCommand send = new SendCommand(messages, b.userDirectory, group, b.contentFilter, b.filterPolicy,
                 delivery, ids, events, b.metrics, b.clock, b.maxBodyLength);
         SyncCommands sync = new SyncCommands(messages, events, b.metrics, b.defaultSyncLimit, b.maxSyncLimit,
                 b.maxFrameLength);
-        this.dispatcher = Dispatcher.builder().maxInFlight(b.maxInFlight).metrics(b.metrics)
+        Dispatcher.Builder dispatch = Dispatcher.builder();
+        if (b.rateLimits != null) {
+            dispatch.rateLimiter(new RateLimiter(b.rateLimits, System::nanoTime));
+        }
+        this.dispatcher = dispatch.maxInFlight(b.maxInFlight).metrics(b.metrics)
                 .handle(Command.LOGIN, SessionCommands::loginAgain)
                 .handle(Command.LOGOUT, SessionCommands::logout)
                 .handle(Command.HEARTBEAT, SessionCommands::heartbeat)
@@ -78,6 +85,8 @@ public final class ImNode {
                 .handle(Command.GROUP_QUIT, group::quit)
                 .handle(Command.GROUP_MEMBERS, group::members)
                 .handle(Command.GROUP_DISSOLVE, group::dissolve)
+                .handle(Command.GROUP_ADD, group::add)
+                .handle(Command.GROUP_APPROVE, group::approve)
                 .build();
     }
 
@@ -144,8 +153,22 @@ public final class ImNode {
         private int maxInFlight = 64;
         private Duration loginLockHold = Duration.ofSeconds(10);
         private ImMetrics metrics = ImMetrics.NONE;
+        private Function<String, RateLimits> rateLimits = tenant -> RateLimits.defaults();
+        private int maxSessionsPerUser = 16;
 
         private Builder() {
+        }
+
+        /** The most sessions per user; 0: no limit. */
+        public Builder maxSessionsPerUser(int n) {
+            this.maxSessionsPerUser = n;
+            return this;
+        }
+
+        /** The rate limits per tenant; {@code null}: none at all. */
+        public Builder rateLimits(Function<String, RateLimits> byTenant) {
+            this.rateLimits = byTenant;
+            return this;
         }
 
         public Builder authenticator(Authenticator a) {

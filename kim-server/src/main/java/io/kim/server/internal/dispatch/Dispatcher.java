@@ -2,6 +2,7 @@ package io.kim.server.internal.dispatch;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.kim.net.Channel;
+import io.kim.net.CloseStatus;
 import io.kim.net.MessageListener;
 import io.kim.protocol.Command;
 import io.kim.protocol.Flag;
@@ -18,6 +19,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Receives the packets of logged-in channels and answers each request exactly once: a packet that is not a
@@ -37,11 +39,13 @@ public final class Dispatcher implements MessageListener {
     private final Map<Command, RequestHandler> handlers;
     private final int maxInFlight;
     private final ImMetrics metrics;
+    private final RateLimiter rateLimiter;
 
     private Dispatcher(Builder b) {
         this.handlers = Map.copyOf(b.handlers);
         this.maxInFlight = b.maxInFlight;
         this.metrics = b.metrics;
+        this.rateLimiter = b.rateLimiter;
     }
 
     public static Builder builder() {
@@ -81,6 +85,13 @@ public final class Dispatcher implements MessageListener {
                     h.getCommand());
             return;
         }
+        if (rateLimiter != null && h.getCommand() != Command.LOGOUT) {
+            long wait = rateLimiter.acquire(conn, h.getCommand());
+            if (wait > 0) {
+                refuse(channel, conn, h, wait);
+                return;
+            }
+        }
         int n = conn.inFlight() + 1;
         conn.inFlight(n);
         if (n >= maxInFlight) {
@@ -96,6 +107,16 @@ public final class Dispatcher implements MessageListener {
             answer = CompletableFuture.failedFuture(e);
         }
         Stages.whenDone(channel.executor(), answer, (bytes, error) -> answered(request, bytes, error, start));
+    }
+
+    private void refuse(Channel channel, Connection conn, Header h, long waitNanos) {
+        metrics.rejected("rate_limited");
+        long millis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(waitNanos + 999_999));
+        answerNow(channel, Packets.rateLimited(h, millis, "rate limit: retry in " + millis + " ms"), h.getCommand());
+        if (rateLimiter.strike(conn)) {
+            conn.closeReason("rate limit exceeded");
+            channel.close(CloseStatus.POLICY_VIOLATION.withReason("rate limit exceeded"));
+        }
     }
 
     private void answered(Request request, byte[] bytes, Throwable error, long start) {
@@ -155,6 +176,7 @@ public final class Dispatcher implements MessageListener {
         private final Map<Command, RequestHandler> handlers = new HashMap<>();
         private int maxInFlight = 64;
         private ImMetrics metrics = ImMetrics.NONE;
+        private RateLimiter rateLimiter;
 
         private Builder() {
         }
@@ -177,6 +199,12 @@ public final class Dispatcher implements MessageListener {
                 throw new IllegalArgumentException("maxInFlight: " + n + " (expected: > 0)");
             }
             this.maxInFlight = n;
+            return this;
+        }
+
+        /** Limits the rate of each connection's and each user's requests. Default: none. */
+        public Builder rateLimiter(RateLimiter limiter) {
+            this.rateLimiter = Objects.requireNonNull(limiter, "limiter");
             return this;
         }
 

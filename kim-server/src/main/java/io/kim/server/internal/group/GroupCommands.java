@@ -3,6 +3,8 @@ package io.kim.server.internal.group;
 import io.kim.protocol.Command;
 import io.kim.protocol.GroupCreateRequest;
 import io.kim.protocol.GroupEventPush;
+import io.kim.protocol.GroupJoinResponse;
+import io.kim.protocol.GroupMembersChange;
 import io.kim.protocol.GroupMembers;
 import io.kim.protocol.GroupProfile;
 import io.kim.protocol.GroupRequest;
@@ -18,9 +20,11 @@ import io.kim.server.internal.dispatch.RequestException;
 import io.kim.spi.EventListener;
 import io.kim.spi.Group;
 import io.kim.spi.GroupStore;
+import io.kim.spi.JoinPolicy;
 import io.kim.spi.Session;
 import io.kim.spi.UserDirectory;
 import io.kim.spi.Validate;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -33,9 +37,22 @@ import java.util.concurrent.Executor;
 /**
  * The group commands: create, detail, join, quit, members, dissolve, and who a group message goes to. Members
  * hear of every change through a {@code GROUP_EVENT} push. A {@code group_id} is checked like every id (not blank,
- * at most {@link Validate#MAX_ID_LENGTH} characters); GROUP_CREATE with an empty one lets the server choose.
+ * at most {@link Validate#MAX_ID_LENGTH} characters); GROUP_CREATE with an empty one lets the server choose one that
+ * cannot be guessed ({@code g-} and 128 random bits in base32).
+ *
+ * <p><b>Consent.</b> Who becomes a member follows the group's {@link JoinPolicy}: a member may always add users
+ * (GROUP_ADD); GROUP_JOIN is refused for an invite-only group, joins an open one, and files a join request for an
+ * approval group, which the owner is told about and accepts with GROUP_APPROVE. Only members see the member list;
+ * only the owner sees the join requests and dissolves the group.
  */
 public final class GroupCommands {
+
+    private static final byte[] NO_PREFIX = new byte[0];
+    private static final String BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
+    /** The most users one GROUP_ADD or GROUP_APPROVE names. */
+    static final int MAX_USERS_PER_CHANGE = 100;
+
+    private final SecureRandom random = new SecureRandom();
 
     private final GroupStore store;
     private final UserDirectory users;
@@ -63,7 +80,14 @@ public final class GroupCommands {
 
     public CompletionStage<byte[]> create(Request r) throws Exception {
         GroupCreateRequest req = r.body(GroupCreateRequest.parser());
-        String id = req.getGroupId().isEmpty() ? "g-" + ids.newMessageId() : Fields.id("group_id", req.getGroupId());
+        String id = req.getGroupId().isEmpty() ? newGroupId() : Fields.id("group_id", req.getGroupId());
+        JoinPolicy policy = switch (req.getJoinPolicy()) {
+            case INVITE_ONLY -> JoinPolicy.INVITE_ONLY;
+            case OPEN -> JoinPolicy.OPEN;
+            case APPROVAL -> JoinPolicy.APPROVAL;
+            default -> throw new RequestException(Status.INVALID_PACKET,
+                    "join_policy: " + req.getJoinPolicyValue() + " (expected: INVITE_ONLY, OPEN or APPROVAL)");
+        };
         Fields.requiredText("name", req.getName(), Validate.MAX_TEXT_LENGTH);
         Fields.text("avatar", req.getAvatar(), Validate.MAX_TEXT_LENGTH);
         Fields.text("introduction", req.getIntroduction(), Validate.MAX_TEXT_LENGTH);
@@ -73,7 +97,7 @@ public final class GroupCommands {
         Session me = r.session();
         Executor loop = r.loop();
         Group group = new Group(me.tenant(), id, me.userId(), req.getName(), req.getAvatar(), req.getIntroduction(),
-                clock.instant());
+                clock.instant(), policy);
         Set<String> initial = new LinkedHashSet<>(req.getMembersList());
         return Stages.then(loop, unknownUser(loop, me.tenant(), new ArrayList<>(initial), 0), unknown -> {
             if (unknown != null) {
@@ -113,17 +137,137 @@ public final class GroupCommands {
         });
     }
 
+    /** A group id nobody can guess: 128 bits from a {@link SecureRandom}, base32 (26 characters). */
+    private String newGroupId() {
+        byte[] bits = new byte[16];
+        random.nextBytes(bits);
+        StringBuilder id = new StringBuilder("g-");
+        int buffer = 0;
+        int held = 0;
+        for (byte b : bits) {
+            buffer = (buffer << 8) | (b & 0xFF);
+            held += 8;
+            while (held >= 5) {
+                id.append(BASE32.charAt((buffer >>> (held - 5)) & 31));
+                held -= 5;
+            }
+        }
+        if (held > 0) {
+            id.append(BASE32.charAt((buffer << (5 - held)) & 31));
+        }
+        return id.toString();
+    }
+
     public CompletionStage<byte[]> join(Request r) throws Exception {
         String id = groupId(r);
         Session me = r.session();
-        return Stages.then(r.loop(), store.addMember(me.tenant(), id, me.userId()), added -> {
-            if (!added) {
-                return Stages.done(r.ok(null)); // already a member: joining again changes nothing
+        Executor loop = r.loop();
+        return Stages.then(loop, store.find(me.tenant(), id), found -> {
+            if (found.isEmpty()) {
+                throw new RequestException(Status.NO_SUCH_GROUP, "no such group: " + id);
             }
-            events.groupChanged(me.tenant(), id, "joined", me.userId());
-            return Stages.then(r.loop(), store.members(me.tenant(), id), members -> {
-                notify(r.loop(), me.tenant(), members, GroupEventPush.Kind.JOINED, id, me.userId());
-                return Stages.done(r.ok(null));
+            Group g = found.get();
+            return Stages.then(loop, store.isMember(me.tenant(), id, me.userId()), member -> {
+                if (member) {
+                    return Stages.done(r.ok(null)); // already a member: joining again changes nothing
+                }
+                switch (g.joinPolicy()) {
+                    case OPEN:
+                        return Stages.then(loop, addMembers(loop, me, id, List.of(me.userId()), 0, new ArrayList<>()),
+                                added -> Stages.done(r.ok(null)));
+                    case APPROVAL:
+                        return Stages.then(loop, store.requestToJoin(me.tenant(), id, me.userId()), filed -> {
+                            if (filed) {
+                                events.groupChanged(me.tenant(), id, "join requested", me.userId());
+                                notify(loop, me.tenant(), List.of(g.ownerId()), GroupEventPush.Kind.JOIN_REQUESTED, id,
+                                        me.userId());
+                            }
+                            return Stages.done(r.ok(GroupJoinResponse.newBuilder().setPending(true).build()));
+                        });
+                    default:
+                        metrics.rejected("forbidden");
+                        throw new RequestException(Status.FORBIDDEN, "group " + id + " is invite-only: a member must "
+                                + "add you");
+                }
+            });
+        });
+    }
+
+    /** GROUP_ADD: a member adds users (an invitation); users already members are skipped. */
+    public CompletionStage<byte[]> add(Request r) throws Exception {
+        GroupMembersChange req = r.body(GroupMembersChange.parser());
+        String id = Fields.id("group_id", req.getGroupId());
+        List<String> users = userIds(req);
+        Session me = r.session();
+        Executor loop = r.loop();
+        return Stages.then(loop, store.isMember(me.tenant(), id, me.userId()), member -> {
+            if (!member) {
+                return Stages.then(loop, store.find(me.tenant(), id), g -> {
+                    throw g.isEmpty() ? new RequestException(Status.NO_SUCH_GROUP, "no such group: " + id)
+                            : new RequestException(Status.FORBIDDEN, "only members add members to " + id);
+                });
+            }
+            return Stages.then(loop, unknownUser(loop, me.tenant(), users, 0), unknown -> {
+                if (unknown != null) {
+                    throw new RequestException(Status.NO_SUCH_USER, "no such user: " + unknown);
+                }
+                return Stages.then(loop, addMembers(loop, me, id, users, 0, new ArrayList<>()), added ->
+                        Stages.done(r.ok(GroupMembers.newBuilder().setGroupId(id).addAllMembers(added).build())));
+            });
+        });
+    }
+
+    /** GROUP_APPROVE: the owner accepts join requests; users without a pending request are skipped. */
+    public CompletionStage<byte[]> approve(Request r) throws Exception {
+        GroupMembersChange req = r.body(GroupMembersChange.parser());
+        String id = Fields.id("group_id", req.getGroupId());
+        List<String> users = userIds(req);
+        Session me = r.session();
+        Executor loop = r.loop();
+        return Stages.then(loop, store.find(me.tenant(), id), found -> {
+            if (found.isEmpty()) {
+                throw new RequestException(Status.NO_SUCH_GROUP, "no such group: " + id);
+            }
+            if (!found.get().ownerId().equals(me.userId())) {
+                throw new RequestException(Status.FORBIDDEN, "only the owner approves join requests of " + id);
+            }
+            return Stages.then(loop, store.joinRequests(me.tenant(), id), pending -> {
+                List<String> approved = users.stream().filter(pending::contains).toList();
+                return Stages.then(loop, addMembers(loop, me, id, approved, 0, new ArrayList<>()), added ->
+                        Stages.done(r.ok(GroupMembers.newBuilder().setGroupId(id).addAllMembers(added).build())));
+            });
+        });
+    }
+
+    private static List<String> userIds(GroupMembersChange req) throws RequestException {
+        if (req.getUserIdsCount() == 0 || req.getUserIdsCount() > MAX_USERS_PER_CHANGE) {
+            throw new RequestException(Status.INVALID_PACKET, "user_ids: " + req.getUserIdsCount()
+                    + " entries (expected: 1 to " + MAX_USERS_PER_CHANGE + ")");
+        }
+        Set<String> users = new LinkedHashSet<>();
+        for (String u : req.getUserIdsList()) {
+            users.add(Fields.id("user_ids", u));
+        }
+        return List.copyOf(users);
+    }
+
+    /** Adds {@code users} from index {@code i} one after the other, telling the members of each join. */
+    private CompletionStage<List<String>> addMembers(Executor loop, Session me, String id, List<String> users, int i,
+            List<String> added) {
+        if (i == users.size()) {
+            return Stages.done(added);
+        }
+        String user = users.get(i);
+        return Stages.then(loop, store.addMember(me.tenant(), id, user), joined -> {
+            store.removeJoinRequest(me.tenant(), id, user);
+            if (!joined) {
+                return addMembers(loop, me, id, users, i + 1, added);
+            }
+            added.add(user);
+            events.groupChanged(me.tenant(), id, "joined", user);
+            return Stages.then(loop, store.members(me.tenant(), id), members -> {
+                notify(loop, me.tenant(), members, GroupEventPush.Kind.JOINED, id, user);
+                return addMembers(loop, me, id, users, i + 1, added);
             });
         });
     }
@@ -163,8 +307,14 @@ public final class GroupCommands {
                             : new RequestException(Status.FORBIDDEN, "only members see the member list");
                 });
             }
-            return Stages.then(r.loop(), store.members(me.tenant(), id), m ->
-                    Stages.done(r.ok(GroupMembers.newBuilder().setGroupId(id).addAllMembers(m).build())));
+            return Stages.then(r.loop(), store.members(me.tenant(), id), m -> {
+                GroupMembers.Builder answer = GroupMembers.newBuilder().setGroupId(id).addAllMembers(m);
+                if (!m.get(0).equals(me.userId())) { // the owner is listed first
+                    return Stages.done(r.ok(answer.build()));
+                }
+                return Stages.then(r.loop(), store.joinRequests(me.tenant(), id),
+                        pending -> Stages.done(r.ok(answer.addAllJoinRequests(pending).build())));
+            });
         });
     }
 
@@ -217,6 +367,7 @@ public final class GroupCommands {
         return GroupProfile.newBuilder().setGroupId(g.groupId()).setOwnerId(g.ownerId()).setName(g.name())
                 .setAvatar(g.avatar() == null ? "" : g.avatar())
                 .setIntroduction(g.introduction() == null ? "" : g.introduction())
-                .setCreatedAt(g.createdAt().toEpochMilli()).setMemberCount(memberCount).build();
+                .setCreatedAt(g.createdAt().toEpochMilli()).setMemberCount(memberCount)
+                .setJoinPolicyValue(g.joinPolicy().ordinal()).build();
     }
 }

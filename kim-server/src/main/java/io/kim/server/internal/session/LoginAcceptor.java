@@ -67,10 +67,13 @@ public final class LoginAcceptor implements Acceptor, StateListener {
     private final EventListener events;
     private final ImMetrics metrics;
     private final Clock clock;
+    private final int maxSessionsPerUser;
 
+    /** @param maxSessionsPerUser the most sessions one user may have at once (all nodes); 0: no limit */
     public LoginAcceptor(Authenticator authenticator, SessionStore sessions, MessageStore messages,
             Function<String, DevicePolicy> devicePolicy, Ids ids, Delivery delivery, LoginLocks locks,
-            EventListener events, ImMetrics metrics, Clock clock) {
+            EventListener events, ImMetrics metrics, Clock clock, int maxSessionsPerUser) {
+        this.maxSessionsPerUser = maxSessionsPerUser;
         this.authenticator = authenticator;
         this.sessions = sessions;
         this.messages = messages;
@@ -177,6 +180,11 @@ public final class LoginAcceptor implements Acceptor, StateListener {
                 } else if (sameType && policy == DevicePolicy.ONE_PER_DEVICE_TYPE) {
                     replaced.add(old);
                 }
+            }
+            if (maxSessionsPerUser > 0 && existing.size() - replaced.size() >= maxSessionsPerUser) {
+                return reject(h, Status.LOGIN_REJECTED, "too many sessions (at most " + maxSessionsPerUser
+                        + " per user)", CloseStatus.POLICY_VIOLATION.withReason("too many sessions"), id.tenant(), hs,
+                        "session limit");
             }
             String channelId = ids.newChannelId();
             Session session = new Session(id, delivery.nodeId(), channelId, clock.instant(),

@@ -4,6 +4,7 @@ import io.kim.spi.Group;
 import io.kim.spi.GroupExistsException;
 import io.kim.spi.GroupFullException;
 import io.kim.spi.GroupStore;
+import io.kim.spi.JoinPolicy;
 import io.kim.spi.NoSuchGroupException;
 import io.kim.spi.Validate;
 import java.sql.Connection;
@@ -47,7 +48,8 @@ public final class JdbcGroupStore implements GroupStore {
                 throw new GroupFullException(group.tenant(), group.groupId(), memberLimit);
             }
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO kim_group (tenant, group_id, owner_id, name,"
-                    + " avatar, introduction, created_at, member_count, next_join) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    + " avatar, introduction, created_at, member_count, next_join, join_policy)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 ps.setString(1, group.tenant());
                 ps.setString(2, group.groupId());
                 ps.setString(3, group.ownerId());
@@ -57,6 +59,7 @@ public final class JdbcGroupStore implements GroupStore {
                 ps.setLong(7, Times.toNanos(group.createdAt()));
                 ps.setInt(8, members.size());
                 ps.setLong(9, members.size());
+                ps.setString(10, group.joinPolicy().name());
                 ps.executeUpdate();
             } catch (SQLException e) {
                 if (Db.isIntegrityViolation(e)) {
@@ -85,8 +88,8 @@ public final class JdbcGroupStore implements GroupStore {
         Validate.nonBlank(tenant, "tenant");
         Validate.nonBlank(groupId, "groupId");
         return db.async(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT owner_id, name, avatar, introduction, created_at"
-                    + " FROM kim_group WHERE tenant = ? AND group_id = ?")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT owner_id, name, avatar, introduction, created_at,"
+                    + " join_policy FROM kim_group WHERE tenant = ? AND group_id = ?")) {
                 ps.setString(1, tenant);
                 ps.setString(2, groupId);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -94,7 +97,7 @@ public final class JdbcGroupStore implements GroupStore {
                         return Optional.empty();
                     }
                     return Optional.of(new Group(tenant, groupId, rs.getString(1), rs.getString(2), rs.getString(3),
-                            rs.getString(4), Times.fromNanos(rs.getLong(5))));
+                            rs.getString(4), Times.fromNanos(rs.getLong(5)), JoinPolicy.valueOf(rs.getString(6))));
                 }
             }
         });
@@ -138,8 +141,85 @@ public final class JdbcGroupStore implements GroupStore {
                 ps.setString(2, groupId);
                 ps.executeUpdate();
             }
+            deleteJoinRequest(c, tenant, groupId, userId);
             return true;
         });
+    }
+
+    /** {@inheritDoc} At most as many requests wait as the member limit; more fail with {@link GroupFullException}. */
+    @Override
+    public CompletionStage<Boolean> requestToJoin(String tenant, String groupId, String userId) {
+        check(tenant, groupId, userId);
+        return db.tx(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT 1 FROM kim_group WHERE tenant = ? AND group_id = ? FOR UPDATE")) {
+                ps.setString(1, tenant);
+                ps.setString(2, groupId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        throw new NoSuchGroupException(tenant, groupId);
+                    }
+                }
+            }
+            if (isMember(c, tenant, groupId, userId)) {
+                return false;
+            }
+            List<String> pending = joinRequests(c, tenant, groupId);
+            if (pending.contains(userId)) {
+                return false;
+            }
+            if (pending.size() >= memberLimit) {
+                throw new GroupFullException(tenant, groupId, memberLimit);
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO kim_group_join_request"
+                    + " (tenant, group_id, user_id, requested) VALUES (?, ?, ?, ?)")) {
+                ps.setString(1, tenant);
+                ps.setString(2, groupId);
+                ps.setString(3, userId);
+                ps.setLong(4, Times.toNanos(java.time.Instant.now()));
+                ps.executeUpdate();
+            }
+            return true;
+        });
+    }
+
+    @Override
+    public CompletionStage<Boolean> removeJoinRequest(String tenant, String groupId, String userId) {
+        check(tenant, groupId, userId);
+        return db.tx(c -> deleteJoinRequest(c, tenant, groupId, userId));
+    }
+
+    @Override
+    public CompletionStage<List<String>> joinRequests(String tenant, String groupId) {
+        Checks.nonBlank(tenant, "tenant");
+        Checks.nonBlank(groupId, "groupId");
+        return db.async(c -> joinRequests(c, tenant, groupId));
+    }
+
+    private static List<String> joinRequests(Connection c, String tenant, String groupId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT user_id FROM kim_group_join_request"
+                + " WHERE tenant = ? AND group_id = ? ORDER BY requested, user_id")) {
+            ps.setString(1, tenant);
+            ps.setString(2, groupId);
+            List<String> users = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    users.add(rs.getString(1));
+                }
+            }
+            return List.copyOf(users);
+        }
+    }
+
+    private static boolean deleteJoinRequest(Connection c, String tenant, String groupId, String userId)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "DELETE FROM kim_group_join_request WHERE tenant = ? AND group_id = ? AND user_id = ?")) {
+            ps.setString(1, tenant);
+            ps.setString(2, groupId);
+            ps.setString(3, userId);
+            return ps.executeUpdate() > 0;
+        }
     }
 
     @Override
