@@ -4,6 +4,7 @@ import ch.qos.logback.classic.LoggerContext;
 import io.kim.embedded.PasswordHasher;
 import io.kim.examples.admin.AdminHttpServer;
 import io.kim.examples.auth.JwtTokens;
+import io.kim.examples.auth.SecretFiles;
 import io.kim.examples.events.Slf4jEventLog;
 import io.kim.filter.SensitiveWordFilter;
 import io.kim.net.Transports;
@@ -51,7 +52,8 @@ import org.slf4j.LoggerFactory;
 public final class KimServerMain {
 
     private static final Logger log = LoggerFactory.getLogger(KimServerMain.class);
-    static final String DEV_SECRET = "kim-development-secret-change-me-0123456789";
+    /** The file in {@code KIM_DATA_DIR} that keeps the generated JWT secret when {@code KIM_JWT_SECRET} is unset. */
+    public static final String JWT_SECRET_FILE = "jwt-secret";
 
     /**
      * The running example: IM server, admin HTTP API and what they share. Thread-safe; {@link #close()} is
@@ -64,24 +66,31 @@ public final class KimServerMain {
         private final InetSocketAddress httpAddress;
         private final PrometheusMeterRegistry meterRegistry;
         private final Stores stores;
+        private final JwtTokens tokens;
         private final AtomicBoolean up;
         private final List<AutoCloseable> resources;
         private final AtomicBoolean closed = new AtomicBoolean();
 
         private Running(ImServer server, AdminHttpServer admin, InetSocketAddress httpAddress,
-                PrometheusMeterRegistry meterRegistry, Stores stores, AtomicBoolean up,
+                PrometheusMeterRegistry meterRegistry, Stores stores, JwtTokens tokens, AtomicBoolean up,
                 List<AutoCloseable> resources) {
             this.server = server;
             this.admin = admin;
             this.httpAddress = httpAddress;
             this.meterRegistry = meterRegistry;
             this.stores = stores;
+            this.tokens = tokens;
             this.up = up;
             this.resources = resources;
         }
 
         public ImServer server() {
             return server;
+        }
+
+        /** Issues and verifies the login tokens. */
+        public JwtTokens tokens() {
+            return tokens;
         }
 
         public AdminHttpServer admin() {
@@ -186,8 +195,7 @@ public final class KimServerMain {
     public static Running start(ServerConfig config) {
         String secret = config.jwtSecret();
         if (secret == null) {
-            log.warn("KIM_JWT_SECRET is not set: using the development secret; never do this in production");
-            secret = DEV_SECRET;
+            secret = SecretFiles.readOrCreate(config.dataDir().resolve(JWT_SECRET_FILE), 32);
         }
         Map<String, String> secrets = new LinkedHashMap<>();
         for (String tenant : config.tenants()) {
@@ -197,7 +205,8 @@ public final class KimServerMain {
             log.warn("KIM_PASSWORD_ITERATIONS={} is below the recommended {}: for tests only",
                     config.passwordIterations(), PasswordHasher.DEFAULT_ITERATIONS);
         }
-        JwtTokens tokens = new JwtTokens(secrets, config.tokenLifetime(), Clock.systemUTC());
+        JwtTokens tokens = new JwtTokens(secrets, config.tokenLifetime(), config.tokenMaxLifetime(),
+                Clock.systemUTC());
 
         List<AutoCloseable> resources = new ArrayList<>();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -270,7 +279,7 @@ public final class KimServerMain {
             throw e;
         }
         up.set(true);
-        return new Running(server, admin, httpAddress, registry, stores, up, resources);
+        return new Running(server, admin, httpAddress, registry, stores, tokens, up, resources);
     }
 
     private static void bindJvmMetrics(PrometheusMeterRegistry registry, List<AutoCloseable> resources) {

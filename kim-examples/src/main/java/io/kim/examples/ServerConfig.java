@@ -43,6 +43,7 @@ import java.util.regex.Pattern;
  * @param tenants           the tenants served, the first is the admin API's default; never empty
  * @param jwtSecret         the HMAC secret of the login tokens, or {@code null} when not set
  * @param tokenLifetime     how long a token issued by {@code POST /login} is valid
+ * @param tokenMaxLifetime  the furthest ahead an accepted token's expiry may lie; &gt;= {@code tokenLifetime}
  * @param passwordIterations PBKDF2 iterations of new password hashes
  * @param groupMemberLimit  most members of one group
  * @param httpMaxBody       largest admin API request body, in bytes
@@ -64,6 +65,7 @@ public record ServerConfig(
         List<String> tenants,
         String jwtSecret,
         Duration tokenLifetime,
+        Duration tokenMaxLifetime,
         int passwordIterations,
         int groupMemberLimit,
         int httpMaxBody,
@@ -106,6 +108,10 @@ public record ServerConfig(
         }
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(tokenLifetime, "tokenLifetime");
+        if (tokenMaxLifetime.compareTo(tokenLifetime) < 0) {
+            throw new IllegalArgumentException("KIM_TOKEN_MAX_LIFETIME: " + format(tokenMaxLifetime)
+                    + " (expected: at least KIM_TOKEN_LIFETIME, " + format(tokenLifetime) + ")");
+        }
         Objects.requireNonNull(wordsReload, "wordsReload");
         Objects.requireNonNull(filterPolicy, "filterPolicy");
         Objects.requireNonNull(dataDir, "dataDir");
@@ -156,9 +162,12 @@ public record ServerConfig(
                 v.port("KIM_WS_PORT", 8001, "WebSocket port of the IM server (path `/ws`)"),
                 v.port("KIM_HTTP_PORT", 8080, "port of the admin HTTP API"),
                 v.list("KIM_TENANTS", "demo", "the tenants served; the first is the admin API's default"),
-                v.secret("KIM_JWT_SECRET", 32, "HMAC secret of the login tokens, shared by every tenant"),
+                v.secret("KIM_JWT_SECRET", 32, "HMAC secret of the login tokens, shared by every tenant; "
+                        + "default: generated on first start into `<KIM_DATA_DIR>/jwt-secret` (owner-only) and reused"),
                 v.duration("KIM_TOKEN_LIFETIME", Duration.ofHours(12), Duration.ofSeconds(1), Duration.ofDays(365),
                         "how long a token from `POST /login` is valid"),
+                v.duration("KIM_TOKEN_MAX_LIFETIME", Duration.ofHours(24), Duration.ofSeconds(1),
+                        Duration.ofDays(365), "tokens whose `exp` lies further ahead (or that have none) are refused"),
                 v.integer("KIM_PASSWORD_ITERATIONS", PasswordHasher.DEFAULT_ITERATIONS, 1,
                         PasswordHasher.MAX_ITERATIONS, "iterations",
                         "PBKDF2 iterations of new password hashes; fewer only for tests"),
@@ -380,7 +389,7 @@ public record ServerConfig(
             return "0s";
         }
         long ms = d.toMillis();
-        if (ms % 86_400_000 == 0) {
+        if (ms % 86_400_000 == 0 && ms >= 2 * 86_400_000L) {
             return ms / 86_400_000 + "d";
         }
         if (ms % 3_600_000 == 0) {
@@ -400,7 +409,7 @@ public record ServerConfig(
         // Never the secret.
         return "ServerConfig[host=" + host + ", tcpPort=" + tcpPort + ", wsPort=" + wsPort + ", httpPort=" + httpPort
                 + ", tenants=" + tenants + ", jwtSecret=" + (jwtSecret == null ? "unset" : "<redacted>")
-                + ", tokenLifetime=" + tokenLifetime + ", passwordIterations=" + passwordIterations
+                + ", tokenLifetime=" + tokenLifetime + ", tokenMaxLifetime=" + tokenMaxLifetime + ", passwordIterations=" + passwordIterations
                 + ", groupMemberLimit=" + groupMemberLimit + ", httpMaxBody=" + httpMaxBody + ", wordsFile="
                 + wordsFile + ", wordsReload=" + wordsReload + ", filterPolicy=" + filterPolicy + ", dataDir=" + dataDir
                 + ", store=" + store + ", jdbcUrl=" + (jdbcUrl == null ? null : jdbcUrl.split("\\?", 2)[0]) + ", jdbcUser=" + jdbcUser + ", jdbcPassword="

@@ -51,10 +51,12 @@ class KimServerRestartTest {
     @Test
     void usersGroupsMessagesAndAcknowledgedPositions_surviveARestart() throws Exception {
         long bobAcked;
+        String firstRunToken;
         try (KimServerMain.Running running = KimServerMain.start(env())) {
             AdminClient admin = new AdminClient(running.httpAddress());
             admin.createUser("alice", "alice-pw");
             admin.createUser("bob", "bob-pw");
+            firstRunToken = admin.login("alice", "alice-pw", "alice-tab", "pad");
             HttpResponse<String> group = admin.post("/groups",
                     "{\"groupId\":\"team\",\"ownerId\":\"alice\",\"name\":\"Team\",\"members\":[\"bob\"]}");
             assertEquals(201, group.statusCode(), group.body());
@@ -84,10 +86,13 @@ class KimServerRestartTest {
             }
         }
         assertTrue(Files.exists(dataDir.resolve("kim.mv.db")), "the H2 file is in KIM_DATA_DIR");
+        assertTrue(Files.exists(dataDir.resolve(KimServerMain.JWT_SECRET_FILE)), "the generated token secret");
 
         try (KimServerMain.Running running = KimServerMain.start(env())) {
             AdminClient admin = new AdminClient(running.httpAddress());
             assertEquals(200, admin.get("/users/alice").statusCode());
+            // The secret is reused: a token of the first run is still good.
+            assertEquals("alice", running.tokens().verify(firstRunToken).userId());
             HttpResponse<String> group = admin.get("/groups/team");
             assertEquals(200, group.statusCode(), group.body());
             assertEquals(List.of("alice", "bob"), List.of(AdminClient.JSON.readValue(

@@ -35,10 +35,6 @@ import java.util.function.BooleanSupplier;
  */
 final class AdminApi {
 
-    private static final Set<String> USER_FIELDS = fields("tenant", "userId", "nickname", "avatar", "password");
-    private static final Set<String> LOGIN_FIELDS = fields("tenant", "userId", "password", "deviceId", "deviceType");
-    private static final Set<String> GROUP_FIELDS = fields("tenant", "groupId", "ownerId", "name", "avatar",
-            "introduction", "members");
     /** The device type of a password login that names none. */
     static final String DEFAULT_DEVICE_TYPE = "web";
     /** Unknown users listed in a 422 answer, at most. */
@@ -86,12 +82,12 @@ final class AdminApi {
     // ---- users ------------------------------------------------------------------------------------------------
 
     private CompletionStage<Response> createUser(Request req) {
-        Json body = Json.parseObject(req, USER_FIELDS);
-        String tenant = tenant(body.optionalId("tenant", null));
-        String userId = body.id("userId");
-        String nickname = body.optionalText("nickname", Json.MAX_TEXT_LENGTH, "");
-        String avatar = body.optionalText("avatar", Json.MAX_TEXT_LENGTH, "");
-        char[] password = body.password("password");
+        NewUser body = Json.read(req, NewUser.class);
+        String tenant = tenant(Fields.optionalId("tenant", body.tenant(), null));
+        String userId = Fields.id("userId", body.userId());
+        String nickname = Fields.optionalText("nickname", body.nickname(), "");
+        String avatar = Fields.optionalText("avatar", body.avatar(), "");
+        char[] password = Fields.password("password", body.password());
         CompletionStage<User> created;
         try {
             created = users.create(tenant, userId, nickname, avatar, password);
@@ -107,7 +103,7 @@ final class AdminApi {
 
     private CompletionStage<Response> getUser(Request req) {
         String tenant = tenant(queryTenant(req));
-        String userId = Json.checkId("path parameter userId", req.pathParams().get(0));
+        String userId = Fields.checkId("path parameter userId", req.pathParams().get(0));
         return users.find(tenant, userId).thenApply(user -> user
                 .map(u -> Response.json(HttpResponseStatus.OK, UserView.of(u)))
                 .orElseGet(() -> Response.error(HttpResponseStatus.NOT_FOUND,
@@ -117,12 +113,12 @@ final class AdminApi {
     // ---- login ------------------------------------------------------------------------------------------------
 
     private CompletionStage<Response> login(Request req) {
-        Json body = Json.parseObject(req, LOGIN_FIELDS);
-        String tenant = tenant(body.optionalId("tenant", null));
-        String userId = body.id("userId");
-        String deviceType = body.optionalId("deviceType", DEFAULT_DEVICE_TYPE);
-        String deviceId = body.optionalId("deviceId", userId + "-" + deviceType);
-        char[] password = body.password("password");
+        PasswordLogin body = Json.read(req, PasswordLogin.class);
+        String tenant = tenant(Fields.optionalId("tenant", body.tenant(), null));
+        String userId = Fields.id("userId", body.userId());
+        String deviceType = Fields.optionalId("deviceType", body.deviceType(), DEFAULT_DEVICE_TYPE);
+        String deviceId = Fields.optionalId("deviceId", body.deviceId(), userId + "-" + deviceType);
+        char[] password = Fields.password("password", body.password());
         CompletionStage<Optional<User>> verified;
         try {
             verified = users.verifyPassword(tenant, userId, password);
@@ -147,15 +143,15 @@ final class AdminApi {
     // ---- groups -----------------------------------------------------------------------------------------------
 
     private CompletionStage<Response> createGroup(Request req) {
-        Json body = Json.parseObject(req, GROUP_FIELDS);
-        String tenant = tenant(body.optionalId("tenant", null));
-        String requestedId = body.optionalId("groupId", null);
+        NewGroup body = Json.read(req, NewGroup.class);
+        String tenant = tenant(Fields.optionalId("tenant", body.tenant(), null));
+        String requestedId = Fields.optionalId("groupId", body.groupId(), null);
         String groupId = requestedId != null ? requestedId : newGroupId();
-        String ownerId = body.id("ownerId");
-        String name = body.text("name", Json.MAX_TEXT_LENGTH);
-        String avatar = body.optionalText("avatar", Json.MAX_TEXT_LENGTH, "");
-        String introduction = body.optionalText("introduction", Json.MAX_TEXT_LENGTH, "");
-        List<String> members = body.ids("members");
+        String ownerId = Fields.id("ownerId", body.ownerId());
+        String name = Fields.text("name", body.name());
+        String avatar = Fields.optionalText("avatar", body.avatar(), "");
+        String introduction = Fields.optionalText("introduction", body.introduction(), "");
+        List<String> members = Fields.ids("members", body.members());
 
         Set<String> everyone = new LinkedHashSet<>();
         everyone.add(ownerId);
@@ -190,7 +186,7 @@ final class AdminApi {
 
     private CompletionStage<Response> getGroup(Request req) {
         String tenant = tenant(queryTenant(req));
-        String groupId = Json.checkId("path parameter groupId", req.pathParams().get(0));
+        String groupId = Fields.checkId("path parameter groupId", req.pathParams().get(0));
         Response notFound = Response.error(HttpResponseStatus.NOT_FOUND,
                 "no group " + groupId + " in tenant " + tenant);
         return groups.find(tenant, groupId).thenCompose(group -> {
@@ -261,7 +257,7 @@ final class AdminApi {
 
     private static String queryTenant(Request req) {
         String t = req.query("tenant", null);
-        return t == null ? null : Json.checkId("query parameter tenant", t);
+        return t == null ? null : Fields.checkId("query parameter tenant", t);
     }
 
     private String tenantQuery(String tenant) {
@@ -277,11 +273,28 @@ final class AdminApi {
                 : ids.subList(0, MAX_LISTED) + " and " + (ids.size() - MAX_LISTED) + " more";
     }
 
-    private static Set<String> fields(String... names) {
-        return new LinkedHashSet<>(List.of(names));
+    // ---- JSON bodies and views ---------------------------------------------------------------------------------
+
+    /** The body of {@code POST /users}. Its {@code toString} leaves the password out. */
+    record NewUser(String tenant, String userId, String nickname, String avatar, String password) {
+        @Override
+        public String toString() {
+            return "NewUser[" + tenant + "/" + userId + ", password=<redacted>]";
+        }
     }
 
-    // ---- JSON views -------------------------------------------------------------------------------------------
+    /** The body of {@code POST /login}. Its {@code toString} leaves the password out. */
+    record PasswordLogin(String tenant, String userId, String password, String deviceId, String deviceType) {
+        @Override
+        public String toString() {
+            return "PasswordLogin[" + tenant + "/" + userId + "/" + deviceId + ", password=<redacted>]";
+        }
+    }
+
+    /** The body of {@code POST /groups}. */
+    record NewGroup(String tenant, String groupId, String ownerId, String name, String avatar, String introduction,
+            List<String> members) {
+    }
 
     record UserView(String tenant, String userId, String nickname, String avatar, String createdAt) {
         static UserView of(User u) {

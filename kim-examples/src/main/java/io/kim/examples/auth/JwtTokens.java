@@ -31,8 +31,9 @@ import java.util.concurrent.CompletionStage;
  *
  * <p>Claims: {@code iss} = {@code "kim"}, {@code sub} = user id, {@code tnt} = tenant, {@code dev} = device id,
  * {@code dvt} = device type, {@code iat} and {@code exp}. A token whose tenant this server does not serve is
- * {@link Reason#WRONG_TENANT}; a bad signature or a malformed token {@link Reason#INVALID}; a token past its
- * expiry {@link Reason#EXPIRED}. Thread-safe.
+ * {@link Reason#WRONG_TENANT}; a bad signature, a malformed token, a token without {@code exp} or one whose
+ * {@code exp} lies further ahead than the maximum lifetime {@link Reason#INVALID}; a token past its expiry
+ * {@link Reason#EXPIRED}. Thread-safe.
  */
 public final class JwtTokens implements Authenticator {
 
@@ -42,17 +43,28 @@ public final class JwtTokens implements Authenticator {
     private final Set<String> tenants;
     private final Map<String, JWTVerifier> verifiers = new HashMap<>();
     private final Duration ttl;
+    private final Duration maxLifetime;
     private final Clock clock;
+
+    /** Tokens whose maximum lifetime is {@code ttl}: {@code this(secretsByTenant, ttl, ttl, clock)}. */
+    public JwtTokens(Map<String, String> secretsByTenant, Duration ttl, Clock clock) {
+        this(secretsByTenant, ttl, ttl, clock);
+    }
 
     /**
      * @param secretsByTenant the HMAC secret of every tenant served (at least 32 bytes each)
      * @param ttl             how long an issued token is valid
+     * @param maxLifetime     the furthest ahead a verified token's {@code exp} may lie; &gt;= {@code ttl}
      * @param clock           the clock for issue and expiry times
      */
-    public JwtTokens(Map<String, String> secretsByTenant, Duration ttl, Clock clock) {
+    public JwtTokens(Map<String, String> secretsByTenant, Duration ttl, Duration maxLifetime, Clock clock) {
         this.ttl = Objects.requireNonNull(ttl, "ttl");
+        this.maxLifetime = Objects.requireNonNull(maxLifetime, "maxLifetime");
         if (ttl.compareTo(Duration.ofSeconds(1)) < 0) {
             throw new IllegalArgumentException("ttl: " + ttl + " (expected: >= 1 second)");
+        }
+        if (maxLifetime.compareTo(ttl) < 0) {
+            throw new IllegalArgumentException("maxLifetime: " + maxLifetime + " (expected: >= ttl " + ttl + ")");
         }
         if (secretsByTenant.isEmpty()) {
             throw new IllegalArgumentException("secretsByTenant: empty (expected: at least one tenant)");
@@ -66,7 +78,8 @@ public final class JwtTokens implements Authenticator {
             Algorithm alg = Algorithm.HMAC256(secret);
             k.put(tenant, alg);
             Verification v = JWT.require(alg).withIssuer(ISSUER).withClaim("tnt", tenant)
-                    .withClaimPresence("dev").withClaimPresence("dvt").withClaimPresence("sub");
+                    .withClaimPresence("dev").withClaimPresence("dvt").withClaimPresence("sub")
+                    .withClaimPresence("exp");
             verifiers.put(tenant, ((com.auth0.jwt.JWTVerifier.BaseVerification) v).build(clock));
         });
         this.keys = Map.copyOf(k);
@@ -148,6 +161,9 @@ public final class JwtTokens implements Authenticator {
         }
         try {
             DecodedJWT jwt = verifier.verify(unverified);
+            if (jwt.getExpiresAtAsInstant().isAfter(clock.instant().plus(maxLifetime))) {
+                throw new AuthenticationException(Reason.INVALID, "token lifetime beyond the maximum");
+            }
             return new Identity(tenant, jwt.getSubject(), jwt.getClaim("dev").asString(),
                     jwt.getClaim("dvt").asString());
         } catch (TokenExpiredException e) {

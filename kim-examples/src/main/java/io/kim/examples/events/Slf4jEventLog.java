@@ -13,26 +13,25 @@ import org.slf4j.spi.LoggingEventBuilder;
 
 /**
  * The business event log: writes kim's {@link EventListener} events, and the admin API's account events, as one
- * INFO line each on the slf4j logger {@value #LOGGER_NAME}, for example
+ * INFO logging event each on the slf4j logger {@value #LOGGER_NAME}, whose fields are slf4j key-value pairs. The
+ * message is the event's name; the example's {@code logback.xml} writes each event as one JSON line through
+ * logback's {@code JsonEncoder}, so escaping is the encoder's job (a user id with quotes or a newline cannot forge
+ * a line), for example (shortened):
  *
  * <pre>
- * event=login tenant=demo user=alice device=alice-cli deviceType=cli channel=3f9a-1 remote=127.0.0.1:53422
- * event=message_accepted tenant=demo user=alice device=alice-cli channel=3f9a-1 remote=127.0.0.1:53422 messageId=3f9a-mh2-1 clientMessageId=c-1 chatType=USER target=bob contentType=text/plain bytes=5
- * event=login_rejected tenant=- user=- device=- channel=- remote=127.0.0.1:53430 reason="unauthorized: INVALID"
+ * {"timestamp":1764680000000,"level":"INFO","loggerName":"kim.events","kvpList": [{"event":"login"},{"tenant":"demo"},{"user":"alice"},{"device":"alice-cli"},{"channel":"3f9a-1"},{"remote":"127.0.0.1:53422"},{"deviceType":"cli"}],"message":"login"}
  * </pre>
  *
- * <p>Every line starts with {@code event=<name>} followed by {@code tenant}, {@code user}, {@code device},
- * {@code channel} and {@code remote} (a dash where not known), then the event's own fields. The same pairs are
- * attached to the logging event as slf4j key-value pairs, for encoders that write JSON. A value made only of
- * letters, digits and {@code . _ : @ / + -} is written as is; any other is double-quoted, with quotes, backslashes
- * and control characters escaped, so a user id cannot forge a line.
+ * <p>Every event has the pairs {@code event}, {@code tenant}, {@code user}, {@code device}, {@code channel} and
+ * {@code remote} (a dash where not known), then the event's own fields, all strings.
  *
  * <p>What never appears: message bodies (only their length), tokens, passwords. kim reports a message and an
  * acknowledgement without the connection, so this log remembers which channel and address each logged-in device
- * uses (from {@link #loggedIn}, forgotten at {@link #loggedOut}) and adds them to those lines.
+ * uses (from {@link #loggedIn}, forgotten at {@link #loggedOut}) and adds them to those events.
  *
  * <p>Thread-safe and non-blocking as far as the logging backend is: the example's {@code logback.xml} puts the
- * file behind an asynchronous appender, so an event loop never waits for the disk.
+ * file behind a bounded asynchronous appender that drops rather than blocks, so an event loop never waits for the
+ * disk.
  */
 public final class Slf4jEventLog implements EventListener {
 
@@ -160,19 +159,12 @@ public final class Slf4jEventLog implements EventListener {
         return new Line(event, s.tenant(), s.userId(), s.deviceId(), s.channelId(), s.remoteAddress());
     }
 
-    /** One event line being built; does nothing when the logger's INFO is off. */
+    /** One event being built; does nothing when the logger's INFO is off. */
     private final class Line {
-        private final StringBuilder text;
         private final LoggingEventBuilder event;
 
         Line(String name, String tenant, String user, String device, String channel, String remote) {
-            if (log.isInfoEnabled()) {
-                text = new StringBuilder(160);
-                event = log.atInfo();
-            } else {
-                text = null;
-                event = null;
-            }
+            event = log.isInfoEnabled() ? log.atInfo().setMessage(name) : null;
             field("event", name);
             field("tenant", tenant);
             field("user", user);
@@ -182,63 +174,17 @@ public final class Slf4jEventLog implements EventListener {
         }
 
         Line field(String key, String value) {
-            if (text == null) {
-                return this;
+            if (event != null) {
+                event.addKeyValue(key, value == null || value.isEmpty() ? NONE : value);
             }
-            String v = value == null || value.isEmpty() ? NONE : value;
-            if (!text.isEmpty()) {
-                text.append(' ');
-            }
-            text.append(key).append('=');
-            appendValue(text, v);
-            event.addKeyValue(key, v);
             return this;
         }
 
         void log() {
-            if (text != null) {
-                event.setMessage(text.toString()).log();
+            if (event != null) {
+                event.log();
             }
         }
-    }
-
-    /** Appends {@code v} bare if it is made of safe characters only, else quoted and escaped. */
-    static void appendValue(StringBuilder b, String v) {
-        if (isBare(v)) {
-            b.append(v);
-            return;
-        }
-        b.append('"');
-        for (int i = 0; i < v.length(); i++) {
-            char c = v.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        b.append('"');
-    }
-
-    private static boolean isBare(String v) {
-        for (int i = 0; i < v.length(); i++) {
-            char c = v.charAt(i);
-            boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-                    || c == '.' || c == '_' || c == ':' || c == '@' || c == '/' || c == '+' || c == '-';
-            if (!ok) {
-                return false;
-            }
-        }
-        return !v.isEmpty();
     }
 
     @Override

@@ -41,6 +41,37 @@ class JwtTokensTest {
     }
 
     @Test
+    void tokenWithoutExp_isRejectedAsInvalid() {
+        String token = com.auth0.jwt.JWT.create().withIssuer("kim").withSubject("alice").withClaim("tnt", "a")
+                .withClaim("dev", "phone-1").withClaim("dvt", "phone").withIssuedAt(NOW)
+                .sign(com.auth0.jwt.algorithms.Algorithm.HMAC256(SECRET_A));
+        JwtTokens t = tokens(Map.of("a", SECRET_A), NOW);
+        assertEquals(Reason.INVALID, assertThrows(AuthenticationException.class, () -> t.verify(token)).reason());
+    }
+
+    @Test
+    void tokenWithExpBeyondTheMaximumLifetime_isRejectedAsInvalid() {
+        JwtTokens t = new JwtTokens(Map.of("a", SECRET_A), Duration.ofHours(1), Duration.ofHours(24),
+                Clock.fixed(NOW, ZoneOffset.UTC));
+        String year9999 = com.auth0.jwt.JWT.create().withIssuer("kim").withSubject("alice").withClaim("tnt", "a")
+                .withClaim("dev", "phone-1").withClaim("dvt", "phone").withIssuedAt(NOW)
+                .withExpiresAt(Instant.parse("9999-01-01T00:00:00Z"))
+                .sign(com.auth0.jwt.algorithms.Algorithm.HMAC256(SECRET_A));
+        assertEquals(Reason.INVALID, assertThrows(AuthenticationException.class, () -> t.verify(year9999)).reason());
+        String withinMax = com.auth0.jwt.JWT.create().withIssuer("kim").withSubject("alice").withClaim("tnt", "a")
+                .withClaim("dev", "phone-1").withClaim("dvt", "phone").withIssuedAt(NOW)
+                .withExpiresAt(NOW.plus(Duration.ofHours(23)))
+                .sign(com.auth0.jwt.algorithms.Algorithm.HMAC256(SECRET_A));
+        assertEquals(alice, t.verify(withinMax));
+    }
+
+    @Test
+    void aMaximumLifetimeBelowTheTtl_isRefusedUpFront() {
+        assertThrows(IllegalArgumentException.class, () -> new JwtTokens(Map.of("a", SECRET_A), Duration.ofHours(2),
+                Duration.ofHours(1), Clock.systemUTC()));
+    }
+
+    @Test
     void tokenOfATenantNotServed_isRejectedAsWrongTenant() {
         String token = tokens(Map.of("a", SECRET_A), NOW).issue(alice);
         JwtTokens onlyB = tokens(Map.of("b", SECRET_B), NOW);
