@@ -72,7 +72,7 @@ export interface NewGroup {
 }
 
 export interface GroupEvent {
-  kind: "created" | "joined" | "quit" | "dissolved";
+  kind: "created" | "joined" | "quit" | "dissolved" | "joinRequested";
   groupId: string;
   userId: string;
 }
@@ -749,7 +749,7 @@ export class KimClient {
       }
       case Command.GROUP_EVENT: {
         const e = pb.GroupEventPush.decode(body);
-        const kind = (["created", "joined", "quit", "dissolved"] as const)[e.kind];
+        const kind = (["created", "joined", "quit", "dissolved", "joinRequested"] as const)[e.kind];
         if (kind) this.emit("group", { kind, groupId: e.groupId, userId: e.userId });
         break;
       }

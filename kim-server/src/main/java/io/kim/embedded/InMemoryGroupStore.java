@@ -149,7 +149,7 @@ public final class InMemoryGroupStore implements GroupStore {
     @Override
     public CompletionStage<Boolean> requestToJoin(String tenant, String groupId, String userId) {
         State state = groups.get(key(tenant, groupId, "groupId"));
-        Checks.nonBlank(userId, "userId");
+        Validate.nonBlank(userId, "userId");
         if (state == null) {
             return noSuchGroup(tenant, groupId);
         }
@@ -171,7 +171,7 @@ public final class InMemoryGroupStore implements GroupStore {
     @Override
     public CompletionStage<Boolean> removeJoinRequest(String tenant, String groupId, String userId) {
         State state = groups.get(key(tenant, groupId, "groupId"));
-        Checks.nonBlank(userId, "userId");
+        Validate.nonBlank(userId, "userId");
         if (state == null) {
             return CompletableFuture.completedFuture(false);
         }

@@ -191,8 +191,8 @@ public final class JdbcGroupStore implements GroupStore {
 
     @Override
     public CompletionStage<List<String>> joinRequests(String tenant, String groupId) {
-        Checks.nonBlank(tenant, "tenant");
-        Checks.nonBlank(groupId, "groupId");
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(groupId, "groupId");
         return db.async(c -> joinRequests(c, tenant, groupId));
     }
 
