@@ -171,8 +171,7 @@ class AdminHttpServerTest {
         Instant expiresAt = Instant.parse(body.get("expiresAt").asText());
         assertTrue(expiresAt.isAfter(Instant.now()), res.body());
         // The token is one the IM server accepts (KimServerMainTest logs in with it over TCP and WebSocket).
-        Identity id = new io.kim.examples.auth.JwtTokens(Map.of("demo", devSecret(), "acme", devSecret()),
-                java.time.Duration.ofHours(1), java.time.Clock.systemUTC()).verify(body.get("token").asText());
+        Identity id = running.tokens().verify(body.get("token").asText());
         assertEquals(new Identity("demo", dave, "phone-1", "ios"), id);
         assertEquals("phone-1", body.get("deviceId").asText());
         assertEquals("ios", body.get("deviceType").asText());
@@ -425,10 +424,6 @@ class AdminHttpServerTest {
     }
 
     // ---- helpers --------------------------------------------------------------------------------------------
-
-    private static String devSecret() {
-        return "kim-development-secret-change-me-0123456789";
-    }
 
     private static List<String> strings(JsonNode array) {
         List<String> out = new ArrayList<>();

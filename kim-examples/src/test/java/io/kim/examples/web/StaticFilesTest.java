@@ -259,9 +259,8 @@ class StaticFilesTest {
     }
 
     @Test
-    void exampleServer_servesChatPathBeforeTheApi() throws Exception {
-        try (KimServerMain.Running running = KimServerMain.start(Map.of("KIM_HOST", "127.0.0.1",
-                "KIM_TCP_PORT", "0", "KIM_WS_PORT", "0", "KIM_HTTP_PORT", "0", "KIM_PASSWORD_ITERATIONS", "1000"))) {
+    void exampleServer_servesChatPathBeforeTheApi(@org.junit.jupiter.api.io.TempDir Path dataDir) throws Exception {
+        try (KimServerMain.Running running = KimServerMain.start(io.kim.examples.TestEnv.env(dataDir))) {
             HttpClient http = HttpClient.newHttpClient();
             URI base = URI.create("http://127.0.0.1:" + running.httpAddress().getPort());
             HttpResponse<String> missing = http.send(HttpRequest.newBuilder(base.resolve("/chat/no-such-file.js"))
