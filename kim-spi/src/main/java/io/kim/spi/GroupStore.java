@@ -106,7 +106,8 @@ public interface GroupStore {
     /**
      * Files a join request of {@code userId} (for a group whose policy is {@link JoinPolicy#APPROVAL}; the store
      * does not check the policy). {@link #addMember} of that user and {@link #delete} of the group remove it.
-     * The default implementation fails: a store written before join requests existed does not support them.
+     * The default implementation fails with {@link UnsupportedOperationException}: a store written before join
+     * requests existed does not support them, and the server answers GROUP_JOIN on such a group with FORBIDDEN.
      *
      * @return a stage completed with {@code true} if the request is new, {@code false} if it was filed before or
      *         the user is a member; failed with {@link NoSuchGroupException} if the group does not exist

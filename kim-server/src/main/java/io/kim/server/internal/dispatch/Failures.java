@@ -48,10 +48,11 @@ public final class Failures {
     /** The status for {@code error}. */
     public static Status status(Throwable error) {
         Throwable e = Stages.unwrap(error);
-        if (e instanceof StoreException && Stages.unwrap(e.getCause()) instanceof QuotaExceededException) {
+        Throwable storeCause = e instanceof StoreException && e.getCause() != null ? Stages.unwrap(e.getCause()) : e;
+        if (storeCause instanceof QuotaExceededException) {
             return Status.RATE_LIMITED; // the store keeps no more of this sender's messages until old ones expire
-        } else if (e instanceof QuotaExceededException) {
-            return Status.RATE_LIMITED;
+        } else if (e instanceof StoreException && storeCause instanceof UnsupportedOperationException) {
+            return Status.FORBIDDEN; // the store cannot do this at all: retrying would never succeed
         } else if (e instanceof RequestException r) {
             return r.status();
         } else if (e instanceof InvalidProtocolBufferException || e instanceof IllegalArgumentException) {
@@ -83,7 +84,9 @@ public final class Failures {
                     ? "malformed " + request.getCommand() + " body" : e.getMessage();
             case GROUP_FULL -> e instanceof GroupFullException full
                     ? "the group is full (" + full.memberLimit() + " members)" : e.getMessage();
-            case FORBIDDEN -> e instanceof GroupExistsException ? "group id taken" : e.getMessage();
+            case FORBIDDEN -> e instanceof GroupExistsException ? "group id taken"
+                    : e instanceof StoreException && e.getCause() != null ? Stages.unwrap(e.getCause()).getMessage()
+                    : e.getMessage();
             default -> e.getMessage();
         };
         if (status == Status.UNAVAILABLE || status == Status.SERVER_ERROR) {

@@ -29,4 +29,15 @@ class FailuresTest {
     void otherStoreFailures_stayUnavailable() {
         assertEquals(Status.UNAVAILABLE, Failures.status(new StoreException(new IOException("down"))));
     }
+
+    @Test
+    void storeWithoutTheOperation_isForbiddenWithItsMessage_notARetry() throws Exception {
+        UnsupportedOperationException unsupported = new UnsupportedOperationException("no join requests here");
+
+        assertEquals(Status.FORBIDDEN, Failures.status(new CompletionException(new StoreException(unsupported))));
+        Packet answer = Packet.parseFrom(Failures.response(Header.newBuilder().setSequence(3).build(),
+                new StoreException(new CompletionException(unsupported))));
+        assertEquals(Status.FORBIDDEN, answer.getHeader().getStatus());
+        assertEquals("no join requests here", answer.getHeader().getStatusMessage());
+    }
 }
