@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Function;
 
 /**
  * A {@link GroupStore} kept in memory, for a single node, tests and examples. Everything is lost when the JVM
@@ -123,15 +124,9 @@ public final class InMemoryGroupStore implements GroupStore {
 
     @Override
     public CompletionStage<Boolean> addMember(String tenant, String groupId, String userId) {
-        State state = groups.get(key(tenant, groupId, "groupId"));
+        Key key = key(tenant, groupId, "groupId");
         Validate.nonBlank(userId, "userId");
-        if (state == null) {
-            return noSuchGroup(tenant, groupId);
-        }
-        synchronized (state) {
-            if (state.deleted) {
-                return noSuchGroup(tenant, groupId);
-            }
+        return locked(key, state -> {
             if (state.members.contains(userId)) {
                 return CompletableFuture.completedFuture(false);
             }
@@ -141,22 +136,16 @@ public final class InMemoryGroupStore implements GroupStore {
             state.members.add(userId);
             state.joinRequests.remove(userId);
             index(tenant, userId, groupId);
-        }
-        return CompletableFuture.completedFuture(true);
+            return CompletableFuture.completedFuture(true);
+        });
     }
 
     /** {@inheritDoc} At most as many requests wait as the member limit; more fail with {@link GroupFullException}. */
     @Override
     public CompletionStage<Boolean> requestToJoin(String tenant, String groupId, String userId) {
-        State state = groups.get(key(tenant, groupId, "groupId"));
+        Key key = key(tenant, groupId, "groupId");
         Validate.nonBlank(userId, "userId");
-        if (state == null) {
-            return noSuchGroup(tenant, groupId);
-        }
-        synchronized (state) {
-            if (state.deleted) {
-                return noSuchGroup(tenant, groupId);
-            }
+        return locked(key, state -> {
             if (state.members.contains(userId) || state.joinRequests.contains(userId)) {
                 return CompletableFuture.completedFuture(false);
             }
@@ -164,48 +153,27 @@ public final class InMemoryGroupStore implements GroupStore {
                 return CompletableFuture.failedFuture(new GroupFullException(tenant, groupId, memberLimit));
             }
             state.joinRequests.add(userId);
-        }
-        return CompletableFuture.completedFuture(true);
+            return CompletableFuture.completedFuture(true);
+        });
     }
 
     @Override
     public CompletionStage<Boolean> removeJoinRequest(String tenant, String groupId, String userId) {
-        State state = groups.get(key(tenant, groupId, "groupId"));
+        Key key = key(tenant, groupId, "groupId");
         Validate.nonBlank(userId, "userId");
-        if (state == null) {
-            return CompletableFuture.completedFuture(false);
-        }
-        boolean removed;
-        synchronized (state) {
-            removed = !state.deleted && state.joinRequests.remove(userId);
-        }
-        return CompletableFuture.completedFuture(removed);
+        return lockedOr(key, false, state -> state.joinRequests.remove(userId));
     }
 
     @Override
     public CompletionStage<List<String>> joinRequests(String tenant, String groupId) {
-        State state = groups.get(key(tenant, groupId, "groupId"));
-        if (state == null) {
-            return CompletableFuture.completedFuture(List.of());
-        }
-        List<String> requests;
-        synchronized (state) {
-            requests = state.deleted ? List.of() : List.copyOf(state.joinRequests);
-        }
-        return CompletableFuture.completedFuture(requests);
+        return lockedOr(key(tenant, groupId, "groupId"), List.of(), state -> List.copyOf(state.joinRequests));
     }
 
     @Override
     public CompletionStage<Boolean> removeMember(String tenant, String groupId, String userId) {
-        State state = groups.get(key(tenant, groupId, "groupId"));
+        Key key = key(tenant, groupId, "groupId");
         Validate.nonBlank(userId, "userId");
-        if (state == null) {
-            return noSuchGroup(tenant, groupId);
-        }
-        synchronized (state) {
-            if (state.deleted) {
-                return noSuchGroup(tenant, groupId);
-            }
+        return locked(key, state -> {
             if (state.group.ownerId().equals(userId)) {
                 return CompletableFuture.failedFuture(new IllegalStateException(
                         "user " + userId + " owns group " + groupId + " in tenant " + tenant
@@ -215,38 +183,21 @@ public final class InMemoryGroupStore implements GroupStore {
                 return CompletableFuture.completedFuture(false);
             }
             unindex(tenant, userId, groupId);
-        }
-        return CompletableFuture.completedFuture(true);
+            return CompletableFuture.completedFuture(true);
+        });
     }
 
     @Override
     public CompletionStage<List<String>> members(String tenant, String groupId) {
-        State state = groups.get(key(tenant, groupId, "groupId"));
-        if (state == null) {
-            return noSuchGroup(tenant, groupId);
-        }
-        List<String> members;
-        synchronized (state) {
-            if (state.deleted) {
-                return noSuchGroup(tenant, groupId);
-            }
-            members = List.copyOf(state.members);
-        }
-        return CompletableFuture.completedFuture(members);
+        return locked(key(tenant, groupId, "groupId"),
+                state -> CompletableFuture.completedFuture(List.copyOf(state.members)));
     }
 
     @Override
     public CompletionStage<Boolean> isMember(String tenant, String groupId, String userId) {
-        State state = groups.get(key(tenant, groupId, "groupId"));
+        Key key = key(tenant, groupId, "groupId");
         Validate.nonBlank(userId, "userId");
-        if (state == null) {
-            return CompletableFuture.completedFuture(false);
-        }
-        boolean member;
-        synchronized (state) {
-            member = !state.deleted && state.members.contains(userId);
-        }
-        return CompletableFuture.completedFuture(member);
+        return lockedOr(key, false, state -> state.members.contains(userId));
     }
 
     @Override
@@ -294,6 +245,33 @@ public final class InMemoryGroupStore implements GroupStore {
             ids.remove(groupId);
             return ids.isEmpty() ? null : ids;
         });
+    }
+
+    /**
+     * Runs {@code change} on the group under its lock; fails with {@link NoSuchGroupException} if the group does not
+     * exist or was deleted.
+     */
+    private <T> CompletionStage<T> locked(Key key, Function<State, CompletionStage<T>> change) {
+        State state = groups.get(key);
+        if (state == null) {
+            return noSuchGroup(key.tenant(), key.id());
+        }
+        synchronized (state) {
+            return state.deleted ? noSuchGroup(key.tenant(), key.id()) : change.apply(state);
+        }
+    }
+
+    /** {@code read} of the group under its lock, or {@code absent} if the group does not exist or was deleted. */
+    private <T> CompletionStage<T> lockedOr(Key key, T absent, Function<State, T> read) {
+        State state = groups.get(key);
+        if (state == null) {
+            return CompletableFuture.completedFuture(absent);
+        }
+        T value;
+        synchronized (state) {
+            value = state.deleted ? absent : read.apply(state);
+        }
+        return CompletableFuture.completedFuture(value);
     }
 
     private static <T> CompletionStage<T> noSuchGroup(String tenant, String groupId) {

@@ -151,16 +151,7 @@ public final class JdbcGroupStore implements GroupStore {
     public CompletionStage<Boolean> requestToJoin(String tenant, String groupId, String userId) {
         check(tenant, groupId, userId);
         return db.tx(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT 1 FROM kim_group WHERE tenant = ? AND group_id = ? FOR UPDATE")) {
-                ps.setString(1, tenant);
-                ps.setString(2, groupId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        throw new NoSuchGroupException(tenant, groupId);
-                    }
-                }
-            }
+            lockGroup(c, tenant, groupId);
             if (isMember(c, tenant, groupId, userId)) {
                 return false;
             }
@@ -196,6 +187,21 @@ public final class JdbcGroupStore implements GroupStore {
         return db.async(c -> joinRequests(c, tenant, groupId));
     }
 
+    /** Locks the group's row until the transaction ends; its owner, or {@link NoSuchGroupException}. */
+    private static String lockGroup(Connection c, String tenant, String groupId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT owner_id FROM kim_group WHERE tenant = ? AND group_id = ? FOR UPDATE")) {
+            ps.setString(1, tenant);
+            ps.setString(2, groupId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new NoSuchGroupException(tenant, groupId);
+                }
+                return rs.getString(1);
+            }
+        }
+    }
+
     private static List<String> joinRequests(Connection c, String tenant, String groupId) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT user_id FROM kim_group_join_request"
                 + " WHERE tenant = ? AND group_id = ? ORDER BY requested, user_id")) {
@@ -226,19 +232,9 @@ public final class JdbcGroupStore implements GroupStore {
     public CompletionStage<Boolean> removeMember(String tenant, String groupId, String userId) {
         check(tenant, groupId, userId);
         return db.tx(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT owner_id FROM kim_group WHERE tenant = ? AND group_id = ? FOR UPDATE")) {
-                ps.setString(1, tenant);
-                ps.setString(2, groupId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        throw new NoSuchGroupException(tenant, groupId);
-                    }
-                    if (rs.getString(1).equals(userId)) {
-                        throw new IllegalStateException(
-                                userId + " owns group " + groupId + " and cannot leave it; delete the group instead");
-                    }
-                }
+            if (lockGroup(c, tenant, groupId).equals(userId)) {
+                throw new IllegalStateException(
+                        userId + " owns group " + groupId + " and cannot leave it; delete the group instead");
             }
             try (PreparedStatement ps = c.prepareStatement(
                     "DELETE FROM kim_group_member WHERE tenant = ? AND group_id = ? AND user_id = ?")) {
