@@ -3,6 +3,7 @@ package io.kim.server.internal;
 import io.kim.server.internal.dispatch.RateLimiter;
 import io.kim.spi.Session;
 import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * What the IM server keeps with each logged-in channel (its {@link io.kim.net.Channel#attachment()}): the session,
@@ -20,6 +21,7 @@ public final class Connection {
     private boolean draining;
     private boolean paused;
     private RateLimiter.PerConnection rateLimits;
+    private CompletableFuture<Void> sendTurn;
 
     /**
      * @param loginDone run once when the login is over (the channel is registered, or the login was abandoned);
@@ -53,6 +55,19 @@ public final class Connection {
     }
 
     // ---- the dispatcher's state; event loop only ----------------------------------------------------------
+
+    /**
+     * Completes when the connection's latest SEND has handed its message to the store (or failed before); the
+     * next SEND hands its own over only then, so SENDs reach the store in the order they arrived, whatever order
+     * their lookups (the receiver, the group's members) finish in. {@code null} when no SEND is on its way.
+     */
+    public CompletableFuture<Void> sendTurn() {
+        return sendTurn;
+    }
+
+    public void sendTurn(CompletableFuture<Void> turn) {
+        this.sendTurn = turn;
+    }
 
     /** Requests received and not yet answered. */
     public int inFlight() {

@@ -89,6 +89,12 @@ public final class Stages {
         });
     }
 
+    /** Whether {@code stage} is complete already (a stage that cannot tell counts as not complete). */
+    public static boolean isDone(CompletionStage<?> stage) {
+        CompletableFuture<?> f = future(stage);
+        return f != null && f.isDone();
+    }
+
     /** The cause inside {@link CompletionException}s and {@link ExecutionException}s. */
     public static Throwable unwrap(Throwable e) {
         while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {

@@ -5,6 +5,7 @@ import io.kim.protocol.SendRequest;
 import io.kim.protocol.Status;
 import io.kim.protocol.TargetType;
 import io.kim.protocol.internal.Packets;
+import io.kim.server.internal.Connection;
 import io.kim.server.internal.Delivery;
 import io.kim.server.internal.Ids;
 import io.kim.server.internal.ImMetrics;
@@ -29,6 +30,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 
@@ -94,19 +96,50 @@ public final class SendCommand {
         }
         byte[] content = body;
         if (req.getChatType() == TargetType.CHAT_GROUP) {
-            return Stages.then(r.loop(), groups.sendTargets(r.loop(), me, target),
+            return inOrder(r, groups.sendTargets(r.loop(), me, target),
                     members -> store(r, ChatType.GROUP, req, contentType, content, members));
         }
         List<String> owners = target.equals(me.userId()) ? List.of(target) : List.of(target, me.userId());
         if (users == null) {
-            return store(r, ChatType.USER, req, contentType, content, owners);
+            return inOrder(r, Stages.done(null), none -> store(r, ChatType.USER, req, contentType, content, owners));
         }
-        return Stages.then(r.loop(), users.find(me.tenant(), target), user -> {
+        return inOrder(r, users.find(me.tenant(), target), user -> {
             if (user.isEmpty()) {
                 throw new RequestException(Status.NO_SUCH_USER, "no such user: " + target);
             }
             return store(r, ChatType.USER, req, contentType, content, owners);
         });
+    }
+
+    /**
+     * Runs {@code store} with the value of {@code lookup} once every earlier SEND of the connection has handed its
+     * message to the store: lookups run concurrently and may finish in any order (a remote directory), but the
+     * store sees one connection's messages in the order they were sent, so their sequences follow that order.
+     */
+    private <T> CompletionStage<byte[]> inOrder(Request r, CompletionStage<T> lookup,
+            Stages.Step<? super T, byte[]> store) {
+        Connection c = r.connection();
+        CompletableFuture<Void> previous = c.sendTurn();
+        if (previous == null && Stages.isDone(lookup)) {
+            return Stages.then(r.loop(), lookup, store); // hands the message to the store now
+        }
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        c.sendTurn(mine);
+        mine.thenRun(() -> { // on the loop: the step and the result below complete there
+            if (c.sendTurn() == mine) {
+                c.sendTurn(null);
+            }
+        });
+        CompletionStage<T> ready = previous == null ? lookup : previous.thenCompose(done -> lookup);
+        CompletionStage<byte[]> result = Stages.then(r.loop(), ready, value -> {
+            try {
+                return store.apply(value);
+            } finally {
+                mine.complete(null);
+            }
+        });
+        result.whenComplete((ack, error) -> mine.complete(null)); // a failed lookup hands nothing over
+        return result;
     }
 
     /** Stores the message in the inboxes of {@code owners}, then answers and delivers it. */
