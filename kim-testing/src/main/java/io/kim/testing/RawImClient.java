@@ -19,7 +19,9 @@ import io.kim.protocol.SendRequest;
 import io.kim.protocol.Status;
 import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -42,16 +44,26 @@ public final class RawImClient implements AutoCloseable {
     private final BlockingQueue<Packet> responses = new LinkedBlockingQueue<>();
     private final BlockingQueue<Packet> pushes = new LinkedBlockingQueue<>();
     private final AtomicInteger sequence = new AtomicInteger(1);
-    private volatile Packet loginReply;
+    /** What happened, in order: "MESSAGE", "KICK", "RESPONSE SEND OK", ..., and "CLOSED 4003" at the end. */
+    private final List<String> events = new CopyOnWriteArrayList<>();
+    private volatile Packet firstReply;
+    private volatile CompletableFuture<Void> connected;
 
-    private RawImClient(Transport transport, EventLoopGroup group, String token) {
+    private RawImClient(Transport transport, EventLoopGroup group, byte[] handshake) {
         this.client = Client.builder().transport(transport).eventLoopGroup(group)
-                .dialer(loginDialer(token, reply -> loginReply = reply))
+                .dialer(handshakeDialer(handshake, reply -> firstReply = reply))
                 .messageListener((ch, payload) -> {
                     Packet p = parse(payload);
-                    (p.getHeader().getFlag() == Flag.PUSH ? pushes : responses).add(p);
+                    Header h = p.getHeader();
+                    events.add(h.getFlag() == Flag.PUSH ? h.getCommand().name()
+                            : h.getFlag() + " " + h.getCommand() + " " + h.getStatus());
+                    (h.getFlag() == Flag.PUSH ? pushes : responses).add(p);
                 })
                 .build();
+        client.closeFuture().whenComplete((v, e) -> {
+            io.kim.net.CloseStatus s = client.closeStatus();
+            events.add("CLOSED " + (s == null ? "-" : s.code()));
+        });
     }
 
     /**
@@ -60,16 +72,24 @@ public final class RawImClient implements AutoCloseable {
      * otherwise (the {@link Client} then closes the connection).
      */
     public static Dialer loginDialer(String token, Consumer<Packet> onReply) {
-        byte[] login = Packets.request(Command.LOGIN, 1, LoginRequest.newBuilder().setToken(token).build());
+        return handshakeDialer(loginPacket(token), onReply);
+    }
+
+    /** A LOGIN request with {@code token}, request sequence 1. */
+    public static byte[] loginPacket(String token) {
+        return Packets.request(Command.LOGIN, 1, LoginRequest.newBuilder().setToken(token).build());
+    }
+
+    private static Dialer handshakeDialer(byte[] first, Consumer<Packet> onReply) {
         return ctx -> {
-            ctx.send(login);
+            ctx.send(first);
             return ctx.receive().thenAccept(payload -> {
                 Packet reply = parse(payload);
                 Header h = reply.getHeader();
+                onReply.accept(reply);
                 if (h.getStatus() != Status.OK) {
                     throw new IllegalStateException("login refused: " + h.getStatus() + " " + h.getStatusMessage());
                 }
-                onReply.accept(reply);
             });
         };
     }
@@ -81,27 +101,67 @@ public final class RawImClient implements AutoCloseable {
      */
     public static RawImClient login(Transport transport, EventLoopGroup group, InetSocketAddress server, String token)
             throws Exception {
-        RawImClient c = new RawImClient(transport, group, token);
-        c.client.connect(server).get(WAIT_SECONDS, TimeUnit.SECONDS);
+        RawImClient c = connect(transport, group, server, loginPacket(token));
+        c.connected.get(WAIT_SECONDS, TimeUnit.SECONDS);
         return c;
+    }
+
+    /**
+     * Connects and sends {@code handshake} as the first packet, whatever it is (a LOGIN with a bad token, a request
+     * before login): returns at once; {@link #connected()} completes when the server answered it OK and fails
+     * otherwise, and {@link #firstReply()} holds the answer either way.
+     */
+    public static RawImClient connect(Transport transport, EventLoopGroup group, InetSocketAddress server,
+            byte[] handshake) {
+        RawImClient c = new RawImClient(transport, group, handshake);
+        c.connected = c.client.connect(server).toCompletableFuture();
+        return c;
+    }
+
+    /** Completes when the handshake was answered OK; fails if it was refused or the connection failed. */
+    public CompletableFuture<Void> connected() {
+        return connected;
+    }
+
+    /** The server's answer to the handshake packet (a refusal too), or {@code null} before it came. */
+    public Packet firstReply() {
+        return firstReply;
     }
 
     /** The login response. */
     public LoginResponse loginResponse() throws InvalidProtocolBufferException {
-        return LoginResponse.parseFrom(loginReply.getBody());
+        return LoginResponse.parseFrom(firstReply.getBody());
     }
 
-    /** Sends a request and returns its response. */
+    /** Sends a request and returns its response (other responses that come first are dropped). */
     public Packet request(Command command, MessageLite body) throws InterruptedException {
-        int seq = sequence.incrementAndGet();
-        if (!client.push(Packets.request(command, seq, body))) {
-            throw new AssertionError("connection closed: cannot send " + command);
+        int seq = nextSequence();
+        write(Packets.request(command, seq, body));
+        return response(seq);
+    }
+
+    /** The request sequence for the next request (each call returns a new one). */
+    public int nextSequence() {
+        return sequence.incrementAndGet();
+    }
+
+    /** Writes {@code payload} as one frame, whatever it holds; throws an {@link AssertionError} when closed. */
+    public void write(byte[] payload) {
+        if (!client.push(payload)) {
+            throw new AssertionError("connection closed: cannot write " + payload.length + " bytes");
         }
+    }
+
+    /**
+     * The next response with request sequence {@code seq}, waiting up to 30 s; responses to other requests that
+     * come first are dropped.
+     */
+    public Packet response(int seq) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
         while (true) {
             Packet p = responses.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             if (p == null) {
-                throw new AssertionError("no response to " + command + " #" + seq);
+                throw new AssertionError("no response to request #" + seq + "; events: " + events);
             }
             if (p.getHeader().getSequence() == seq) {
                 return p;
@@ -115,7 +175,7 @@ public final class RawImClient implements AutoCloseable {
      * @return its sequence
      */
     public int sendRequest(Command command, MessageLite body) {
-        int seq = sequence.incrementAndGet();
+        int seq = nextSequence();
         client.push(Packets.request(command, seq, body));
         return seq;
     }
@@ -152,7 +212,7 @@ public final class RawImClient implements AutoCloseable {
         while (true) {
             Packet p = pushes.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             if (p == null) {
-                throw new AssertionError("no " + command + " push");
+                throw new AssertionError("no " + command + " push; events: " + events);
             }
             if (p.getHeader().getCommand() == command) {
                 return p;
@@ -184,6 +244,28 @@ public final class RawImClient implements AutoCloseable {
     /** The connection's close future. */
     public CompletableFuture<Void> closeFuture() {
         return client.closeFuture().toCompletableFuture();
+    }
+
+    /** Whether the connection is open. */
+    public boolean isActive() {
+        return client.isActive();
+    }
+
+    /** What happened, in order: "MESSAGE", "KICK", "RESPONSE SEND OK", ..., and "CLOSED 4003" once closed. */
+    public List<String> events() {
+        return List.copyOf(events);
+    }
+
+    /** Waits up to 30 s for the connection to close, and for the close to be recorded in {@link #events()}. */
+    public void awaitClosed() throws Exception {
+        closeFuture().get(WAIT_SECONDS, TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+        while (events.isEmpty() || !events.get(events.size() - 1).startsWith("CLOSED")) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the close was not recorded: " + events);
+            }
+            Thread.sleep(1);
+        }
     }
 
     @Override

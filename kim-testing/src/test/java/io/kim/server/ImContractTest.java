@@ -48,6 +48,7 @@ import io.kim.spi.Authenticator;
 import io.kim.spi.EventListener;
 import io.kim.spi.Identity;
 import io.kim.spi.Session;
+import io.kim.testing.RawImClient;
 import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -94,6 +95,7 @@ public abstract class ImContractTest {
     private final List<ImServer> servers = new ArrayList<>();
     private final List<ImClient> clients = new ArrayList<>();
     private final List<Client> rawClients = new ArrayList<>();
+    private final List<RawImClient> raws = new ArrayList<>();
     private EventLoopGroup group;
 
     /** Counts authentication calls, to see that a refused client does not come back. */
@@ -121,6 +123,7 @@ public abstract class ImContractTest {
             c.closeFuture().get(WAIT_SECONDS, TimeUnit.SECONDS);
         }
         rawClients.forEach(Client::close);
+        raws.forEach(RawImClient::close);
         servers.forEach(s -> s.shutdown(Duration.ofSeconds(1)));
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
@@ -269,107 +272,19 @@ public abstract class ImContractTest {
         return all.subList(0, all.size() - 1);
     }
 
-    /** A protocol-level client: the low-level {@link Client} plus hand-built packets. */
-    protected final class Raw {
-        final Client client;
-        final BlockingQueue<Packet> packets = new LinkedBlockingQueue<>();
-        /** What happened, in order: "MESSAGE", "KICK", "RESPONSE SEND OK", ..., and "CLOSED 4003" at the end. */
-        final List<String> events = new CopyOnWriteArrayList<>();
-        final CompletableFuture<Void> connected;
-        volatile Packet firstReply;
-        private int nextSequence = 100;
-
-        /** Connects and sends {@code first} as the handshake packet; connected fails unless the reply is OK. */
-        Raw(ImServer server, byte[] first) {
-            this.client = Client.builder().transport(transport()).eventLoopGroup(group)
-                    .dialer(ctx -> {
-                        ctx.send(first);
-                        return ctx.receive().thenAccept(reply -> {
-                            firstReply = parse(reply);
-                            if (firstReply.getHeader().getStatus() != Status.OK) {
-                                throw new IllegalStateException("refused: " + firstReply.getHeader().getStatus());
-                            }
-                        });
-                    })
-                    .messageListener((ch, payload) -> {
-                        Packet p = parse(payload);
-                        Header h = p.getHeader();
-                        events.add(h.getFlag() == Flag.PUSH ? h.getCommand().name()
-                                : h.getFlag() + " " + h.getCommand() + " " + h.getStatus());
-                        packets.add(p);
-                    })
-                    .build();
-            rawClients.add(client);
-            client.closeFuture().whenComplete((v, e) -> {
-                CloseStatus s = client.closeStatus();
-                events.add("CLOSED " + (s == null ? "-" : s.code()));
-            });
-            this.connected = client.connect(address(server));
-        }
-
-        LoginResponse login() throws Exception {
-            await(connected);
-            return LoginResponse.parseFrom(firstReply.getBody());
-        }
-
-        void push(byte[] payload) {
-            assertTrue(client.push(payload), "connection open");
-        }
-
-        int nextSequence() {
-            return nextSequence++;
-        }
-
-        /** Sends a request and returns its response (pushes in between are skipped). */
-        Packet request(Command command, MessageLite body) throws InterruptedException {
-            int seq = nextSequence();
-            push(Packets.request(command, seq, body));
-            return response(seq);
-        }
-
-        /** The next response with request sequence {@code seq}. */
-        Packet response(int seq) throws InterruptedException {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
-            while (true) {
-                Packet p = packets.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                if (p == null) {
-                    fail("no response to request " + seq + "; events: " + events);
-                }
-                if (p.getHeader().getFlag() == Flag.RESPONSE && p.getHeader().getSequence() == seq) {
-                    return p;
-                }
-            }
-        }
-
-        /** The next push of {@code command}. */
-        Packet push(Command command) throws InterruptedException {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
-            while (true) {
-                Packet p = packets.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                if (p == null) {
-                    fail("no " + command + " push; events: " + events);
-                }
-                if (p.getHeader().getFlag() == Flag.PUSH && p.getHeader().getCommand() == command) {
-                    return p;
-                }
-            }
-        }
-
-        /** Waits for the close, and for it to be recorded in {@link #events}. */
-        void awaitClosed() throws Exception {
-            client.closeFuture().toCompletableFuture().get(WAIT_SECONDS, TimeUnit.SECONDS);
-            awaitTrue("the close is recorded", () -> !events.isEmpty() && events.get(events.size() - 1).startsWith("CLOSED"));
-        }
+    /** A protocol-level client logged in with {@code token}, closed after the test. */
+    protected RawImClient raw(ImServer server, String token) throws Exception {
+        return track(RawImClient.login(transport(), group, address(server), token));
     }
 
-    protected Raw raw(ImServer server, String token) throws Exception {
-        Raw r = new Raw(server, loginPacket(token));
-        r.login();
-        return r;
+    /** A protocol-level client that sends {@code handshake} first, whatever it is; closed after the test. */
+    protected RawImClient rawConnect(ImServer server, byte[] handshake) {
+        return track(RawImClient.connect(transport(), group, address(server), handshake));
     }
 
-    protected static byte[] loginPacket(String token) {
-        return Packets.request(Command.LOGIN, 1, LoginRequest.newBuilder().setToken(token).build());
+    private RawImClient track(RawImClient c) {
+        raws.add(c);
+        return c;
     }
 
     protected static SendRequest sendRequest(String to, String clientMessageId, String body) {
@@ -421,11 +336,11 @@ public abstract class ImContractTest {
     void login_badToken_failsWithUnauthorized_closesTheConnection_andDoesNotReconnect() throws Exception {
         ImServer server = server();
 
-        Raw raw = new Raw(server, loginPacket("bad"));
-        assertThrows(ExecutionException.class, () -> await(raw.connected));
+        RawImClient raw = rawConnect(server, RawImClient.loginPacket("bad"));
+        assertThrows(ExecutionException.class, () -> await(raw.connected()));
         raw.awaitClosed();
-        assertEquals(Status.UNAUTHORIZED, raw.firstReply.getHeader().getStatus());
-        assertEquals(CloseStatus.POLICY_VIOLATION.code(), raw.client.closeStatus().code());
+        assertEquals(Status.UNAUTHORIZED, raw.firstReply().getHeader().getStatus());
+        assertEquals(CloseStatus.POLICY_VIOLATION.code(), raw.closeStatus().code());
 
         int before = authentications.get();
         Recorder r = new Recorder();
@@ -456,20 +371,20 @@ public abstract class ImContractTest {
     @Test
     void sendBeforeLogin_getsNotLoggedIn_andIsClosed() throws Exception {
         ImServer server = server();
-        Raw raw = new Raw(server, Packets.request(Command.SEND, 1, sendRequest("bob", "c1", "hi")));
-        assertThrows(ExecutionException.class, () -> await(raw.connected));
+        RawImClient raw = rawConnect(server, Packets.request(Command.SEND, 1, sendRequest("bob", "c1", "hi")));
+        assertThrows(ExecutionException.class, () -> await(raw.connected()));
         raw.awaitClosed();
-        Header h = raw.firstReply.getHeader();
+        Header h = raw.firstReply().getHeader();
         assertEquals(Status.NOT_LOGGED_IN, h.getStatus());
         assertEquals(1, h.getSequence());
-        assertEquals(CloseStatus.POLICY_VIOLATION.code(), raw.client.closeStatus().code());
+        assertEquals(CloseStatus.POLICY_VIOLATION.code(), raw.closeStatus().code());
 
-        Raw unknown = new Raw(server, Packet.newBuilder().setHeader(Header.newBuilder().setCommandValue(99)
+        RawImClient unknown = rawConnect(server, Packet.newBuilder().setHeader(Header.newBuilder().setCommandValue(99)
                 .setSequence(1).setFlag(Flag.REQUEST)).build().toByteArray());
-        assertThrows(ExecutionException.class, () -> await(unknown.connected));
+        assertThrows(ExecutionException.class, () -> await(unknown.connected()));
         unknown.awaitClosed();
-        assertEquals(Status.NOT_LOGGED_IN, unknown.firstReply.getHeader().getStatus());
-        assertEquals(99, unknown.firstReply.getHeader().getCommandValue());
+        assertEquals(Status.NOT_LOGGED_IN, unknown.firstReply().getHeader().getStatus());
+        assertEquals(99, unknown.firstReply().getHeader().getCommandValue());
         assertEquals(0, server.channels().size());
     }
 
@@ -491,18 +406,18 @@ public abstract class ImContractTest {
     @Test
     void onePerDeviceType_newLoginKicksTheOld_kickPushArrivesBeforeTheClose() throws Exception {
         ImServer server = server();
-        Raw old = raw(server, token("alice", "a-phone-1", "phone"));
-        Raw desktop = raw(server, token("alice", "a-pc", "pc"));
+        RawImClient old = raw(server, token("alice", "a-phone-1", "phone"));
+        RawImClient desktop = raw(server, token("alice", "a-pc", "pc"));
 
-        Raw replacement = raw(server, token("alice", "a-phone-2", "phone"));
+        RawImClient replacement = raw(server, token("alice", "a-phone-2", "phone"));
 
         old.awaitClosed();
-        KickPush kick = KickPush.parseFrom(old.push(Command.KICK).getBody());
+        KickPush kick = KickPush.parseFrom(old.nextPush(Command.KICK).getBody());
         assertEquals("a-phone-2", kick.getByDeviceId());
         assertEquals("phone", kick.getByDeviceType());
-        assertEquals(List.of("KICK", "CLOSED " + CloseStatus.KICKED.code()), old.events);
-        assertTrue(desktop.client.isActive(), "another device type stays");
-        assertTrue(replacement.client.isActive());
+        assertEquals(List.of("KICK", "CLOSED " + CloseStatus.KICKED.code()), old.events());
+        assertTrue(desktop.isActive(), "another device type stays");
+        assertTrue(replacement.isActive());
     }
 
     @Test
@@ -569,11 +484,11 @@ public abstract class ImContractTest {
                 loggedOut.add(session.channelId()); // after the cleanup removed the session
             }
         }));
-        Raw stale = raw(server, token("alice", "a-phone", "phone"));
-        String staleChannel = LoginResponse.parseFrom(stale.firstReply.getBody()).getChannelId();
+        RawImClient stale = raw(server, token("alice", "a-phone", "phone"));
+        String staleChannel = LoginResponse.parseFrom(stale.firstReply().getBody()).getChannelId();
 
-        Raw fresh = raw(server, token("alice", "a-phone", "phone"));
-        String freshChannel = fresh.login().getChannelId();
+        RawImClient fresh = raw(server, token("alice", "a-phone", "phone"));
+        String freshChannel = fresh.loginResponse().getChannelId();
 
         stale.awaitClosed(); // replaced: its close (and cleanup) comes after the new session was stored
         awaitTrue("the stale channel's disconnect cleanup", () -> loggedOut.contains(staleChannel));
@@ -583,7 +498,7 @@ public abstract class ImContractTest {
 
         ImClient bob = online(server, token("bob", "b-phone", "phone"), new Recorder());
         await(bob.send("alice", "text/plain", bytes("still here?")));
-        MessagePush push = MessagePush.parseFrom(fresh.push(Command.MESSAGE).getBody());
+        MessagePush push = MessagePush.parseFrom(fresh.nextPush(Command.MESSAGE).getBody());
         assertEquals("still here?", push.getMessage().getBody().toStringUtf8());
         assertEquals(1, push.getSequence());
     }
@@ -685,7 +600,7 @@ public abstract class ImContractTest {
     @Test
     void retrySameClientMessageId_rawProtocol_storesOnce_andRepeatsTheAckFlaggedDuplicate() throws Exception {
         ImServer server = server();
-        Raw alice = raw(server, token("alice", "a-phone", "phone"));
+        RawImClient alice = raw(server, token("alice", "a-phone", "phone"));
 
         Packet first = alice.request(Command.SEND, sendRequest("bob", "retry-1", "once"));
         Packet second = alice.request(Command.SEND, sendRequest("bob", "retry-1", "once"));
@@ -700,7 +615,7 @@ public abstract class ImContractTest {
         assertEquals(a.getTimestamp(), b.getTimestamp());
         assertEquals(a.getSequence(), b.getSequence());
 
-        Raw bob = raw(server, token("bob", "b-phone", "phone"));
+        RawImClient bob = raw(server, token("bob", "b-phone", "phone"));
         SyncResponse inbox = SyncResponse.parseFrom(
                 bob.request(Command.SYNC, SyncRequest.newBuilder().setAfterSequence(0).build()).getBody());
         assertEquals(1, inbox.getEntriesCount());
@@ -953,14 +868,14 @@ public abstract class ImContractTest {
     @Test
     void malformedPacketsAfterLogin_getTheirStatus_andTheServerKeepsServing() throws Exception {
         ImServer server = server(b -> b.maxBodyLength(1024));
-        Raw alice = raw(server, token("alice", "a-phone", "phone"));
+        RawImClient alice = raw(server, token("alice", "a-phone", "phone"));
 
-        alice.push(new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x01});
+        alice.write(new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x01});
         Packet garbage = alice.response(0);
         assertEquals(Status.INVALID_PACKET, garbage.getHeader().getStatus());
 
         int unknown = alice.nextSequence();
-        alice.push(Packet.newBuilder().setHeader(Header.newBuilder().setCommandValue(99).setSequence(unknown)
+        alice.write(Packet.newBuilder().setHeader(Header.newBuilder().setCommandValue(99).setSequence(unknown)
                 .setFlag(Flag.REQUEST)).build().toByteArray());
         Header unknownAnswer = alice.response(unknown).getHeader();
         assertEquals(Status.UNKNOWN_COMMAND, unknownAnswer.getStatus());
@@ -974,19 +889,19 @@ public abstract class ImContractTest {
                 sendRequest("bob", "c1", "x".repeat(1025))).getHeader().getStatus());
 
         int wrongFlag = alice.nextSequence();
-        alice.push(Packet.newBuilder().setHeader(Header.newBuilder().setCommand(Command.SEND).setSequence(wrongFlag)
+        alice.write(Packet.newBuilder().setHeader(Header.newBuilder().setCommand(Command.SEND).setSequence(wrongFlag)
                 .setFlag(Flag.RESPONSE)).setBody(sendRequest("bob", "c1", "x").toByteString()).build().toByteArray());
         assertEquals(Status.INVALID_PACKET, alice.response(wrongFlag).getHeader().getStatus());
 
         int badBody = alice.nextSequence();
-        alice.push(Packet.newBuilder().setHeader(Header.newBuilder().setCommand(Command.SEND).setSequence(badBody)
+        alice.write(Packet.newBuilder().setHeader(Header.newBuilder().setCommand(Command.SEND).setSequence(badBody)
                 .setFlag(Flag.REQUEST)).setBody(ByteString.copyFrom(new byte[] {(byte) 0xFF, (byte) 0xFF}))
                 .build().toByteArray());
         assertEquals(Status.INVALID_PACKET, alice.response(badBody).getHeader().getStatus());
 
         // The same connection and everybody else are still served.
         assertEquals(Status.OK, alice.request(Command.SEND, sendRequest("bob", "c1", "fine")).getHeader().getStatus());
-        assertTrue(alice.client.isActive());
+        assertTrue(alice.isActive());
         Recorder bobsInbox = new Recorder();
         ImClient bob = online(server, token("bob", "b-phone", "phone"), bobsInbox);
         assertEquals("fine", bobsInbox.entries().get(0).text());
@@ -994,7 +909,7 @@ public abstract class ImContractTest {
                 failure(bob.send("alice", "text/plain", new byte[1025])));
         assertEquals(Status.TOO_LARGE, tooLarge.status());
         await(bob.send("alice", "text/plain", bytes("and back")));
-        MessagePush push = MessagePush.parseFrom(alice.push(Command.MESSAGE).getBody());
+        MessagePush push = MessagePush.parseFrom(alice.nextPush(Command.MESSAGE).getBody());
         assertEquals("and back", push.getMessage().getBody().toStringUtf8());
     }
 
