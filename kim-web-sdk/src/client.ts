@@ -152,6 +152,8 @@ const ACK_BATCH = 100;
 const ACK_DELAY_MS = 100;
 const LOGOUT_GRACE_MS = 1000;
 const MAX_BUFFERED = 4096;
+/** The largest request body a frame of the server's default limit (1 MiB) holds, with room for the header. */
+const MAX_REQUEST_BODY = (1 << 20) - 1024;
 const CLOSE_KICKED = 4003;
 const OPEN = 1;
 
@@ -918,6 +920,12 @@ export class KimClient {
   private enqueue<T>(op: Op<T>): Promise<T> {
     if (this.terminalCause !== undefined) {
       this.fail(op as Op<unknown>, this.terminalCause);
+      return op.promise;
+    }
+    if (op.body.length > MAX_REQUEST_BODY) {
+      // the server would close the connection for the frame (1009), and every retry would meet the same fate
+      this.fail(op as Op<unknown>, new KimStatusError(op.what, "TOO_LARGE", Status.TOO_LARGE,
+        `the request is ${op.body.length} bytes; a frame holds at most ${MAX_REQUEST_BODY} bytes of it`));
       return op.promise;
     }
     const o = op as Op<unknown>;

@@ -263,6 +263,25 @@ describe("send retries", () => {
     expect(server.requests(Command.SEND).length).toBe(1);
   });
 
+  it("send_overTheFrameLimit_rejectsAtOnceWithTooLarge_connectionStays", async () => {
+    server.addUser("alice");
+    const { c, states } = client("alice");
+    void c.connect();
+    await tick();
+    const outcome = c.send("bob", new Uint8Array((1 << 20) + 1)).then(() => undefined, (e: unknown) => e);
+    await tick();
+    const e = await outcome;
+    expect(e).toBeInstanceOf(KimStatusError);
+    expect((e as KimStatusError).status).toBe("TOO_LARGE");
+    expect(server.requests(Command.SEND).length).toBe(0);
+    expect(c.state).toBe("online");
+    expect(states.filter((s) => s === "connecting").length).toBe(1);
+    const small = c.send("bob", "small");
+    await tick();
+    await small;
+    expect(server.requests(Command.SEND).length).toBe(1);
+  });
+
   it("send_connectionLost_isResentOnTheNextConnectionWithSameId", async () => {
     server.addUser("alice");
     server.addUser("bob");

@@ -908,6 +908,12 @@ public abstract class ImContractTest {
         ImStatusException tooLarge = assertInstanceOf(ImStatusException.class,
                 failure(bob.send("alice", "text/plain", new byte[1025])));
         assertEquals(Status.TOO_LARGE, tooLarge.status());
+        String bobsChannel = bob.loginInfo().channelId();
+        ImStatusException overFrame = assertInstanceOf(ImStatusException.class,
+                failure(bob.send("alice", "text/plain", new byte[(1 << 20) + 1])));
+        assertEquals(Status.TOO_LARGE, overFrame.status(), "over the frame limit: refused before it is sent");
+        assertEquals(ImClient.State.ONLINE, bob.state());
+        assertEquals(bobsChannel, bob.loginInfo().channelId(), "the connection was not cut");
         await(bob.send("alice", "text/plain", bytes("and back")));
         MessagePush push = MessagePush.parseFrom(alice.nextPush(Command.MESSAGE).getBody());
         assertEquals("and back", push.getMessage().getBody().toStringUtf8());

@@ -2,6 +2,7 @@ package io.kim.bench.load;
 
 import io.kim.embedded.InMemoryMessageStore;
 import io.kim.server.ImServer;
+import io.kim.server.RateLimits;
 import io.kim.transport.tcp.TcpTransport;
 import io.kim.transport.ws.WebSocketTransport;
 import java.io.BufferedReader;
@@ -49,6 +50,8 @@ public final class BenchServerMain {
                         .listen(new TcpTransport(), new InetSocketAddress(host, 0))
                         .listen(new WebSocketTransport(), new InetSocketAddress(host, 0))
                         .authenticator(new BenchAuthenticator())
+                        // the load generator sends far faster than a person: the limits would refuse it
+                        .rateLimits(RateLimits.none())
                         .messageStore(InMemoryMessageStore.builder()
                                 .retention(Duration.ofSeconds(a.getInt("retention-seconds", 3600))).build())
                         .ioThreads(threads)

@@ -138,6 +138,12 @@ public final class ClientCore {
      * One request (a message to send or a group command), across attempts and connections, until answered, refused
      * or timed out.
      */
+    /**
+     * The largest request body a frame of the server's default limit (1 MiB) holds, leaving room for the packet
+     * header: a larger request fails at once with {@code TOO_LARGE} instead of being sent.
+     */
+    static final int MAX_REQUEST_BODY = (1 << 20) - 1024;
+
     private static final class Op<T> {
         final Command command;
         final MessageLite request;
@@ -928,6 +934,13 @@ public final class ClientCore {
         }
         if (op.future.isDone()) {
             return; // cancelled by the caller already
+        }
+        int size = op.request.getSerializedSize();
+        if (size > MAX_REQUEST_BODY) {
+            // the server would close the connection for the frame, and every retry would meet the same fate
+            op.future.completeExceptionally(new ImStatusException(op.what, Status.TOO_LARGE, "the request is "
+                    + size + " bytes; a frame holds at most " + MAX_REQUEST_BODY + " bytes of it"));
+            return;
         }
         ops.add(op);
         op.future.whenComplete((r, e) -> onLoop(() -> forget(op)));
