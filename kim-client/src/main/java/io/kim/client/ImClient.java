@@ -274,6 +274,62 @@ public final class ImClient implements AutoCloseable {
     }
 
     /**
+     * Adds users to a group (GROUP_ADD); any member may, whatever the group's {@link GroupJoinPolicy}, and the
+     * users need not agree (they may quit). Users who are members already are skipped; a pending join request of
+     * an added user is settled. Every member who is online, the added users included, gets
+     * {@link GroupEvent.Kind#JOINED JOINED} for each. Retried like a send: adding again changes nothing.
+     *
+     * @param userIds 1 to 100 user ids of the tenant
+     * @return the users that became members (immutable, in the order given); fails with an
+     *         {@link ImStatusException} of {@code NO_SUCH_GROUP}, {@code FORBIDDEN} if this user is not a member,
+     *         {@code NO_SUCH_USER} if the server's user directory does not know one of them (then none is added),
+     *         or {@code GROUP_FULL}
+     * @throws IllegalArgumentException if {@code groupId} or a user id is blank or longer than 128 characters, or
+     *                                  {@code userIds} is empty or has more than 100 entries
+     */
+    public CompletableFuture<List<String>> addGroupMembers(String groupId, Collection<String> userIds) {
+        checkId(groupId, "groupId");
+        return core.addGroupMembers(groupId, checkUserIds(userIds));
+    }
+
+    /**
+     * Accepts join requests to a group of {@link GroupJoinPolicy#APPROVAL APPROVAL} (GROUP_APPROVE); only its owner
+     * may. Users without a pending request are skipped. Every member who is online, the new ones included, gets
+     * {@link GroupEvent.Kind#JOINED JOINED} for each. Retried like a send.
+     *
+     * @param userIds 1 to 100 user ids, as in {@link #groupJoinRequests}
+     * @return the users that became members (immutable); fails with an {@link ImStatusException} of
+     *         {@code NO_SUCH_GROUP}, {@code FORBIDDEN} if this user is not the owner, or {@code GROUP_FULL}
+     * @throws IllegalArgumentException as {@link #addGroupMembers}
+     */
+    public CompletableFuture<List<String>> approveJoinRequests(String groupId, Collection<String> userIds) {
+        checkId(groupId, "groupId");
+        return core.approveJoinRequests(groupId, checkUserIds(userIds));
+    }
+
+    /**
+     * The users whose join requests wait for the owner's approval; only the owner sees them (for another member
+     * the list is empty). Retried like a send.
+     *
+     * @return their user ids, oldest request first (immutable); fails like {@link #groupMembers}
+     * @throws IllegalArgumentException if {@code groupId} is blank or longer than 128 characters
+     */
+    public CompletableFuture<List<String>> groupJoinRequests(String groupId) {
+        checkId(groupId, "groupId");
+        return core.groupJoinRequests(groupId);
+    }
+
+    private static List<String> checkUserIds(Collection<String> userIds) {
+        Objects.requireNonNull(userIds, "userIds");
+        if (userIds.isEmpty() || userIds.size() > 100) {
+            throw new IllegalArgumentException("userIds: " + userIds.size() + " entries (expected: 1 to 100)");
+        }
+        List<String> copy = List.copyOf(userIds);
+        copy.forEach(u -> checkId(u, "userIds"));
+        return copy;
+    }
+
+    /**
      * Dissolves a group; only its owner may. Every member who is online gets
      * {@link GroupEvent.Kind#DISSOLVED DISSOLVED}. Messages already sent to the group stay in the members' inboxes.
      * Not retried (a repeat of a dissolve that got through finds no group): if its answer is lost, the future

@@ -2,6 +2,7 @@ package io.kim.client;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -339,6 +340,43 @@ public abstract class ImClientGroupContractTest {
         assertEquals(List.of(event(GroupEvent.Kind.CREATED, "team", "alice"),
                 event(GroupEvent.Kind.JOINED, "team", "dave"), event(GroupEvent.Kind.QUIT, "team", "bob")),
                 bob.inbox().events, "bob's events, in order, and none after he left");
+    }
+
+    @Test
+    void approvalGroup_joinRequestApprovedByTheOwner_membersAddMembers_othersAreRefused() throws Exception {
+        ImServer server = server();
+        Member alice = online(server, "alice");
+        Member bob = online(server, "bob");
+        Member carol = online(server, "carol");
+        Member dave = online(server, "dave");
+        await(alice.client().createGroup(new NewGroup("club", "The club", "", "", List.of(),
+                GroupJoinPolicy.APPROVAL)));
+
+        await(bob.client().joinGroup("club")); // files a request
+        alice.inbox().awaitEvent(event(GroupEvent.Kind.JOIN_REQUESTED, "club", "bob"));
+        assertEquals(List.of("alice"), await(alice.client().groupMembers("club")));
+        assertEquals(List.of("bob"), await(alice.client().groupJoinRequests("club")));
+        assertEquals(Status.FORBIDDEN, refusal(dave.client().approveJoinRequests("club", List.of("bob"))),
+                "only the owner approves");
+
+        assertEquals(List.of("bob"), await(alice.client().approveJoinRequests("club", List.of("bob", "carol"))),
+                "carol asked for nothing: skipped");
+        bob.inbox().awaitEvent(event(GroupEvent.Kind.JOINED, "club", "bob"));
+        assertEquals(List.of(), await(alice.client().groupJoinRequests("club")));
+        assertEquals(List.of(), await(alice.client().approveJoinRequests("club", List.of("bob"))), "again: nothing");
+
+        assertEquals(List.of("carol"), await(bob.client().addGroupMembers("club", List.of("carol", "alice"))),
+                "a member adds members; alice is one already");
+        carol.inbox().awaitEvent(event(GroupEvent.Kind.JOINED, "club", "carol"));
+        alice.inbox().awaitEvent(event(GroupEvent.Kind.JOINED, "club", "carol"));
+        assertEquals(List.of("alice", "bob", "carol"), await(carol.client().groupMembers("club")));
+        assertEquals(List.of(), await(bob.client().groupJoinRequests("club")), "only the owner sees requests");
+
+        assertEquals(Status.FORBIDDEN, refusal(dave.client().addGroupMembers("club", List.of("dave"))),
+                "an outsider cannot add himself");
+        assertEquals(Status.NO_SUCH_GROUP, refusal(dave.client().addGroupMembers("nowhere", List.of("dave"))));
+        assertThrows(IllegalArgumentException.class, () -> bob.client().addGroupMembers("club", List.of()));
+        assertThrows(IllegalArgumentException.class, () -> bob.client().addGroupMembers("club", List.of(" ")));
     }
 
     @Test

@@ -287,6 +287,27 @@ public final class ClientCore {
                 (c, answer) -> List.copyOf(GroupMembers.parseFrom(answer).getMembersList()));
     }
 
+    public CompletableFuture<List<String>> addGroupMembers(String groupId, List<String> userIds) {
+        // Adding a member again skips them: safe to repeat.
+        return request(Command.GROUP_ADD, membersChange(groupId, userIds), true, "GROUP_ADD " + groupId,
+                (c, answer) -> List.copyOf(GroupMembers.parseFrom(answer).getMembersList()));
+    }
+
+    public CompletableFuture<List<String>> approveJoinRequests(String groupId, List<String> userIds) {
+        // A request approved already is no longer pending and is skipped: safe to repeat.
+        return request(Command.GROUP_APPROVE, membersChange(groupId, userIds), true, "GROUP_APPROVE " + groupId,
+                (c, answer) -> List.copyOf(GroupMembers.parseFrom(answer).getMembersList()));
+    }
+
+    public CompletableFuture<List<String>> groupJoinRequests(String groupId) {
+        return request(Command.GROUP_MEMBERS, groupRequest(groupId), true, "GROUP_MEMBERS " + groupId,
+                (c, answer) -> List.copyOf(GroupMembers.parseFrom(answer).getJoinRequestsList()));
+    }
+
+    private static io.kim.protocol.GroupMembersChange membersChange(String groupId, List<String> userIds) {
+        return io.kim.protocol.GroupMembersChange.newBuilder().setGroupId(groupId).addAllUserIds(userIds).build();
+    }
+
     public CompletableFuture<Void> dissolveGroup(String groupId) {
         // Not retried: a repeat after a dissolve that got through would answer NO_SUCH_GROUP.
         return request(Command.GROUP_DISSOLVE, groupRequest(groupId), false, "GROUP_DISSOLVE " + groupId,
@@ -701,7 +722,8 @@ public final class ClientCore {
 
     private void onResponse(Conn c, Header h, ByteString body) throws InvalidProtocolBufferException {
         switch (h.getCommand()) {
-            case SEND, GROUP_CREATE, GROUP_GET, GROUP_JOIN, GROUP_QUIT, GROUP_MEMBERS, GROUP_DISSOLVE ->
+            case SEND, GROUP_CREATE, GROUP_GET, GROUP_JOIN, GROUP_QUIT, GROUP_MEMBERS, GROUP_DISSOLVE, GROUP_ADD,
+                    GROUP_APPROVE ->
                     onOpResponse(c, h, body);
             case SYNC -> onSyncResponse(c, h, body);
             default -> {
