@@ -5,6 +5,7 @@ import io.kim.embedded.InMemoryMessageStore;
 import io.kim.embedded.InMemorySessionStore;
 import io.kim.server.ImServer;
 import io.kim.spi.Authenticator;
+import io.kim.spi.ClusterBus;
 import io.kim.spi.ContentFilter;
 import io.kim.spi.EventListener;
 import io.kim.spi.GroupStore;
@@ -17,6 +18,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -28,21 +30,23 @@ import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEn
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.io.ResourceLoader;
+import org.springframework.util.ClassUtils;
 
 /**
  * Builds an {@link ImServer} from the {@code kim.*} properties ({@link KimProperties}) and the application's
  * beans, and runs it with the context ({@link KimServerLifecycle}).
  *
  * <p>Beans taken from the context when present: an {@link Authenticator} (required: without one the application
- * fails to start, saying so), a {@link SessionStore}, {@link MessageStore} and {@link GroupStore} (each missing
- * one is in memory under {@code kim.store.type=memory}; other store types need all three, see {@link StoreType}),
- * a {@link UserDirectory}, a {@link ContentFilter}, an {@link EventListener}, a {@link MeterRegistry} (the
- * primary one) and every {@link ImServerCustomizer}, in order. An application that declares its own
- * {@link ImServer} bean keeps it; the starter then only runs it.
+ * fails to start, saying so), a {@link SessionStore}, {@link MessageStore} and {@link GroupStore} (the ones the
+ * application does not declare come from {@code kim.store.type}, see {@link StoreType}), a {@link ClusterBus}, a
+ * {@link UserDirectory}, a {@link ContentFilter}, an {@link EventListener}, a {@link MeterRegistry} (the primary
+ * one) and every {@link ImServerCustomizer}, in order. An application that declares its own {@link ImServer} bean
+ * keeps it; the starter then only runs it.
  *
- * <p>Store modules plug in here: an auto-configuration that runs before this one and declares the store beans
- * under {@code @ConditionalOnProperty(name = "kim.store.type", havingValue = "jdbc")} (on the application's
- * {@code DataSource}, say) is all a JDBC or Redis store needs. None is wired yet.
+ * <p>The stores of {@code kim.store.type=jdbc} come from {@link KimJdbcStoreAutoConfiguration}, those of
+ * {@code redis} from it and {@link KimRedisStoreAutoConfiguration}; both run before this one. Under {@code jdbc}
+ * the session store is in memory.
  */
 @AutoConfiguration
 @ConditionalOnClass(ImServer.class)
@@ -63,9 +67,11 @@ public class KimAutoConfiguration {
     @ConditionalOnMissingBean
     public ImServer kimServer(KimProperties properties, ObjectProvider<Authenticator> authenticator,
             ObjectProvider<SessionStore> sessionStore, ObjectProvider<MessageStore> messageStore,
-            ObjectProvider<GroupStore> groupStore, ObjectProvider<UserDirectory> userDirectory,
+            ObjectProvider<GroupStore> groupStore, ObjectProvider<ClusterBus> clusterBus,
+            ObjectProvider<UserDirectory> userDirectory,
             ObjectProvider<ContentFilter> contentFilter, ObjectProvider<EventListener> eventListener,
-            ObjectProvider<MeterRegistry> meterRegistry, ObjectProvider<ImServerCustomizer> customizers) {
+            ObjectProvider<MeterRegistry> meterRegistry, ObjectProvider<ImServerCustomizer> customizers,
+            ResourceLoader resourceLoader) {
         Authenticator auth = authenticator.getIfAvailable();
         if (auth == null) {
             throw new KimConfigurationException("kim needs an io.kim.spi.Authenticator bean to verify login tokens, "
@@ -101,9 +107,11 @@ public class KimAutoConfiguration {
                 .devicePolicy(properties.getDevicePolicy())
                 .filterPolicy(properties.getFilterPolicy());
         StoreType storeType = properties.getStore().getType();
-        builder.sessionStore(required(sessionStore.getIfAvailable(), SessionStore.class, storeType))
-                .messageStore(required(messageStore.getIfAvailable(), MessageStore.class, storeType))
-                .groupStore(required(groupStore.getIfAvailable(), GroupStore.class, storeType));
+        ClassLoader classes = resourceLoader.getClassLoader();
+        builder.sessionStore(required(sessionStore.getIfAvailable(), SessionStore.class, storeType, classes))
+                .messageStore(required(messageStore.getIfAvailable(), MessageStore.class, storeType, classes))
+                .groupStore(required(groupStore.getIfAvailable(), GroupStore.class, storeType, classes));
+        clusterBus.ifAvailable(builder::clusterBus);
         userDirectory.ifAvailable(builder::userDirectory);
         contentFilter.ifAvailable(builder::contentFilter);
         eventListener.ifAvailable(builder::eventListener);
@@ -135,14 +143,26 @@ public class KimAutoConfiguration {
         return (int) bytes;
     }
 
-    private static <T> T required(T store, Class<T> type, StoreType storeType) {
-        if (store == null) {
-            throw new KimConfigurationException("kim.store.type=" + storeType.name().toLowerCase()
-                    + " needs a " + type.getName() + " bean, and the application context has none: the "
-                    + storeType.name().toLowerCase() + " stores are not wired into kim-spring-boot-starter yet.",
-                    "Declare a @Bean of type " + type.getName() + ", or set kim.store.type=memory.");
+    private static <T> T required(T store, Class<T> type, StoreType storeType, ClassLoader classes) {
+        if (store != null) {
+            return store;
         }
-        return store;
+        String name = storeType.name().toLowerCase(java.util.Locale.ROOT);
+        String why;
+        String add;
+        if (type == SessionStore.class) {
+            why = ClassUtils.isPresent("io.kim.cluster.redis.RedisCluster", classes)
+                    ? "" : ": kim-cluster-redis is not on the class path";
+            add = "Add io.kim:kim-cluster-redis, ";
+        } else {
+            why = !ClassUtils.isPresent("io.kim.store.jdbc.JdbcStores", classes)
+                    ? ": kim-store-jdbc is not on the class path" : ": the context has no " + DataSource.class.getName()
+                    + " for kim-store-jdbc";
+            add = "Add io.kim:kim-store-jdbc and a DataSource (spring-boot-starter-jdbc, spring.datasource.url), ";
+        }
+        throw new KimConfigurationException("kim.store.type=" + name + " needs a " + type.getName()
+                + " bean, and the application context has none" + why + ".",
+                add + "declare a @Bean of type " + type.getName() + ", or set kim.store.type=memory.");
     }
 
     /** The in-memory stores, for each one the application does not declare. */
@@ -169,6 +189,18 @@ public class KimAutoConfiguration {
         InMemoryGroupStore kimGroupStore(KimProperties properties) {
             return InMemoryGroupStore.builder()
                     .memberLimit(properties.getStore().getMemory().getGroupMemberLimit()).build();
+        }
+    }
+
+    /** Under {@code kim.store.type=jdbc}: sessions in memory (one node), unless the application declares a store. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnProperty(name = "kim.store.type", havingValue = "jdbc")
+    static class JdbcSessionStoreConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean(SessionStore.class)
+        InMemorySessionStore kimSessionStore() {
+            return new InMemorySessionStore();
         }
     }
 

@@ -44,16 +44,6 @@ class KimAutoConfigurationTest {
     }
 
     @Test
-    void storeTypeJdbcWithoutStoreBeans_failsSayingItIsNotWiredYet() {
-        runner.withBean(Authenticator.class, () -> AUTH).withPropertyValues("kim.store.type=jdbc").run(ctx -> {
-            assertThat(ctx).hasFailed();
-            assertThat(ctx.getStartupFailure()).rootCause().isInstanceOf(KimConfigurationException.class)
-                    .hasMessageContaining("kim.store.type=jdbc needs a io.kim.spi.SessionStore bean")
-                    .hasMessageContaining("not wired");
-        });
-    }
-
-    @Test
     void noListener_failsToStart() {
         runner.withBean(Authenticator.class, () -> AUTH).withPropertyValues("kim.tcp.enabled=false").run(ctx ->
                 assertThat(ctx.getStartupFailure()).rootCause().hasMessageContaining("no listener"));
@@ -90,6 +80,19 @@ class KimAutoConfigurationTest {
     }
 
     @Test
+    void pausedAndRestartedContext_keepsTheServerRunningOnItsPort() {
+        runner.withBean(Authenticator.class, () -> AUTH).run(ctx -> {
+            ImServer server = ctx.getBean(ImServer.class);
+            int port = server.boundAddress("tcp").getPort();
+            ctx.getSourceApplicationContext().pause();
+            assertThat(server.isRunning()).as("not paused").isTrue();
+            ctx.getSourceApplicationContext().restart();
+            assertThat(server.isRunning()).isTrue();
+            assertThat(server.boundAddress("tcp").getPort()).isEqualTo(port);
+        });
+    }
+
+    @Test
     void withoutHealthSupport_noIndicator() {
         runner.withBean(Authenticator.class, () -> AUTH)
                 .withClassLoader(new FilteredClassLoader(HealthIndicator.class))
@@ -116,6 +119,7 @@ class KimAutoConfigurationTest {
         String json = new String(new ClassPathResource("META-INF/spring-configuration-metadata.json")
                 .getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertThat(json).contains("\"kim.tcp.port\"", "\"kim.store.type\"", "\"kim.shutdown-grace\"",
-                "The port; 0 picks a free one");
+                "The port; 0 picks a free one", "\"kim.store.jdbc.migrate\"", "\"kim.store.jdbc.schema\"",
+                "\"kim.store.redis.url\"", "\"kim.store.redis.key-prefix\"", "Whether the stores run their schema");
     }
 }
