@@ -15,7 +15,11 @@ import io.kim.spi.UserDirectory;
 import io.kim.transport.tcp.TcpTransport;
 import io.kim.transport.ws.WebSocketTransport;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.kim.net.ServerTls;
+import io.kim.net.Transport;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
@@ -87,11 +91,12 @@ public class KimAutoConfiguration {
                     + "would have no listener.", "Enable one of them, or set kim.enabled=false.");
         }
         if (tcp.isEnabled()) {
-            builder.listen(new TcpTransport(), address(tcp.getHost(), tcp.getPort(), "kim.tcp"));
+            listen(builder, new TcpTransport(), address(tcp.getHost(), tcp.getPort(), "kim.tcp"),
+                    tls(tcp.getTls(), "kim.tcp.tls"));
         }
         if (ws.isEnabled()) {
-            builder.listen(WebSocketTransport.builder().path(ws.getPath()).build(),
-                    address(ws.getHost(), ws.getPort(), "kim.ws"));
+            listen(builder, WebSocketTransport.builder().path(ws.getPath()).build(),
+                    address(ws.getHost(), ws.getPort(), "kim.ws"), tls(ws.getTls(), "kim.ws.tls"));
         }
         if (properties.getNodeId() != null) {
             builder.nodeId(properties.getNodeId());
@@ -125,6 +130,41 @@ public class KimAutoConfiguration {
     @ConditionalOnMissingBean
     public KimServerLifecycle kimServerLifecycle(ImServer kimServer, KimProperties properties) {
         return new KimServerLifecycle(kimServer, properties.getShutdownGrace());
+    }
+
+    private static void listen(ImServer.Builder builder, Transport transport, InetSocketAddress address,
+            ServerTls tls) {
+        if (tls == null) {
+            builder.listen(transport, address);
+        } else {
+            builder.listen(transport, address, tls);
+        }
+    }
+
+    /** The listener's TLS, or {@code null} without a certificate chain. Reads the files. */
+    private static ServerTls tls(KimProperties.Tls tls, String prefix) {
+        boolean chain = tls.getCertificateChain() != null && !tls.getCertificateChain().isBlank();
+        boolean key = tls.getPrivateKey() != null && !tls.getPrivateKey().isBlank();
+        if (!chain && !key) {
+            return null;
+        }
+        if (!chain || !key) {
+            throw new KimConfigurationException(prefix + (chain ? ".private-key" : ".certificate-chain")
+                    + " is not set, and TLS needs both a certificate chain and its private key.",
+                    "Set " + prefix + ".certificate-chain and " + prefix + ".private-key (PEM files), or neither.");
+        }
+        try {
+            ServerTls.Builder b = ServerTls.builder(Path.of(tls.getCertificateChain()), Path.of(tls.getPrivateKey()));
+            if (tls.getKeyPassword() != null && !tls.getKeyPassword().isEmpty()) {
+                b.keyPassword(tls.getKeyPassword());
+            }
+            Properties.set(prefix + ".reload-interval", () -> b.reloadInterval(tls.getReloadInterval()));
+            return b.build();
+        } catch (UncheckedIOException | IllegalArgumentException e) {
+            throw new KimConfigurationException(prefix + ": " + e.getMessage() + ".",
+                    "Point " + prefix + ".certificate-chain and " + prefix + ".private-key at a readable PEM "
+                            + "certificate chain and its PKCS#8 key.");
+        }
     }
 
     private static InetSocketAddress address(String host, int port, String prefix) {

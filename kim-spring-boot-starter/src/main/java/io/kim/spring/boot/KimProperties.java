@@ -181,6 +181,13 @@ public class KimProperties {
         /** The port; 0 picks a free one (ImServer#boundAddress tells which). */
         private int port = 8000;
 
+        /** TLS on this listener; off unless a certificate chain is set. */
+        private final Tls tls = new Tls();
+
+        public Tls getTls() {
+            return tls;
+        }
+
         public boolean isEnabled() {
             return enabled;
         }
@@ -221,6 +228,13 @@ public class KimProperties {
         /** The HTTP path that is upgraded to WebSocket (any query string is allowed). */
         private String path = "/ws";
 
+        /** TLS on this listener (wss); off unless a certificate chain is set. */
+        private final Tls tls = new Tls();
+
+        public Tls getTls() {
+            return tls;
+        }
+
         public boolean isEnabled() {
             return enabled;
         }
@@ -251,6 +265,60 @@ public class KimProperties {
 
         public void setPath(String path) {
             this.path = path;
+        }
+    }
+
+    /**
+     * TLS of one listener ({@code kim.tcp.tls.*}, {@code kim.ws.tls.*}): PEM files, read again when they change
+     * (see io.kim.net.ServerTls).
+     */
+    public static class Tls {
+
+        /**
+         * The file of the PEM certificate chain, the server's certificate first; setting it turns TLS on. Default:
+         * none, no TLS.
+         */
+        private String certificateChain;
+
+        /** The file of the PEM PKCS#8 private key that matches the certificate; required with a certificate chain. */
+        private String privateKey;
+
+        /** The password of an encrypted PKCS#8 key. Default: none, the key is not encrypted. */
+        private String keyPassword;
+
+        /** How often the files are read again to pick up a renewed certificate; 0 never. */
+        private Duration reloadInterval = Duration.ofMinutes(1);
+
+        public String getCertificateChain() {
+            return certificateChain;
+        }
+
+        public void setCertificateChain(String certificateChain) {
+            this.certificateChain = certificateChain;
+        }
+
+        public String getPrivateKey() {
+            return privateKey;
+        }
+
+        public void setPrivateKey(String privateKey) {
+            this.privateKey = privateKey;
+        }
+
+        public String getKeyPassword() {
+            return keyPassword;
+        }
+
+        public void setKeyPassword(String keyPassword) {
+            this.keyPassword = keyPassword;
+        }
+
+        public Duration getReloadInterval() {
+            return reloadInterval;
+        }
+
+        public void setReloadInterval(Duration reloadInterval) {
+            this.reloadInterval = reloadInterval;
         }
     }
 

@@ -1,6 +1,19 @@
 package io.kim.spring.boot;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.kim.client.ImClient;
+import io.kim.net.Client;
+import io.kim.net.ClientTls;
+import io.kim.net.tls.TestCertificates;
+import io.kim.testing.RawImClient;
+import io.kim.transport.tcp.TcpTransport;
+import io.netty.channel.EventLoopGroup;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.io.TempDir;
 
 import io.kim.embedded.InMemoryMessageStore;
 import io.kim.server.ImServer;
@@ -41,6 +54,50 @@ class KimAutoConfigurationTest {
         var analysis = new KimFailureAnalyzer().analyze(new RuntimeException(e));
         assertThat(analysis.getDescription()).isEqualTo("what is wrong.");
         assertThat(analysis.getAction()).isEqualTo("What to do.");
+    }
+
+    @Test
+    void tls_onTheTcpListener_acceptsTlsClientsOnly(@TempDir Path dir) throws Exception {
+        TestCertificates.Pem cert = TestCertificates.generate(dir, "server");
+        runner.withBean(Authenticator.class, () -> AUTH)
+                .withPropertyValues("kim.tcp.tls.certificate-chain=" + cert.certificate(),
+                        "kim.tcp.tls.private-key=" + cert.privateKey(), "kim.tcp.tls.reload-interval=0")
+                .run(ctx -> {
+                    assertThat(ctx).hasNotFailed();
+                    InetSocketAddress address = ctx.getBean(ImServer.class).boundAddress("tcp");
+                    EventLoopGroup group = Client.newEventLoopGroup(1);
+                    try (ImClient client = ImClient.builder().address(address).transport(new TcpTransport())
+                            .tls(ClientTls.trustPem(cert.certificate())).token("alice").listener((seq, m) -> { })
+                            .eventLoopGroup(group)
+                            .build()) {
+                        assertThat(client.connect().get(10, TimeUnit.SECONDS).userId()).isEqualTo("alice");
+                        assertThatThrownBy(() -> RawImClient.login(new TcpTransport(), group, address, "bob").close())
+                                .as("a client without TLS is not logged in");
+                    } finally {
+                        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+                    }
+                });
+    }
+
+    @Test
+    void tls_withoutItsKey_failsToStartNamingTheProperty() {
+        runner.withBean(Authenticator.class, () -> AUTH).withPropertyValues("kim.ws.enabled=true", "kim.ws.port=0",
+                "kim.ws.tls.certificate-chain=/nowhere/server.crt").run(ctx -> {
+                    assertThat(ctx).hasFailed();
+                    assertThat(ctx.getStartupFailure()).rootCause().isInstanceOf(KimConfigurationException.class)
+                            .hasMessageContaining("kim.ws.tls.private-key is not set");
+                });
+    }
+
+    @Test
+    void tls_unreadableFiles_failToStartNamingTheProperty() {
+        runner.withBean(Authenticator.class, () -> AUTH).withPropertyValues(
+                "kim.tcp.tls.certificate-chain=/nowhere/server.crt", "kim.tcp.tls.private-key=/nowhere/server.key")
+                .run(ctx -> {
+                    assertThat(ctx).hasFailed();
+                    assertThat(ctx.getStartupFailure()).rootCause().isInstanceOf(KimConfigurationException.class)
+                            .hasMessageContaining("kim.tcp.tls: cannot read /nowhere/server.crt");
+                });
     }
 
     @Test
