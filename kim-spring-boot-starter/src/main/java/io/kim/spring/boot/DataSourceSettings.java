@@ -13,7 +13,8 @@ import org.springframework.util.ClassUtils;
 record DataSourceSettings(String url, String user, String password, String schema) {
 
     private static final boolean SPRING_JDBC = ClassUtils.isPresent(
-            "org.springframework.jdbc.datasource.AbstractDriverBasedDataSource", DataSourceSettings.class.getClassLoader());
+            "org.springframework.jdbc.datasource.AbstractDriverBasedDataSource",
+            DataSourceSettings.class.getClassLoader());
 
     /**
      * @throws KimConfigurationException if {@code dataSource} does not tell its URL
@@ -36,8 +37,9 @@ record DataSourceSettings(String url, String user, String password, String schem
             throw new KimConfigurationException("kim.store.type=jdbc opens kim's stores on the database of the "
                     + "application's DataSource, and a " + dataSource.getClass().getName()
                     + " does not tell its JDBC URL.",
-                    "Use Spring Boot's DataSource (HikariCP, spring.datasource.url), or declare io.kim.spi.MessageStore "
-                            + "and io.kim.spi.GroupStore beans built with io.kim.store.jdbc.JdbcStores.builder().url(...).");
+                    "Use Spring Boot's DataSource (HikariCP, spring.datasource.url), or declare "
+                            + "io.kim.spi.MessageStore and io.kim.spi.GroupStore beans built with "
+                            + "io.kim.store.jdbc.JdbcStores.builder().url(...).");
         }
         return settings;
     }

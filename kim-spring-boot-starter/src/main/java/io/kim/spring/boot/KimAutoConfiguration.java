@@ -111,6 +111,9 @@ public class KimAutoConfiguration {
                 .syncLimits(properties.getSync().getDefaultLimit(), properties.getSync().getMaxLimit())
                 .devicePolicy(properties.getDevicePolicy())
                 .filterPolicy(properties.getFilterPolicy());
+        Properties.set("kim.max-sessions-per-user",
+                () -> builder.maxSessionsPerUser(properties.getMaxSessionsPerUser()));
+        Properties.set("kim.max-in-flight", () -> builder.maxInFlight(properties.getMaxInFlight()));
         StoreType storeType = properties.getStore().getType();
         ClassLoader classes = resourceLoader.getClassLoader();
         builder.sessionStore(required(sessionStore.getIfAvailable(), SessionStore.class, storeType, classes))

@@ -47,6 +47,15 @@ public class KimProperties {
     /** I/O threads; 0 means twice the number of CPUs. */
     private int ioThreads;
 
+    /**
+     * The most sessions one user may have at once, on all nodes together; a login beyond it that replaces none is
+     * refused. 0 means no limit.
+     */
+    private int maxSessionsPerUser = 16;
+
+    /** The most requests of one connection handled at a time; the connection is not read from beyond it. */
+    private int maxInFlight = 64;
+
     /** What happens when a user logs in while already logged in elsewhere, for every tenant. */
     private DevicePolicy devicePolicy = DevicePolicy.ONE_PER_DEVICE_TYPE;
 
@@ -135,6 +144,22 @@ public class KimProperties {
 
     public void setIoThreads(int ioThreads) {
         this.ioThreads = ioThreads;
+    }
+
+    public int getMaxSessionsPerUser() {
+        return maxSessionsPerUser;
+    }
+
+    public void setMaxSessionsPerUser(int maxSessionsPerUser) {
+        this.maxSessionsPerUser = maxSessionsPerUser;
+    }
+
+    public int getMaxInFlight() {
+        return maxInFlight;
+    }
+
+    public void setMaxInFlight(int maxInFlight) {
+        this.maxInFlight = maxInFlight;
     }
 
     public DevicePolicy getDevicePolicy() {

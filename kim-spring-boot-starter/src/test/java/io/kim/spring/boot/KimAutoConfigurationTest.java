@@ -101,6 +101,13 @@ class KimAutoConfigurationTest {
     }
 
     @Test
+    void invalidLimit_failsToStartNamingTheProperty() {
+        runner.withBean(Authenticator.class, () -> AUTH).withPropertyValues("kim.max-in-flight=0").run(ctx ->
+                assertThat(ctx.getStartupFailure()).rootCause().isInstanceOf(KimConfigurationException.class)
+                        .hasMessageContaining("kim.max-in-flight: 0 (expected: > 0)."));
+    }
+
+    @Test
     void noListener_failsToStart() {
         runner.withBean(Authenticator.class, () -> AUTH).withPropertyValues("kim.tcp.enabled=false").run(ctx ->
                 assertThat(ctx.getStartupFailure()).rootCause().hasMessageContaining("no listener"));
