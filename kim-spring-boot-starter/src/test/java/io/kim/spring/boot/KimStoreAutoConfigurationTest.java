@@ -172,7 +172,8 @@ class KimStoreAutoConfigurationTest {
     }
 
     @Test
-    void redis_unreachable_failsNamingTheUrlWithoutItsPassword() {
+    void redis_unreachable_failsNamingTheUrlWithoutItsPassword_andLeavesNoRedisThreads() throws Exception {
+        long before = lettuceThreads();
         runner.withPropertyValues(h2(), "kim.store.type=redis", "kim.store.redis.url=redis://secret@127.0.0.1:1")
                 .run(ctx -> {
                     assertThat(ctx).hasFailed();
@@ -180,6 +181,15 @@ class KimStoreAutoConfigurationTest {
                             .hasMessageContaining("cannot connect to Redis at redis://***@127.0.0.1:1")
                             .hasMessageNotContaining("secret");
                 });
+        for (int i = 0; i < 250 && lettuceThreads() > before; i++) {
+            Thread.sleep(20); // Lettuce's threads end shortly after its client shut down
+        }
+        assertThat(lettuceThreads()).as("the failed start shut its Redis client down").isLessThanOrEqualTo(before);
+    }
+
+    private static long lettuceThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith("lettuce-")).count();
     }
 
     @Test
