@@ -58,6 +58,7 @@ record DataSourceSettings(String url, String user, String password, String schem
 
     @Override
     public String toString() { // never the password
-        return "DataSourceSettings[" + url.split("\\?", 2)[0] + ", user=" + user + ", schema=" + schema + ']';
+        return "DataSourceSettings[" + (url == null ? null : url.split("\\?", 2)[0]) + ", user=" + user
+                + ", schema=" + schema + ']';
     }
 }

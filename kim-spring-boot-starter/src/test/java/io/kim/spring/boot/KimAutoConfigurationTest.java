@@ -184,6 +184,7 @@ class KimAutoConfigurationTest {
                 .getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertThat(json).contains("\"kim.tcp.port\"", "\"kim.store.type\"", "\"kim.shutdown-grace\"",
                 "The port; 0 picks a free one", "\"kim.store.jdbc.migrate\"", "\"kim.store.jdbc.schema\"",
-                "\"kim.store.redis.url\"", "\"kim.store.redis.key-prefix\"", "Whether the stores run their schema");
+                "\"kim.store.redis.url\"", "\"kim.store.redis.key-prefix\"", "Whether the stores run their schema",
+                "\"kim.tcp.tls.certificate-chain\"", "\"kim.ws.tls.private-key\"", "\"kim.max-in-flight\"");
     }
 }
