@@ -3,8 +3,11 @@ package io.kim.spring.boot;
 import io.kim.embedded.InMemoryGroupStore;
 import io.kim.embedded.InMemoryMessageStore;
 import io.kim.embedded.InMemorySessionStore;
+import io.kim.net.ServerTls;
+import io.kim.net.Transport;
 import io.kim.server.ImServer;
 import io.kim.spi.Authenticator;
+import io.kim.spi.ClusterBus;
 import io.kim.spi.ContentFilter;
 import io.kim.spi.EventListener;
 import io.kim.spi.GroupStore;
@@ -14,9 +17,12 @@ import io.kim.spi.UserDirectory;
 import io.kim.transport.tcp.TcpTransport;
 import io.kim.transport.ws.WebSocketTransport;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -28,21 +34,23 @@ import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEn
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.io.ResourceLoader;
+import org.springframework.util.ClassUtils;
 
 /**
  * Builds an {@link ImServer} from the {@code kim.*} properties ({@link KimProperties}) and the application's
  * beans, and runs it with the context ({@link KimServerLifecycle}).
  *
  * <p>Beans taken from the context when present: an {@link Authenticator} (required: without one the application
- * fails to start, saying so), a {@link SessionStore}, {@link MessageStore} and {@link GroupStore} (each missing
- * one is in memory under {@code kim.store.type=memory}; other store types need all three, see {@link StoreType}),
- * a {@link UserDirectory}, a {@link ContentFilter}, an {@link EventListener}, a {@link MeterRegistry} (the
- * primary one) and every {@link ImServerCustomizer}, in order. An application that declares its own
- * {@link ImServer} bean keeps it; the starter then only runs it.
+ * fails to start, saying so), a {@link SessionStore}, {@link MessageStore} and {@link GroupStore} (the ones the
+ * application does not declare come from {@code kim.store.type}, see {@link StoreType}), a {@link ClusterBus}, a
+ * {@link UserDirectory}, a {@link ContentFilter}, an {@link EventListener}, a {@link MeterRegistry} (the primary
+ * one) and every {@link ImServerCustomizer}, in order. An application that declares its own {@link ImServer} bean
+ * keeps it; the starter then only runs it.
  *
- * <p>Store modules plug in here: an auto-configuration that runs before this one and declares the store beans
- * under {@code @ConditionalOnProperty(name = "kim.store.type", havingValue = "jdbc")} (on the application's
- * {@code DataSource}, say) is all a JDBC or Redis store needs. None is wired yet.
+ * <p>The stores of {@code kim.store.type=jdbc} come from {@link KimJdbcStoreAutoConfiguration}, those of
+ * {@code redis} from it and {@link KimRedisStoreAutoConfiguration}; both run before this one. Under {@code jdbc}
+ * the session store is in memory.
  */
 @AutoConfiguration
 @ConditionalOnClass(ImServer.class)
@@ -63,9 +71,11 @@ public class KimAutoConfiguration {
     @ConditionalOnMissingBean
     public ImServer kimServer(KimProperties properties, ObjectProvider<Authenticator> authenticator,
             ObjectProvider<SessionStore> sessionStore, ObjectProvider<MessageStore> messageStore,
-            ObjectProvider<GroupStore> groupStore, ObjectProvider<UserDirectory> userDirectory,
+            ObjectProvider<GroupStore> groupStore, ObjectProvider<ClusterBus> clusterBus,
+            ObjectProvider<UserDirectory> userDirectory,
             ObjectProvider<ContentFilter> contentFilter, ObjectProvider<EventListener> eventListener,
-            ObjectProvider<MeterRegistry> meterRegistry, ObjectProvider<ImServerCustomizer> customizers) {
+            ObjectProvider<MeterRegistry> meterRegistry, ObjectProvider<ImServerCustomizer> customizers,
+            ResourceLoader resourceLoader) {
         Authenticator auth = authenticator.getIfAvailable();
         if (auth == null) {
             throw new KimConfigurationException("kim needs an io.kim.spi.Authenticator bean to verify login tokens, "
@@ -81,11 +91,12 @@ public class KimAutoConfiguration {
                     + "would have no listener.", "Enable one of them, or set kim.enabled=false.");
         }
         if (tcp.isEnabled()) {
-            builder.listen(new TcpTransport(), address(tcp.getHost(), tcp.getPort(), "kim.tcp"));
+            listen(builder, new TcpTransport(), address(tcp.getHost(), tcp.getPort(), "kim.tcp"),
+                    tls(tcp.getTls(), "kim.tcp.tls"));
         }
         if (ws.isEnabled()) {
-            builder.listen(WebSocketTransport.builder().path(ws.getPath()).build(),
-                    address(ws.getHost(), ws.getPort(), "kim.ws"));
+            listen(builder, WebSocketTransport.builder().path(ws.getPath()).build(),
+                    address(ws.getHost(), ws.getPort(), "kim.ws"), tls(ws.getTls(), "kim.ws.tls"));
         }
         if (properties.getNodeId() != null) {
             builder.nodeId(properties.getNodeId());
@@ -100,10 +111,15 @@ public class KimAutoConfiguration {
                 .syncLimits(properties.getSync().getDefaultLimit(), properties.getSync().getMaxLimit())
                 .devicePolicy(properties.getDevicePolicy())
                 .filterPolicy(properties.getFilterPolicy());
+        Properties.set("kim.max-sessions-per-user",
+                () -> builder.maxSessionsPerUser(properties.getMaxSessionsPerUser()));
+        Properties.set("kim.max-in-flight", () -> builder.maxInFlight(properties.getMaxInFlight()));
         StoreType storeType = properties.getStore().getType();
-        builder.sessionStore(required(sessionStore.getIfAvailable(), SessionStore.class, storeType))
-                .messageStore(required(messageStore.getIfAvailable(), MessageStore.class, storeType))
-                .groupStore(required(groupStore.getIfAvailable(), GroupStore.class, storeType));
+        ClassLoader classes = resourceLoader.getClassLoader();
+        builder.sessionStore(required(sessionStore.getIfAvailable(), SessionStore.class, storeType, classes))
+                .messageStore(required(messageStore.getIfAvailable(), MessageStore.class, storeType, classes))
+                .groupStore(required(groupStore.getIfAvailable(), GroupStore.class, storeType, classes));
+        clusterBus.ifAvailable(builder::clusterBus);
         userDirectory.ifAvailable(builder::userDirectory);
         contentFilter.ifAvailable(builder::contentFilter);
         eventListener.ifAvailable(builder::eventListener);
@@ -117,6 +133,41 @@ public class KimAutoConfiguration {
     @ConditionalOnMissingBean
     public KimServerLifecycle kimServerLifecycle(ImServer kimServer, KimProperties properties) {
         return new KimServerLifecycle(kimServer, properties.getShutdownGrace());
+    }
+
+    private static void listen(ImServer.Builder builder, Transport transport, InetSocketAddress address,
+            ServerTls tls) {
+        if (tls == null) {
+            builder.listen(transport, address);
+        } else {
+            builder.listen(transport, address, tls);
+        }
+    }
+
+    /** The listener's TLS, or {@code null} without a certificate chain. Reads the files. */
+    private static ServerTls tls(KimProperties.Tls tls, String prefix) {
+        boolean chain = tls.getCertificateChain() != null && !tls.getCertificateChain().isBlank();
+        boolean key = tls.getPrivateKey() != null && !tls.getPrivateKey().isBlank();
+        if (!chain && !key) {
+            return null;
+        }
+        if (!chain || !key) {
+            throw new KimConfigurationException(prefix + (chain ? ".private-key" : ".certificate-chain")
+                    + " is not set, and TLS needs both a certificate chain and its private key.",
+                    "Set " + prefix + ".certificate-chain and " + prefix + ".private-key (PEM files), or neither.");
+        }
+        try {
+            ServerTls.Builder b = ServerTls.builder(Path.of(tls.getCertificateChain()), Path.of(tls.getPrivateKey()));
+            if (tls.getKeyPassword() != null && !tls.getKeyPassword().isEmpty()) {
+                b.keyPassword(tls.getKeyPassword());
+            }
+            Properties.set(prefix + ".reload-interval", () -> b.reloadInterval(tls.getReloadInterval()));
+            return b.build();
+        } catch (UncheckedIOException | IllegalArgumentException e) {
+            throw new KimConfigurationException(prefix + ": " + e.getMessage() + ".",
+                    "Point " + prefix + ".certificate-chain and " + prefix + ".private-key at a readable PEM "
+                            + "certificate chain and its PKCS#8 key.");
+        }
     }
 
     private static InetSocketAddress address(String host, int port, String prefix) {
@@ -135,14 +186,26 @@ public class KimAutoConfiguration {
         return (int) bytes;
     }
 
-    private static <T> T required(T store, Class<T> type, StoreType storeType) {
-        if (store == null) {
-            throw new KimConfigurationException("kim.store.type=" + storeType.name().toLowerCase()
-                    + " needs a " + type.getName() + " bean, and the application context has none: the "
-                    + storeType.name().toLowerCase() + " stores are not wired into kim-spring-boot-starter yet.",
-                    "Declare a @Bean of type " + type.getName() + ", or set kim.store.type=memory.");
+    private static <T> T required(T store, Class<T> type, StoreType storeType, ClassLoader classes) {
+        if (store != null) {
+            return store;
         }
-        return store;
+        String name = storeType.name().toLowerCase(java.util.Locale.ROOT);
+        String why;
+        String add;
+        if (type == SessionStore.class) {
+            why = ClassUtils.isPresent("io.kim.cluster.redis.RedisCluster", classes)
+                    ? "" : ": kim-cluster-redis is not on the class path";
+            add = "Add io.kim:kim-cluster-redis, ";
+        } else {
+            why = !ClassUtils.isPresent("io.kim.store.jdbc.JdbcStores", classes)
+                    ? ": kim-store-jdbc is not on the class path" : ": the context has no " + DataSource.class.getName()
+                    + " for kim-store-jdbc";
+            add = "Add io.kim:kim-store-jdbc and a DataSource (spring-boot-starter-jdbc, spring.datasource.url), ";
+        }
+        throw new KimConfigurationException("kim.store.type=" + name + " needs a " + type.getName()
+                + " bean, and the application context has none" + why + ".",
+                add + "declare a @Bean of type " + type.getName() + ", or set kim.store.type=memory.");
     }
 
     /** The in-memory stores, for each one the application does not declare. */
@@ -169,6 +232,18 @@ public class KimAutoConfiguration {
         InMemoryGroupStore kimGroupStore(KimProperties properties) {
             return InMemoryGroupStore.builder()
                     .memberLimit(properties.getStore().getMemory().getGroupMemberLimit()).build();
+        }
+    }
+
+    /** Under {@code kim.store.type=jdbc}: sessions in memory (one node), unless the application declares a store. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnProperty(name = "kim.store.type", havingValue = "jdbc")
+    static class JdbcSessionStoreConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean(SessionStore.class)
+        InMemorySessionStore kimSessionStore() {
+            return new InMemorySessionStore();
         }
     }
 

@@ -17,7 +17,10 @@ public class KimProperties {
     /** Whether the starter builds and runs a kim server at all. */
     private boolean enabled = true;
 
-    /** This node's id, as stored in every session it creates. Default: a random one per start. */
+    /**
+     * This node's id, as stored in every session it creates; with kim.store.type=redis it must be unique in the
+     * cluster and should stay the same across restarts. Default: a random one per start.
+     */
     private String nodeId;
 
     /** The TCP listener. */
@@ -43,6 +46,15 @@ public class KimProperties {
 
     /** I/O threads; 0 means twice the number of CPUs. */
     private int ioThreads;
+
+    /**
+     * The most sessions one user may have at once, on all nodes together; a login beyond it that replaces none is
+     * refused. 0 means no limit.
+     */
+    private int maxSessionsPerUser = 16;
+
+    /** The most requests of one connection handled at a time; the connection is not read from beyond it. */
+    private int maxInFlight = 64;
 
     /** What happens when a user logs in while already logged in elsewhere, for every tenant. */
     private DevicePolicy devicePolicy = DevicePolicy.ONE_PER_DEVICE_TYPE;
@@ -134,6 +146,22 @@ public class KimProperties {
         this.ioThreads = ioThreads;
     }
 
+    public int getMaxSessionsPerUser() {
+        return maxSessionsPerUser;
+    }
+
+    public void setMaxSessionsPerUser(int maxSessionsPerUser) {
+        this.maxSessionsPerUser = maxSessionsPerUser;
+    }
+
+    public int getMaxInFlight() {
+        return maxInFlight;
+    }
+
+    public void setMaxInFlight(int maxInFlight) {
+        this.maxInFlight = maxInFlight;
+    }
+
     public DevicePolicy getDevicePolicy() {
         return devicePolicy;
     }
@@ -178,6 +206,13 @@ public class KimProperties {
         /** The port; 0 picks a free one (ImServer#boundAddress tells which). */
         private int port = 8000;
 
+        /** TLS on this listener; off unless a certificate chain is set. */
+        private final Tls tls = new Tls();
+
+        public Tls getTls() {
+            return tls;
+        }
+
         public boolean isEnabled() {
             return enabled;
         }
@@ -218,6 +253,13 @@ public class KimProperties {
         /** The HTTP path that is upgraded to WebSocket (any query string is allowed). */
         private String path = "/ws";
 
+        /** TLS on this listener (wss); off unless a certificate chain is set. */
+        private final Tls tls = new Tls();
+
+        public Tls getTls() {
+            return tls;
+        }
+
         public boolean isEnabled() {
             return enabled;
         }
@@ -251,6 +293,60 @@ public class KimProperties {
         }
     }
 
+    /**
+     * TLS of one listener ({@code kim.tcp.tls.*}, {@code kim.ws.tls.*}): PEM files, read again when they change
+     * (see io.kim.net.ServerTls).
+     */
+    public static class Tls {
+
+        /**
+         * The file of the PEM certificate chain, the server's certificate first; setting it turns TLS on. Default:
+         * none, no TLS.
+         */
+        private String certificateChain;
+
+        /** The file of the PEM PKCS#8 private key that matches the certificate; required with a certificate chain. */
+        private String privateKey;
+
+        /** The password of an encrypted PKCS#8 key. Default: none, the key is not encrypted. */
+        private String keyPassword;
+
+        /** How often the files are read again to pick up a renewed certificate; 0 never. */
+        private Duration reloadInterval = Duration.ofMinutes(1);
+
+        public String getCertificateChain() {
+            return certificateChain;
+        }
+
+        public void setCertificateChain(String certificateChain) {
+            this.certificateChain = certificateChain;
+        }
+
+        public String getPrivateKey() {
+            return privateKey;
+        }
+
+        public void setPrivateKey(String privateKey) {
+            this.privateKey = privateKey;
+        }
+
+        public String getKeyPassword() {
+            return keyPassword;
+        }
+
+        public void setKeyPassword(String keyPassword) {
+            this.keyPassword = keyPassword;
+        }
+
+        public Duration getReloadInterval() {
+            return reloadInterval;
+        }
+
+        public void setReloadInterval(Duration reloadInterval) {
+            this.reloadInterval = reloadInterval;
+        }
+    }
+
     /** SYNC page sizes ({@code kim.sync.*}). */
     public static class Sync {
 
@@ -281,13 +377,20 @@ public class KimProperties {
     public static class Store {
 
         /**
-         * Where sessions, messages and groups live. Only memory is wired into the starter today; jdbc and redis
-         * need the application's own store beans.
+         * Where sessions, messages and groups live: memory (lost on restart), jdbc (messages and groups in the
+         * application's database, needs kim-store-jdbc and a DataSource) or redis (as jdbc, plus sessions and
+         * cross-node delivery in Redis, needs kim-cluster-redis too).
          */
         private StoreType type = StoreType.MEMORY;
 
         /** The in-memory stores' settings. */
         private final Memory memory = new Memory();
+
+        /** The JDBC stores' settings. */
+        private final Jdbc jdbc = new Jdbc();
+
+        /** The Redis cluster membership's settings. */
+        private final Redis redis = new Redis();
 
         public StoreType getType() {
             return type;
@@ -299,6 +402,218 @@ public class KimProperties {
 
         public Memory getMemory() {
             return memory;
+        }
+
+        public Jdbc getJdbc() {
+            return jdbc;
+        }
+
+        public Redis getRedis() {
+            return redis;
+        }
+    }
+
+    /** The JDBC stores ({@code kim.store.jdbc.*}), on the database of the application's DataSource. */
+    public static class Jdbc {
+
+        /**
+         * Whether the stores run their schema migrations (Flyway, history in kim_schema_history) when the
+         * application starts; turn it off when the migrations are run separately.
+         */
+        private boolean migrate = true;
+
+        /**
+         * The schema kim's tables live in, created by the migrations if missing. Default: the DataSource's schema,
+         * else the connection's default (public on PostgreSQL).
+         */
+        private String schema;
+
+        /** How long messages are kept. */
+        private Duration retention = Duration.ofDays(7);
+
+        /** The most messages one user may have sent that the store still keeps; 0 means unlimited. */
+        private long quotaMessages = 200_000;
+
+        /** The most body bytes one user may have sent that the store still keeps; 0 means unlimited. */
+        private DataSize quotaBytes = DataSize.ofGigabytes(1);
+
+        /** The most members, owner included, a group may have. */
+        private int groupMemberLimit = 500;
+
+        /**
+         * Threads and pooled connections of kim's own pool on the database for reads, acknowledgements and groups;
+         * the pool has two more, for the append writer and the retention sweeper.
+         */
+        private int poolSize = 8;
+
+        /** How long a statement waits for a connection before the request fails with UNAVAILABLE. */
+        private Duration connectTimeout = Duration.ofSeconds(2);
+
+        public boolean isMigrate() {
+            return migrate;
+        }
+
+        public void setMigrate(boolean migrate) {
+            this.migrate = migrate;
+        }
+
+        public String getSchema() {
+            return schema;
+        }
+
+        public void setSchema(String schema) {
+            this.schema = schema;
+        }
+
+        public Duration getRetention() {
+            return retention;
+        }
+
+        public void setRetention(Duration retention) {
+            this.retention = retention;
+        }
+
+        public long getQuotaMessages() {
+            return quotaMessages;
+        }
+
+        public void setQuotaMessages(long quotaMessages) {
+            this.quotaMessages = quotaMessages;
+        }
+
+        public DataSize getQuotaBytes() {
+            return quotaBytes;
+        }
+
+        public void setQuotaBytes(DataSize quotaBytes) {
+            this.quotaBytes = quotaBytes;
+        }
+
+        public int getGroupMemberLimit() {
+            return groupMemberLimit;
+        }
+
+        public void setGroupMemberLimit(int groupMemberLimit) {
+            this.groupMemberLimit = groupMemberLimit;
+        }
+
+        public int getPoolSize() {
+            return poolSize;
+        }
+
+        public void setPoolSize(int poolSize) {
+            this.poolSize = poolSize;
+        }
+
+        public Duration getConnectTimeout() {
+            return connectTimeout;
+        }
+
+        public void setConnectTimeout(Duration connectTimeout) {
+            this.connectTimeout = connectTimeout;
+        }
+    }
+
+    /** This node's membership of a cluster on Redis ({@code kim.store.redis.*}). */
+    public static class Redis {
+
+        /** The Redis to use, as a Lettuce URI (redis://[password@]host[:port][/database], rediss:// for TLS). */
+        private String url = "redis://localhost:6379";
+
+        /** The prefix of every key and channel kim uses; the same on every node, no '{' or '}'. */
+        private String keyPrefix = "kim:";
+
+        /** This node's region, for the gateway router's region rules. */
+        private String region = "";
+
+        /** This node's version or group label, for the gateway router's gray-release rules. */
+        private String label = "";
+
+        /** host:port where clients reach this node over TCP, as the gateway router hands it out. */
+        private String tcpAddress = "";
+
+        /** The WebSocket URL where clients reach this node, as the gateway router hands it out. */
+        private String wsAddress = "";
+
+        /** How often the node renews its registration. */
+        private Duration heartbeatInterval = Duration.ofSeconds(1);
+
+        /** How long after its last heartbeat a node counts as dead and its sessions are no longer delivered to. */
+        private Duration expiry = Duration.ofSeconds(5);
+
+        /** How long pushes for another node wait to be batched with others; 0 sends each batch at once. */
+        private Duration flushDelay = Duration.ZERO;
+
+        public String getUrl() {
+            return url;
+        }
+
+        public void setUrl(String url) {
+            this.url = url;
+        }
+
+        public String getKeyPrefix() {
+            return keyPrefix;
+        }
+
+        public void setKeyPrefix(String keyPrefix) {
+            this.keyPrefix = keyPrefix;
+        }
+
+        public String getRegion() {
+            return region;
+        }
+
+        public void setRegion(String region) {
+            this.region = region;
+        }
+
+        public String getLabel() {
+            return label;
+        }
+
+        public void setLabel(String label) {
+            this.label = label;
+        }
+
+        public String getTcpAddress() {
+            return tcpAddress;
+        }
+
+        public void setTcpAddress(String tcpAddress) {
+            this.tcpAddress = tcpAddress;
+        }
+
+        public String getWsAddress() {
+            return wsAddress;
+        }
+
+        public void setWsAddress(String wsAddress) {
+            this.wsAddress = wsAddress;
+        }
+
+        public Duration getHeartbeatInterval() {
+            return heartbeatInterval;
+        }
+
+        public void setHeartbeatInterval(Duration heartbeatInterval) {
+            this.heartbeatInterval = heartbeatInterval;
+        }
+
+        public Duration getExpiry() {
+            return expiry;
+        }
+
+        public void setExpiry(Duration expiry) {
+            this.expiry = expiry;
+        }
+
+        public Duration getFlushDelay() {
+            return flushDelay;
+        }
+
+        public void setFlushDelay(Duration flushDelay) {
+            this.flushDelay = flushDelay;
         }
     }
 

@@ -16,7 +16,9 @@ import org.springframework.context.SmartLifecycle;
  *
  * <p>Phase {@link #PHASE}: after the beans that kim's SPI implementations use are ready, stopped before them (a
  * {@code DataSource} is closed only after every lifecycle stopped). A server is not restartable: starting the
- * context again after it stopped fails with {@link IllegalStateException}. Thread-safe.
+ * context again after it stopped fails with {@link IllegalStateException}. So it takes no part in a context's
+ * {@code pause()} (Spring's test context cache pauses the contexts it is not using): a paused context's server
+ * keeps running, with its ports and connections, until the context is closed. Thread-safe.
  */
 public final class KimServerLifecycle implements SmartLifecycle {
 
@@ -73,6 +75,12 @@ public final class KimServerLifecycle implements SmartLifecycle {
     @Override
     public boolean isRunning() {
         return server.isRunning();
+    }
+
+    /** {@code false}: pausing the context leaves the server running (see the class comment). */
+    @Override
+    public boolean isPauseable() {
+        return false;
     }
 
     @Override

@@ -1,6 +1,19 @@
 package io.kim.spring.boot;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.kim.client.ImClient;
+import io.kim.net.Client;
+import io.kim.net.ClientTls;
+import io.kim.net.tls.TestCertificates;
+import io.kim.testing.RawImClient;
+import io.kim.transport.tcp.TcpTransport;
+import io.netty.channel.EventLoopGroup;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.io.TempDir;
 
 import io.kim.embedded.InMemoryMessageStore;
 import io.kim.server.ImServer;
@@ -44,13 +57,54 @@ class KimAutoConfigurationTest {
     }
 
     @Test
-    void storeTypeJdbcWithoutStoreBeans_failsSayingItIsNotWiredYet() {
-        runner.withBean(Authenticator.class, () -> AUTH).withPropertyValues("kim.store.type=jdbc").run(ctx -> {
-            assertThat(ctx).hasFailed();
-            assertThat(ctx.getStartupFailure()).rootCause().isInstanceOf(KimConfigurationException.class)
-                    .hasMessageContaining("kim.store.type=jdbc needs a io.kim.spi.SessionStore bean")
-                    .hasMessageContaining("not wired");
-        });
+    void tls_onTheTcpListener_acceptsTlsClientsOnly(@TempDir Path dir) throws Exception {
+        TestCertificates.Pem cert = TestCertificates.generate(dir, "server");
+        runner.withBean(Authenticator.class, () -> AUTH)
+                .withPropertyValues("kim.tcp.tls.certificate-chain=" + cert.certificate(),
+                        "kim.tcp.tls.private-key=" + cert.privateKey(), "kim.tcp.tls.reload-interval=0")
+                .run(ctx -> {
+                    assertThat(ctx).hasNotFailed();
+                    InetSocketAddress address = ctx.getBean(ImServer.class).boundAddress("tcp");
+                    EventLoopGroup group = Client.newEventLoopGroup(1);
+                    try (ImClient client = ImClient.builder().address(address).transport(new TcpTransport())
+                            .tls(ClientTls.trustPem(cert.certificate())).token("alice").listener((seq, m) -> { })
+                            .eventLoopGroup(group)
+                            .build()) {
+                        assertThat(client.connect().get(10, TimeUnit.SECONDS).userId()).isEqualTo("alice");
+                        assertThatThrownBy(() -> RawImClient.login(new TcpTransport(), group, address, "bob").close())
+                                .as("a client without TLS is not logged in");
+                    } finally {
+                        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+                    }
+                });
+    }
+
+    @Test
+    void tls_withoutItsKey_failsToStartNamingTheProperty() {
+        runner.withBean(Authenticator.class, () -> AUTH).withPropertyValues("kim.ws.enabled=true", "kim.ws.port=0",
+                "kim.ws.tls.certificate-chain=/nowhere/server.crt").run(ctx -> {
+                    assertThat(ctx).hasFailed();
+                    assertThat(ctx.getStartupFailure()).rootCause().isInstanceOf(KimConfigurationException.class)
+                            .hasMessageContaining("kim.ws.tls.private-key is not set");
+                });
+    }
+
+    @Test
+    void tls_unreadableFiles_failToStartNamingTheProperty() {
+        runner.withBean(Authenticator.class, () -> AUTH).withPropertyValues(
+                "kim.tcp.tls.certificate-chain=/nowhere/server.crt", "kim.tcp.tls.private-key=/nowhere/server.key")
+                .run(ctx -> {
+                    assertThat(ctx).hasFailed();
+                    assertThat(ctx.getStartupFailure()).rootCause().isInstanceOf(KimConfigurationException.class)
+                            .hasMessageContaining("kim.tcp.tls: cannot read /nowhere/server.crt");
+                });
+    }
+
+    @Test
+    void invalidLimit_failsToStartNamingTheProperty() {
+        runner.withBean(Authenticator.class, () -> AUTH).withPropertyValues("kim.max-in-flight=0").run(ctx ->
+                assertThat(ctx.getStartupFailure()).rootCause().isInstanceOf(KimConfigurationException.class)
+                        .hasMessageContaining("kim.max-in-flight: 0 (expected: > 0)."));
     }
 
     @Test
@@ -90,6 +144,19 @@ class KimAutoConfigurationTest {
     }
 
     @Test
+    void pausedAndRestartedContext_keepsTheServerRunningOnItsPort() {
+        runner.withBean(Authenticator.class, () -> AUTH).run(ctx -> {
+            ImServer server = ctx.getBean(ImServer.class);
+            int port = server.boundAddress("tcp").getPort();
+            ctx.getSourceApplicationContext().pause();
+            assertThat(server.isRunning()).as("not paused").isTrue();
+            ctx.getSourceApplicationContext().restart();
+            assertThat(server.isRunning()).isTrue();
+            assertThat(server.boundAddress("tcp").getPort()).isEqualTo(port);
+        });
+    }
+
+    @Test
     void withoutHealthSupport_noIndicator() {
         runner.withBean(Authenticator.class, () -> AUTH)
                 .withClassLoader(new FilteredClassLoader(HealthIndicator.class))
@@ -116,6 +183,8 @@ class KimAutoConfigurationTest {
         String json = new String(new ClassPathResource("META-INF/spring-configuration-metadata.json")
                 .getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertThat(json).contains("\"kim.tcp.port\"", "\"kim.store.type\"", "\"kim.shutdown-grace\"",
-                "The port; 0 picks a free one");
+                "The port; 0 picks a free one", "\"kim.store.jdbc.migrate\"", "\"kim.store.jdbc.schema\"",
+                "\"kim.store.redis.url\"", "\"kim.store.redis.key-prefix\"", "Whether the stores run their schema",
+                "\"kim.tcp.tls.certificate-chain\"", "\"kim.ws.tls.private-key\"", "\"kim.max-in-flight\"");
     }
 }
