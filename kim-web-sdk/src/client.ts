@@ -59,7 +59,15 @@ export interface GroupInfo {
   introduction: string;
   createdAt: number;
   memberCount: number;
+  /** Who may make a user a member. */
+  joinPolicy: JoinPolicy;
 }
+
+/**
+ * Who may make a user a member of a group: `"invite-only"` (the default: only members add members), `"open"`
+ * (anyone of the tenant who knows the id joins at once), `"approval"` (a join files a request the owner approves).
+ */
+export type JoinPolicy = "invite-only" | "open" | "approval";
 
 export interface NewGroup {
   /** Empty or absent: the server picks one. */
@@ -69,6 +77,8 @@ export interface NewGroup {
   introduction?: string;
   /** Initial members besides the creator, who becomes the owner. */
   members?: string[];
+  /** Default `"invite-only"`. */
+  joinPolicy?: JoinPolicy;
 }
 
 export interface GroupEvent {
@@ -398,9 +408,13 @@ export class KimClient {
 
   /** Creates a group owned by this user. Sent at most once (see docs/web-sdk.md). */
   createGroup(group: NewGroup): Promise<GroupInfo> {
+    if (group.joinPolicy !== undefined && !["invite-only", "open", "approval"].includes(group.joinPolicy)) {
+      return Promise.reject(new TypeError(`joinPolicy: ${String(group.joinPolicy)} (expected: "invite-only", "open" or "approval")`));
+    }
     const body = pb.GroupCreateRequest.encode({
       groupId: group.groupId ?? "", name: group.name, avatar: group.avatar ?? "",
       introduction: group.introduction ?? "", members: group.members ?? [],
+      joinPolicy: joinPolicyNumber(group.joinPolicy ?? "invite-only"),
     }).finish();
     return this.enqueue(this.newOp("createGroup", Command.GROUP_CREATE, body, false, groupInfo));
   }
@@ -410,9 +424,44 @@ export class KimClient {
     return this.enqueue(this.newOp("group", Command.GROUP_GET, groupBody(groupId), true, groupInfo));
   }
 
-  /** Joins a group; joining again changes nothing. Retried like a send. */
-  joinGroup(groupId: string): Promise<void> {
-    return this.enqueue(this.newOp("joinGroup", Command.GROUP_JOIN, groupBody(groupId), true, () => undefined));
+  /**
+   * Joins a group: at once for an `"open"` group, as a join request the owner approves for an `"approval"` one
+   * (`pending: true`); `FORBIDDEN` for an `"invite-only"` one. Joining again changes nothing. Retried like a send.
+   */
+  joinGroup(groupId: string): Promise<{ pending: boolean }> {
+    return this.enqueue(this.newOp("joinGroup", Command.GROUP_JOIN, groupBody(groupId), true,
+      (b) => ({ pending: pb.GroupJoinResponse.decode(b).pending })));
+  }
+
+  /**
+   * Adds users to a group (any member may, under every policy); members already are skipped. Resolves with the
+   * users that became members. Retried like a send.
+   */
+  addGroupMembers(groupId: string, userIds: string[]): Promise<string[]> {
+    return this.membersChange("addGroupMembers", Command.GROUP_ADD, groupId, userIds);
+  }
+
+  /**
+   * Accepts join requests (the owner of an `"approval"` group only); users without a request are skipped.
+   * Resolves with the users that became members. Retried like a send.
+   */
+  approveJoinRequests(groupId: string, userIds: string[]): Promise<string[]> {
+    return this.membersChange("approveJoinRequests", Command.GROUP_APPROVE, groupId, userIds);
+  }
+
+  /** The users whose join requests wait for approval; only the owner sees them. Retried like a send. */
+  groupJoinRequests(groupId: string): Promise<string[]> {
+    return this.enqueue(this.newOp("groupJoinRequests", Command.GROUP_MEMBERS, groupBody(groupId), true,
+      (b) => [...pb.GroupMembers.decode(b).joinRequests]));
+  }
+
+  private membersChange(what: string, command: number, groupId: string, userIds: string[]): Promise<string[]> {
+    if (!Array.isArray(userIds) || userIds.length === 0 || userIds.length > 100
+      || userIds.some((u) => typeof u !== "string" || u.trim() === "" || u.length > 128)) {
+      return Promise.reject(new TypeError("userIds: expected 1 to 100 user ids of 1-128 characters"));
+    }
+    const body = pb.GroupMembersChange.encode({ groupId, userIds }).finish();
+    return this.enqueue(this.newOp(what, command, body, true, (b) => [...pb.GroupMembers.decode(b).members]));
   }
 
   /** Leaves a group (not for the owner). Sent at most once. */
@@ -1029,8 +1078,21 @@ function groupInfo(b: Uint8Array): GroupInfo {
   const g = pb.GroupProfile.decode(b);
   return {
     groupId: g.groupId, ownerId: g.ownerId, name: g.name, avatar: g.avatar, introduction: g.introduction,
-    createdAt: num(g.createdAt), memberCount: g.memberCount,
+    createdAt: num(g.createdAt), memberCount: g.memberCount, joinPolicy: joinPolicyName(g.joinPolicy),
   };
+}
+
+function joinPolicyNumber(p: JoinPolicy): number {
+  switch (p) {
+    case "open": return pb.JoinPolicy.OPEN;
+    case "approval": return pb.JoinPolicy.APPROVAL;
+    case "invite-only": return pb.JoinPolicy.INVITE_ONLY;
+    default: throw new TypeError(`joinPolicy: ${String(p)} (expected: "invite-only", "open" or "approval")`);
+  }
+}
+
+function joinPolicyName(n: number): JoinPolicy {
+  return n === pb.JoinPolicy.OPEN ? "open" : n === pb.JoinPolicy.APPROVAL ? "approval" : "invite-only";
 }
 
 function closeQuietly(c: Conn): void {

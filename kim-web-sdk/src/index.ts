@@ -1,6 +1,6 @@
 export { KimClient } from "./client.js";
 export type {
-  ChatKind, ConnectionState, GroupEvent, GroupInfo, KimClientOptions, KimEvents, KimMessage, LoginInfo, NewGroup,
+  ChatKind, ConnectionState, GroupEvent, GroupInfo, KimClientOptions, KimEvents, KimMessage, LoginInfo, NewGroup, JoinPolicy,
   SendOptions, SendResult, WebSocketConstructor, WebSocketLike,
 } from "./client.js";
 export { KimClientError, KimStatusError, KimTimeoutError } from "./errors.js";

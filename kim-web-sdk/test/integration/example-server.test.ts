@@ -139,6 +139,28 @@ describe("the SDK against the example server", () => {
     }
   });
 
+  it("group_approvalPolicy_joinRequestApproved_memberAddsAnother", async () => {
+    run++;
+    const [alice, bob, carol] = [user("alice"), user("bob"), user("carol")];
+    const a = await client(alice);
+    const b = await client(bob);
+    const c = await client(carol);
+    await Promise.all([a.c.connect(), b.c.connect(), c.c.connect()]);
+    const g = await a.c.createGroup({ name: "Club", joinPolicy: "approval" });
+    expect(g.joinPolicy).toBe("approval");
+    expect(await c.c.joinGroup(g.groupId)).toEqual({ pending: true });
+    expect(await a.c.groupJoinRequests(g.groupId)).toEqual([carol]);
+    expect(await a.c.approveJoinRequests(g.groupId, [carol, bob])).toEqual([carol]);
+    expect(await a.c.groupJoinRequests(g.groupId)).toEqual([]);
+    expect(await c.c.addGroupMembers(g.groupId, [bob, alice])).toEqual([bob]);
+    expect(await b.c.groupMembers(g.groupId)).toEqual([alice, carol, bob]);
+    const outsider = await client(user("dave"));
+    await outsider.c.connect();
+    const refused = await outsider.c.addGroupMembers(g.groupId, [user("dave")]).catch((e: unknown) => e);
+    expect((refused as KimStatusError).status).toBe("FORBIDDEN");
+    await expect(b.c.addGroupMembers(g.groupId, [])).rejects.toBeInstanceOf(TypeError);
+  });
+
   it("reconnect_withSavedPosition_syncsOnlyWhatWasMissed", async () => {
     run++;
     const [alice, bob] = [user("alice"), user("bob")];
