@@ -126,10 +126,23 @@ export interface WebSocketLike {
 
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
-/** Settings of a {@link KimClient}; only `addresses` and `token` are required. */
+/** The subset of `fetch` the router needs. */
+export type FetchLike = (url: string, init: { signal?: AbortSignal; headers?: Record<string, string> }) =>
+  Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>;
+
+/** Settings of a {@link KimClient}; `token` and one of `addresses` or `router` are required. */
 export interface KimClientOptions {
   /** WebSocket URLs (`ws://host:8001/ws`), in order of preference: a failed attempt moves on to the next. */
-  addresses: string[];
+  addresses?: string[];
+  /**
+   * The gateway router's URL (`https://router.example.com/gateways?tenant=acme&user=alice`) instead of fixed
+   * addresses: asked before the first connection, after a lost connection and after a whole round of failed
+   * attempts; its answer's `ws` addresses are tried in its order. When the router cannot be reached, the last
+   * answer is used again (and the attempt fails if there is none yet).
+   */
+  router?: string;
+  /** Default: `globalThis.fetch`; only used with `router`. */
+  fetch?: FetchLike;
   /** The login token, or a function called before every login (first and each reconnect) that returns one. */
   token: string | (() => string | Promise<string>);
   /** Where the last sequence and epoch per user are kept. Default: {@link MemoryStorage}. */
@@ -223,7 +236,13 @@ interface Op<T> {
  * All callbacks run on the page's event loop, one at a time. Nothing connects until {@link connect}.
  */
 export class KimClient {
-  private readonly addresses: string[];
+  private addresses: string[];
+  private readonly router?: string;
+  private readonly fetchFn?: FetchLike;
+  /** Whether the router should be asked before the next attempt. */
+  private routeStale = true;
+  /** Counts attempts, so that one that waited for the router sees whether another one started meanwhile. */
+  private attempts = 0;
   private readonly tokenSource: () => string | Promise<string>;
   private readonly storage: KimStorage;
   private readonly heartbeatMs: number;
@@ -265,13 +284,21 @@ export class KimClient {
   private readonly watchNetwork: boolean;
 
   constructor(options: KimClientOptions) {
-    if (!options || !Array.isArray(options.addresses) || options.addresses.length === 0) {
-      throw new TypeError("addresses: missing (expected: at least one ws:// or wss:// URL)");
-    }
-    for (const a of options.addresses) {
-      if (typeof a !== "string" || !/^wss?:\/\//.test(a)) {
-        throw new TypeError(`addresses: ${String(a)} (expected: a ws:// or wss:// URL)`);
+    if (!options) throw new TypeError("options: missing");
+    if (options.router !== undefined) {
+      if (typeof options.router !== "string" || !/^https?:\/\//.test(options.router)) {
+        throw new TypeError(`router: ${String(options.router)} (expected: an http:// or https:// URL)`);
       }
+      if (options.addresses !== undefined) throw new TypeError("addresses and router: give one of them, not both");
+      const f = options.fetch ?? (globalThis as { fetch?: FetchLike }).fetch;
+      if (!f) throw new TypeError("fetch: none in this environment (expected: options.fetch)");
+      this.router = options.router;
+      this.fetchFn = f;
+    } else {
+      if (!Array.isArray(options.addresses) || options.addresses.length === 0) {
+        throw new TypeError("addresses: missing (expected: at least one ws:// or wss:// URL, or a router URL)");
+      }
+      for (const a of options.addresses) checkWsUrl(a, "addresses");
     }
     const token = options.token;
     if (typeof token === "string") {
@@ -282,7 +309,7 @@ export class KimClient {
     } else {
       throw new TypeError("token: missing (expected: a token or a function returning one)");
     }
-    this.addresses = [...options.addresses];
+    this.addresses = [...(options.addresses ?? [])];
     this.storage = options.storage ?? new MemoryStorage();
     this.heartbeatMs = nonNegative(options.heartbeatMs, 30_000, "heartbeatMs");
     this.requestTimeoutMs = positive(options.requestTimeoutMs, 5_000, "requestTimeoutMs");
@@ -494,6 +521,16 @@ export class KimClient {
   private async attempt(): Promise<void> {
     this.reconnectTimer = undefined;
     if (this.isTerminal()) return;
+    const generation = ++this.attempts;
+    if (this.router && this.routeStale) {
+      const routed = await this.askRouter();
+      if (generation !== this.attempts || this.current || this.isTerminal()) return; // closed, or another attempt
+      if (!routed && this.addresses.length === 0) {
+        this.failures++;
+        this.scheduleReconnect();
+        return;
+      }
+    }
     const c = new Conn(this.addresses[this.addressIndex]!);
     this.current = c;
     const timer = setTimeout(() => this.attemptFailed(c, new KimTimeoutError("connect and login timed out")),
@@ -589,14 +626,41 @@ export class KimClient {
     }
     this.failures++;
     if (this.addresses.length > 1) this.addressIndex = (this.addressIndex + 1) % this.addresses.length;
+    if (this.addressIndex === 0) this.routeStale = true; // a whole round failed: ask the router again
     this.scheduleReconnect();
   }
 
   private scheduleReconnect(): void {
-    const n = this.addresses.length;
+    const n = Math.max(1, this.addresses.length);
     // Fail over to the next address at once; back off only after a whole round failed.
     const delay = n > 1 && this.failures % n !== 0 ? 0 : this.backoff.delayMs(Math.floor(this.failures / n));
     this.reconnectTimer = setTimeout(() => void this.attempt(), delay);
+  }
+
+  /**
+   * Asks the router for the gateways; on success they become the addresses, in the router's order. Never throws:
+   * on failure the addresses stay as they were (and the router is asked again before the next attempt).
+   */
+  private async askRouter(): Promise<boolean> {
+    const abort = typeof AbortController === "function" ? new AbortController() : undefined;
+    const timer = setTimeout(() => abort?.abort(), this.requestTimeoutMs);
+    try {
+      const r = await this.fetchFn!(this.router!, { signal: abort?.signal, headers: { accept: "application/json" } });
+      if (!r.ok) return false;
+      const body = (await r.json()) as { gateways?: Array<{ ws?: unknown }> } | null;
+      const list = (Array.isArray(body?.gateways) ? body!.gateways : [])
+        .map((g) => g?.ws)
+        .filter((w): w is string => typeof w === "string" && /^wss?:\/\//.test(w));
+      if (list.length === 0) return false;
+      this.addresses = list;
+      this.addressIndex = 0;
+      this.routeStale = false;
+      return true;
+    } catch {
+      return false; // unreachable, timed out, or not JSON
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private loggedIn(c: Conn): void {
@@ -669,6 +733,7 @@ export class KimClient {
     }
     this.setState("reconnecting");
     this.failures = 0;
+    this.routeStale = true; // the node may be gone: ask the router again
     this.scheduleReconnect();
   }
 
@@ -1093,6 +1158,12 @@ function joinPolicyNumber(p: JoinPolicy): number {
 
 function joinPolicyName(n: number): JoinPolicy {
   return n === pb.JoinPolicy.OPEN ? "open" : n === pb.JoinPolicy.APPROVAL ? "approval" : "invite-only";
+}
+
+function checkWsUrl(a: unknown, what: string): void {
+  if (typeof a !== "string" || !/^wss?:\/\//.test(a)) {
+    throw new TypeError(`${what}: ${String(a)} (expected: a ws:// or wss:// URL)`);
+  }
 }
 
 function closeQuietly(c: Conn): void {

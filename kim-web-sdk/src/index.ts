@@ -1,7 +1,7 @@
 export { KimClient } from "./client.js";
 export type {
   ChatKind, ConnectionState, GroupEvent, GroupInfo, KimClientOptions, KimEvents, KimMessage, LoginInfo, NewGroup, JoinPolicy,
-  SendOptions, SendResult, WebSocketConstructor, WebSocketLike,
+  SendOptions, SendResult, WebSocketConstructor, WebSocketLike, FetchLike,
 } from "./client.js";
 export { KimClientError, KimStatusError, KimTimeoutError } from "./errors.js";
 export { LocalStorageAdapter, MemoryStorage } from "./storage.js";

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { kim } from "../../src/gen/protocol.js";
 import {
   KimClient, KimClientError, KimStatusError, KimTimeoutError, LocalStorageAdapter, MemoryStorage,
-  type ConnectionState, type KimClientOptions, type KimMessage, type WebSocketConstructor,
+  type ConnectionState, type FetchLike, type KimClientOptions, type KimMessage, type WebSocketConstructor,
 } from "../../src/index.js";
 import { FakeServer, n, settle } from "../support/fake-server.js";
 
@@ -343,6 +343,74 @@ describe("reconnect", () => {
     await login;
     expect(server.connects.map((x) => x.url)).toEqual([URL_A, URL_B]);
     expect(server.connects[1]!.at).toBe(server.connects[0]!.at);
+  });
+
+  it("router_answerOrderIsDialed_askedAgainAfterALostConnectionAndAfterAFailedRound", async () => {
+    const token = server.addUser("alice");
+    const URL_C = "ws://c.invalid/ws";
+    const answers: string[][] = [[URL_B, URL_A], [URL_C, URL_A]];
+    const asked: string[] = [];
+    const fetch: FetchLike = async (url) => {
+      asked.push(url);
+      const list = answers.shift() ?? [URL_A];
+      return { ok: true, status: 200, json: async () => ({ gateways: list.map((ws, i) => ({ node: `n${i}`, ws })) }) };
+    };
+    const c = new KimClient({
+      router: "https://router.invalid/gateways?tenant=t&user=alice", token, fetch,
+      WebSocket: server.WebSocket as unknown as WebSocketConstructor, random: () => 1 - 1e-9, watchNetwork: false,
+      backoff: { initialMs: 10, maxMs: 10 },
+    });
+    clients.push(c);
+    void c.connect();
+    await tick();
+    expect(asked).toEqual(["https://router.invalid/gateways?tenant=t&user=alice"]);
+    expect(server.connects.map((x) => x.url)).toEqual([URL_B]);
+    expect(c.state).toBe("online");
+
+    server.down.add(URL_C);
+    server.closeAll(1001, "node going away"); // a lost connection: ask again; C is down, so A next
+    await tick(100);
+    expect(asked.length).toBe(2);
+    expect(server.connects.map((x) => x.url)).toEqual([URL_B, URL_C, URL_A]);
+    expect(c.state).toBe("online");
+  });
+
+  it("router_unreachable_usesItsLastAnswer_orFailsTheAttemptAndRetries", async () => {
+    const token = server.addUser("alice");
+    let up = false;
+    let calls = 0;
+    const fetch: FetchLike = async () => {
+      calls++;
+      if (!up) throw new Error("connection refused");
+      return { ok: true, status: 200, json: async () => ({ gateways: [{ ws: URL_A }] }) };
+    };
+    const c = new KimClient({
+      router: "http://router.invalid/gateways", token, fetch,
+      WebSocket: server.WebSocket as unknown as WebSocketConstructor, random: () => 1 - 1e-9, watchNetwork: false,
+      backoff: { initialMs: 100, maxMs: 100 },
+    });
+    clients.push(c);
+    void c.connect();
+    await tick(250);
+    expect(calls).toBeGreaterThanOrEqual(2); // no answer yet: nothing to dial, retried after the backoff
+    expect(server.connects.length).toBe(0);
+    up = true;
+    await tick(200);
+    expect(c.state).toBe("online");
+    up = false;
+    server.closeAll(1001, "restart");
+    await tick(200);
+    expect(c.state).toBe("online"); // the router is down again: its last answer still works
+    expect(server.connects.map((x) => x.url)).toEqual([URL_A, URL_A]);
+  });
+
+  it("options_routerAndAddressesTogether_orABadRouterUrl_areRefused", () => {
+    const WebSocket = server.WebSocket as unknown as WebSocketConstructor;
+    expect(() => new KimClient({ router: "https://r.invalid/g", addresses: [URL_A], token: "t", WebSocket }))
+      .toThrow(TypeError);
+    expect(() => new KimClient({ router: "ftp://r.invalid/g", token: "t", WebSocket, fetch: async () => { throw new Error(); } }))
+      .toThrow(/router/);
+    expect(() => new KimClient({ token: "t", WebSocket })).toThrow(/addresses/);
   });
 
   it("reconnect_tokenFunction_isCalledBeforeEveryLogin", async () => {

@@ -23,6 +23,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,13 +40,16 @@ public final class RouterHandler extends SimpleChannelInboundHandler<FullHttpReq
     private final RegionTable regions;
     private final GatewaySelector selector;
     private final boolean trustForwardedFor;
+    /** Origins whose pages may read the answers (CORS); {@code "*"} for any. Empty: none. */
+    private final Set<String> allowedOrigins;
 
     public RouterHandler(Supplier<List<NodeInfo>> nodes, RegionTable regions, GatewaySelector selector,
-                         boolean trustForwardedFor) {
+                         boolean trustForwardedFor, Set<String> allowedOrigins) {
         this.nodes = nodes;
         this.regions = regions;
         this.selector = selector;
         this.trustForwardedFor = trustForwardedFor;
+        this.allowedOrigins = Set.copyOf(allowedOrigins);
     }
 
     @Override
@@ -63,6 +67,7 @@ public final class RouterHandler extends SimpleChannelInboundHandler<FullHttpReq
                 res = error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error");
             }
         }
+        allowOrigin(req, res);
         if (!keepAlive) {
             res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
@@ -84,6 +89,15 @@ public final class RouterHandler extends SimpleChannelInboundHandler<FullHttpReq
         if (!path.equals("/gateways") && !path.equals("/health")) {
             return error(HttpResponseStatus.NOT_FOUND, "no such resource: "
                     + (path.length() > 100 ? path.substring(0, 100) + "..." : path) + " (expected: /gateways)");
+        }
+        if (req.method().equals(HttpMethod.OPTIONS) && req.headers().contains(HttpHeaderNames.ORIGIN)) {
+            // a CORS preflight: the answer's Access-Control-Allow-Origin says whether the page may go on
+            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NO_CONTENT);
+            r.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, "GET")
+                    .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, "accept")
+                    .set(HttpHeaderNames.ACCESS_CONTROL_MAX_AGE, "600")
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+            return r;
         }
         if (!req.method().equals(HttpMethod.GET)) {
             FullHttpResponse r = error(HttpResponseStatus.METHOD_NOT_ALLOWED, "method " + req.method()
@@ -135,6 +149,20 @@ public final class RouterHandler extends SimpleChannelInboundHandler<FullHttpReq
             sb.append(",\"connections\":").append(n.connections()).append('}');
         }
         return json(HttpResponseStatus.OK, sb.append("]}").toString());
+    }
+
+    /** Lets a page of an allowed origin read the answer (CORS); says nothing to any other. */
+    private void allowOrigin(FullHttpRequest req, FullHttpResponse res) {
+        String origin = req.headers().get(HttpHeaderNames.ORIGIN);
+        if (origin == null || allowedOrigins.isEmpty()) {
+            return;
+        }
+        res.headers().add(HttpHeaderNames.VARY, HttpHeaderNames.ORIGIN);
+        if (allowedOrigins.contains("*")) {
+            res.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+        } else if (allowedOrigins.contains(origin)) {
+            res.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        }
     }
 
     @Override

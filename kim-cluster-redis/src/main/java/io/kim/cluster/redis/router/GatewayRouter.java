@@ -18,8 +18,11 @@ import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -36,6 +39,7 @@ import java.util.function.Supplier;
  * the gateways in order and fails over down the list. Errors are JSON {@code {"error":"...","status":N}}: 400 for a
  * missing or blank {@code tenant} or {@code user} (or a bad {@code X-Forwarded-For} when trusted), 404 for another
  * path, 405 for another method, 503 when no node is live. {@code GET /health} answers 200 {@code {"status":"UP"}}.
+ * Browsers on other origins may read the answers when {@link Builder#allowedOrigins} lets them (CORS).
  *
  * <p>The client's region comes from its IP address through the {@link RegionTable}: the connection's peer address,
  * or the first address of {@code X-Forwarded-For} when {@link Builder#trustForwardedFor} is on (behind a proxy you
@@ -60,6 +64,7 @@ public final class GatewayRouter implements AutoCloseable {
     private final GatewaySelector selector;
     private final boolean trustForwardedFor;
     private final Duration idleTimeout;
+    private final Set<String> allowedOrigins;
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private volatile Channel channel;
 
@@ -69,6 +74,7 @@ public final class GatewayRouter implements AutoCloseable {
         this.selector = new GatewaySelector(b.rules, b.maxGateways);
         this.trustForwardedFor = b.trustForwardedFor;
         this.idleTimeout = b.idleTimeout;
+        this.allowedOrigins = Set.copyOf(b.allowedOrigins);
     }
 
     /** A new builder. */
@@ -96,7 +102,7 @@ public final class GatewayRouter implements AutoCloseable {
                                         .setMaxInitialLineLength(4096)
                                         .setMaxHeaderSize(8192)),
                                 new HttpObjectAggregator(4096),
-                                new RouterHandler(nodes, regions, selector, trustForwardedFor));
+                                new RouterHandler(nodes, regions, selector, trustForwardedFor, allowedOrigins));
                     }
                 }).bind(address).syncUninterruptibly().channel();
         return (InetSocketAddress) channel.localAddress();
@@ -121,6 +127,7 @@ public final class GatewayRouter implements AutoCloseable {
         private int maxGateways = 3;
         private boolean trustForwardedFor;
         private Duration idleTimeout = Duration.ofSeconds(30);
+        private final Set<String> allowedOrigins = new LinkedHashSet<>();
 
         private Builder() {
         }
@@ -162,6 +169,24 @@ public final class GatewayRouter implements AutoCloseable {
         /** Take the client address from {@code X-Forwarded-For} (behind a trusted proxy). Default {@code false}. */
         public Builder trustForwardedFor(boolean trust) {
             this.trustForwardedFor = trust;
+            return this;
+        }
+
+        /**
+         * Lets web pages of these origins ({@code "https://app.example.com"}, exactly as browsers send them in
+         * {@code Origin}; {@code "*"} for any) read the router's answers, with CORS headers; what a page of
+         * another origin gets is unreadable to it. Default: none (no CORS headers; clients that are not browsers
+         * need none). The answers hold nothing secret (the nodes' public addresses), so {@code "*"} is safe when
+         * the router is public.
+         */
+        public Builder allowedOrigins(Collection<String> origins) {
+            for (String o : origins) {
+                if (o == null || o.isBlank() || (!o.equals("*") && !o.matches("https?://[^/\\s]+"))) {
+                    throw new IllegalArgumentException("allowedOrigins: " + o
+                            + " (expected: \"*\" or scheme://host[:port] without a path)");
+                }
+                allowedOrigins.add(o);
+            }
             return this;
         }
 

@@ -2,6 +2,7 @@ package io.kim.cluster.redis.router;
 
 import static io.kim.testing.Stages.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -107,6 +108,41 @@ class GatewayRouterTest {
         return GatewayRouter.builder().registry(observer).maxGateways(10)
                 .regions(RegionTable.parse("127.0.0.0/8=eu, 10.2.0.0/16=us"))
                 .grayRule(GrayRule.toLabel("v2").tenants("beta").users("acme", "alice").build());
+    }
+
+    @Test
+    void cors_allowedOriginMayReadTheAnswer_anotherOriginGetsNoCorsHeaders_preflightAnswered() {
+        InetSocketAddress at = router(base().allowedOrigins(List.of("https://app.example.com")));
+
+        HttpResponse<String> allowed = get(at, "/gateways?tenant=acme&user=bob", "Origin", "https://app.example.com");
+        assertEquals(List.of("b", "a", "c"), nodes(allowed));
+        assertEquals("https://app.example.com",
+                allowed.headers().firstValue("access-control-allow-origin").orElse(null));
+        assertEquals("origin", allowed.headers().firstValue("vary").orElse("").toLowerCase());
+
+        HttpResponse<String> other = get(at, "/gateways?tenant=acme&user=bob", "Origin", "https://evil.example");
+        assertEquals(200, other.statusCode());
+        assertTrue(other.headers().firstValue("access-control-allow-origin").isEmpty(), "not readable by that page");
+
+        HttpResponse<String> preflight;
+        try {
+            preflight = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + at.getPort() + "/gateways"))
+                    .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                    .header("Origin", "https://app.example.com").header("Access-Control-Request-Method", "GET")
+                    .build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e);
+        }
+        assertEquals(204, preflight.statusCode());
+        assertEquals("GET", preflight.headers().firstValue("access-control-allow-methods").orElse(null));
+        assertEquals("https://app.example.com",
+                preflight.headers().firstValue("access-control-allow-origin").orElse(null));
+
+        InetSocketAddress closed = router(base());
+        assertTrue(get(closed, "/gateways?tenant=acme&user=bob", "Origin", "https://app.example.com").headers()
+                .firstValue("access-control-allow-origin").isEmpty(), "no origins by default");
+        assertThrows(IllegalArgumentException.class,
+                () -> GatewayRouter.builder().allowedOrigins(List.of("https://app.example.com/path")));
     }
 
     @Test
