@@ -1,6 +1,5 @@
 package io.kim.bench.load;
 
-import io.kim.embedded.InMemoryMessageStore;
 import io.kim.server.ImServer;
 import io.kim.server.RateLimits;
 import io.kim.transport.tcp.TcpTransport;
@@ -18,7 +17,10 @@ import java.util.function.IntSupplier;
 
 /**
  * The server side of a load run, in a JVM of its own: {@code --kind kim} (an {@link ImServer} with TCP and
- * WebSocket listeners, the in-memory stores and {@link BenchAuthenticator}) or {@code --kind baseline} (the
+ * WebSocket listeners, {@link BenchAuthenticator} and the stores {@code --store} names: {@code memory}, the default,
+ * {@code h2} (kim-store-jdbc on an H2 file in a temporary directory) or {@code postgres} (kim-store-jdbc on
+ * {@code --jdbc-url}, default {@code jdbc:postgresql://127.0.0.1:5432/test}, user postgres, in a schema of its own
+ * that is dropped at the end); see {@link BenchStore}) or {@code --kind baseline} (the
  * {@link RelayServer}), bound to {@code --host} (a loopback address, default 127.0.0.1) on ephemeral ports.
  *
  * <p>Once listening it prints {@code READY tcp=<port> ws=<port> pid=<pid>} on standard output, then answers one
@@ -46,18 +48,24 @@ public final class BenchServerMain {
         String ready;
         switch (kind) {
             case "kim" -> {
-                ImServer im = ImServer.builder()
+                Duration retention = Duration.ofSeconds(a.getInt("retention-seconds", 3600));
+                BenchStore store = BenchStore.open(a.get("store", "memory"), a.get("jdbc-url", ""), retention);
+                ImServer.Builder b = ImServer.builder()
                         .listen(new TcpTransport(), new InetSocketAddress(host, 0))
                         .listen(new WebSocketTransport(), new InetSocketAddress(host, 0))
                         .authenticator(new BenchAuthenticator())
                         // the load generator sends far faster than a person: the limits would refuse it
                         .rateLimits(RateLimits.none())
-                        .messageStore(InMemoryMessageStore.builder()
-                                .retention(Duration.ofSeconds(a.getInt("retention-seconds", 3600))).build())
-                        .ioThreads(threads)
-                        .build()
-                        .start();
-                server = im;
+                        .messageStore(store.messages())
+                        .ioThreads(threads);
+                if (store.groups() != null) {
+                    b.groupStore(store.groups());
+                }
+                ImServer im = b.build().start();
+                server = () -> {
+                    im.close();
+                    store.close();
+                };
                 conns = () -> im.channels().size();
                 ready = "READY tcp=" + im.boundAddress(TcpTransport.NAME).getPort()
                         + " ws=" + im.boundAddress(WebSocketTransport.NAME).getPort();

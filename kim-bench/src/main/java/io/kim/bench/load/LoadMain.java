@@ -36,6 +36,8 @@ import java.util.Map;
  * --client-threads load generator I/O threads (0: the CPUs)
  * --server-heap (default 4g; fixed and pre-touched)   --server-jvm-opts "..."   --jfr DIR (record the servers)
  * --json FILE   append every result as one JSON line
+ * --store memory | h2 | postgres (kim only, default memory; see BenchStore)   --jdbc-url (postgres; default the
+ *            local test database)
  * </pre>
  */
 public final class LoadMain {
@@ -74,6 +76,11 @@ public final class LoadMain {
         String jvmOpts = a.get("server-jvm-opts", "");
         String jfr = a.get("jfr", "");
         String json = a.get("json", "");
+        String store = a.get("store", "memory");
+        if (!List.of("memory", "h2", "postgres").contains(store)) {
+            throw new IllegalArgumentException("store: " + store + " (expected: memory, h2 or postgres)");
+        }
+        List<String> serverArgs = List.of("--store", store, "--jdbc-url", a.get("jdbc-url", ""));
         a.checkAllUsed();
         if (!BenchServerMain.InetSocketAddressCheck.isLoopback(host)) {
             throw new IllegalArgumentException("host: " + host + " (expected: a loopback address)");
@@ -109,7 +116,7 @@ public final class LoadMain {
             for (String kind : kinds) {
                 Path jfrFile = jfr.isEmpty() ? null
                         : Path.of(jfr, scenario + "-" + kind + "-" + run + ".jfr").toAbsolutePath();
-                Result r = runOnce(s, kind, host, ioThreads, threads, heap, jvmOpts, jfrFile);
+                Result r = runOnce(s, kind, host, ioThreads, threads, heap, jvmOpts, jfrFile, serverArgs);
                 r.put("run", run);
                 results.add(r);
                 print(r);
@@ -129,7 +136,7 @@ public final class LoadMain {
     }
 
     private static Result runOnce(Settings s, String kind, String host, int ioThreads, int clientThreads,
-            String heap, String jvmOpts, Path jfr) throws InterruptedException {
+            String heap, String jvmOpts, Path jfr, List<String> serverArgs) throws InterruptedException {
         List<String> opts = jvmOpts.isBlank() ? List.of() : List.of(jvmOpts.trim().split("\\s+"));
         boolean kim = kind.equals("kim");
         String transportName = kim ? s.transport() : TcpTransport.NAME;
@@ -138,7 +145,8 @@ public final class LoadMain {
             case "ws" -> new WebSocketTransport();
             default -> throw new IllegalArgumentException("transport: " + transportName + " (expected: tcp or ws)");
         };
-        try (ServerProcess server = ServerProcess.start(kind, host, ioThreads, heap, opts, jfr)) {
+        try (ServerProcess server = ServerProcess.start(kind, host, ioThreads, heap, opts, jfr,
+                kim ? serverArgs : List.of())) {
             int port = transportName.equals("ws") ? server.wsPort : server.tcpPort;
             Wire wire = kim ? Wire.kim() : Wire.relay();
             try (Fleet fleet = new Fleet(clientThreads, transport, new InetSocketAddress(host, port), wire)) {
@@ -150,6 +158,9 @@ public final class LoadMain {
                     default -> throw new IllegalArgumentException(s.scenario());
                 };
                 r.note("transport " + transportName);
+                if (kim) {
+                    r.note("store " + serverArgs.get(1));
+                }
                 return r;
             }
         } catch (RuntimeException e) {

@@ -54,8 +54,10 @@ final class ServerProcess implements AutoCloseable {
      * @param heap    the server's heap (-Xms = -Xmx, pre-touched, so its RSS moves only with off-heap memory)
      * @param jvmOpts more JVM options, possibly empty
      * @param jfr     a JFR recording file to write, or {@code null}
+     * @param serverArgs more {@code --name value} options of {@link BenchServerMain}, possibly empty
      */
-    static ServerProcess start(String kind, String host, int ioThreads, String heap, List<String> jvmOpts, Path jfr) {
+    static ServerProcess start(String kind, String host, int ioThreads, String heap, List<String> jvmOpts, Path jfr,
+            List<String> serverArgs) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xms" + heap);
@@ -75,6 +77,7 @@ final class ServerProcess implements AutoCloseable {
         cmd.add(host);
         cmd.add("--io-threads");
         cmd.add(Integer.toString(ioThreads));
+        cmd.addAll(serverArgs);
         try {
             Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             return new ServerProcess(kind, p);

@@ -1,0 +1,100 @@
+package io.kim.bench.load;
+
+import io.kim.embedded.InMemoryMessageStore;
+import io.kim.spi.GroupStore;
+import io.kim.spi.MessageStore;
+import io.kim.store.jdbc.JdbcStores;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * The stores of the bench's kim server: {@code memory} (kim's in-memory message store, no quota), {@code h2}
+ * (kim-store-jdbc on an H2 file in a new temporary directory, deleted at the end) or {@code postgres}
+ * (kim-store-jdbc on a PostgreSQL URL, user {@code postgres}, in a schema {@code kim_bench_<pid>} dropped at the
+ * end). A load run's messages are stored for real, so the JDBC runs measure the whole path: group commit included.
+ */
+final class BenchStore implements AutoCloseable {
+
+    private final MessageStore messages;
+    private final GroupStore groups;
+    private final JdbcStores jdbc;
+    private final Runnable cleanup;
+
+    private BenchStore(MessageStore messages, GroupStore groups, JdbcStores jdbc, Runnable cleanup) {
+        this.messages = messages;
+        this.groups = groups;
+        this.jdbc = jdbc;
+        this.cleanup = cleanup;
+    }
+
+    static BenchStore open(String kind, String jdbcUrl, Duration retention) {
+        switch (kind) {
+            case "memory" -> {
+                // no per-sender quota: a load run sends more than a person does
+                return new BenchStore(InMemoryMessageStore.builder().retention(retention).quota(0, 0).build(),
+                        null, null, () -> { });
+            }
+            case "h2" -> {
+                Path dir;
+                try {
+                    dir = Files.createTempDirectory("kim-bench-h2");
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                JdbcStores stores = JdbcStores.builder().h2File(dir).retention(retention).quota(0, 0).build();
+                return new BenchStore(stores.messages(), stores.groups(), stores, () -> delete(dir));
+            }
+            case "postgres" -> {
+                String url = jdbcUrl.isEmpty() ? "jdbc:postgresql://127.0.0.1:5432/test" : jdbcUrl;
+                String schema = "kim_bench_" + ProcessHandle.current().pid();
+                JdbcStores stores = JdbcStores.builder().url(url).user("postgres").schema(schema)
+                        .retention(retention).quota(0, 0).build();
+                return new BenchStore(stores.messages(), stores.groups(), stores, () -> drop(url, schema));
+            }
+            default -> throw new IllegalArgumentException("store: " + kind + " (expected: memory, h2 or postgres)");
+        }
+    }
+
+    MessageStore messages() {
+        return messages;
+    }
+
+    /** The group store, or {@code null} for the server's in-memory default. */
+    GroupStore groups() {
+        return groups;
+    }
+
+    @Override
+    public void close() {
+        if (jdbc != null) {
+            jdbc.close();
+        }
+        cleanup.run();
+    }
+
+    private static void drop(String url, String schema) {
+        try (Connection c = DriverManager.getConnection(url, "postgres", null);
+                Statement s = c.createStatement()) {
+            s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+        } catch (SQLException e) {
+            System.err.println("ERROR dropping schema " + schema + ": " + e);
+        }
+    }
+
+    private static void delete(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            System.err.println("ERROR deleting " + dir + ": " + e);
+        }
+    }
+}
