@@ -130,13 +130,13 @@ public final class InMemoryMessageStore implements MessageStore {
             long now = clock.millis();
             long original = sender.findSent(hash, clientMessageId, tenant.log, now, retentionMillis);
             if (original >= 0) {
-                return CompletableFuture.completedStage(tenant.duplicate(original));
+                return CompletableFuture.completedFuture(tenant.duplicate(original));
             }
             if (quotaMessages > 0 || quotaBytes > 0) {
                 String refused = sender.quota.refuse(now, retentionMillis, tenant.log, message.body().length,
                         quotaMessages, quotaBytes);
                 if (refused != null) {
-                    return CompletableFuture.failedStage(
+                    return CompletableFuture.failedFuture(
                             new QuotaExceededException(message.tenant(), message.senderId(), refused));
                 }
                 sender.quota.reserve();
@@ -160,7 +160,7 @@ public final class InMemoryMessageStore implements MessageStore {
             if (quotaMessages > 0 || quotaBytes > 0) {
                 sender.quota.add(position, message.body().length);
             }
-            return CompletableFuture.completedStage(new AppendResult(message, sequenceMap(owners, sequences),
+            return CompletableFuture.completedFuture(new AppendResult(message, sequenceMap(owners, sequences),
                     false));
         } finally {
             unlock(users, senderAt >= 0 ? null : sender);
@@ -258,7 +258,7 @@ public final class InMemoryMessageStore implements MessageStore {
         TenantState state = tenants.get(tenant);
         User user = state == null ? null : state.users.get(userId);
         if (user == null) {
-            return CompletableFuture.completedStage(InboxPage.empty());
+            return CompletableFuture.completedFuture(InboxPage.empty());
         }
         long[] positions;
         long from;
@@ -268,7 +268,7 @@ public final class InMemoryMessageStore implements MessageStore {
             user.expire(clock.millis(), retentionMillis, state.log);
             bounds = user.bounds(afterSequence);
             if (afterSequence >= bounds.headSequence()) {
-                return CompletableFuture.completedStage(bounds);
+                return CompletableFuture.completedFuture(bounds);
             }
             from = Math.max(afterSequence + 1, bounds.oldestSequence());
             positions = user.positions(from, limit);
@@ -276,7 +276,7 @@ public final class InMemoryMessageStore implements MessageStore {
             user.lock.unlock();
         }
         if (positions.length == 0) {
-            return CompletableFuture.completedStage(bounds);
+            return CompletableFuture.completedFuture(bounds);
         }
         // decoded outside the lock: records never change, and dropping one after the look-up above is harmless
         List<InboxEntry> entries = new ArrayList<>(positions.length);
@@ -287,7 +287,7 @@ public final class InMemoryMessageStore implements MessageStore {
             }
             entries.add(new InboxEntry(from + i, state.log.message(r)));
         }
-        return CompletableFuture.completedStage(new InboxPage(entries, bounds.headSequence(),
+        return CompletableFuture.completedFuture(new InboxPage(entries, bounds.headSequence(),
                 bounds.oldestSequence(), bounds.truncated(), from + entries.size() - 1 < bounds.headSequence()));
     }
 
@@ -296,7 +296,7 @@ public final class InMemoryMessageStore implements MessageStore {
     public CompletionStage<String> epoch(String tenant, String userId) {
         Validate.nonBlank(tenant, "tenant");
         Validate.nonBlank(userId, "userId");
-        return CompletableFuture.completedStage(epoch);
+        return CompletableFuture.completedFuture(epoch);
     }
 
     private static String newEpoch() {
@@ -312,11 +312,11 @@ public final class InMemoryMessageStore implements MessageStore {
         TenantState state = tenants.get(tenant);
         User user = state == null ? null : state.users.get(userId);
         if (user == null) {
-            return CompletableFuture.completedStage(0L);
+            return CompletableFuture.completedFuture(0L);
         }
         user.lock.lock();
         try {
-            return CompletableFuture.completedStage(user.head);
+            return CompletableFuture.completedFuture(user.head);
         } finally {
             user.lock.unlock();
         }
@@ -330,7 +330,7 @@ public final class InMemoryMessageStore implements MessageStore {
         Validate.notNegative(sequence, "sequence");
         tenants.computeIfAbsent(tenant, TenantState::new)
                 .acknowledged.merge(new DeviceKey(userId, deviceId), sequence, Math::max);
-        return CompletableFuture.completedStage(null);
+        return CompletableFuture.completedFuture(null);
     }
 
     @Override
@@ -340,7 +340,7 @@ public final class InMemoryMessageStore implements MessageStore {
         Validate.nonBlank(deviceId, "deviceId");
         TenantState state = tenants.get(tenant);
         Long sequence = state == null ? null : state.acknowledged.get(new DeviceKey(userId, deviceId));
-        return CompletableFuture.completedStage(sequence == null ? 0L : sequence);
+        return CompletableFuture.completedFuture(sequence == null ? 0L : sequence);
     }
 
     /**

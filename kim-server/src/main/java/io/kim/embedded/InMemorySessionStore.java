@@ -40,7 +40,7 @@ public final class InMemorySessionStore implements SessionStore {
             next.add(session);
             return List.copyOf(next);
         });
-        return CompletableFuture.completedStage(null);
+        return CompletableFuture.completedFuture(null);
     }
 
     @Override
@@ -50,7 +50,7 @@ public final class InMemorySessionStore implements SessionStore {
         Validate.nonBlank(channelId, "channelId");
         TenantSessions t = tenants.get(tenant);
         if (t == null) {
-            return CompletableFuture.completedStage(false);
+            return CompletableFuture.completedFuture(false);
         }
         boolean[] removed = new boolean[1];
         t.users.computeIfPresent(userId, (user, sessions) -> {
@@ -63,7 +63,7 @@ public final class InMemorySessionStore implements SessionStore {
             t.count.decrementAndGet();
             return next.isEmpty() ? null : List.copyOf(next);
         });
-        return CompletableFuture.completedStage(removed[0]);
+        return CompletableFuture.completedFuture(removed[0]);
     }
 
     @Override
@@ -72,14 +72,14 @@ public final class InMemorySessionStore implements SessionStore {
         Validate.nonBlank(userId, "userId");
         TenantSessions t = tenants.get(tenant);
         List<Session> sessions = t == null ? null : t.users.get(userId);
-        return CompletableFuture.completedStage(sessions == null ? List.of() : sessions);
+        return CompletableFuture.completedFuture(sessions == null ? List.of() : sessions);
     }
 
     @Override
     public CompletionStage<Long> count(String tenant) {
         Validate.nonBlank(tenant, "tenant");
         TenantSessions t = tenants.get(tenant);
-        return CompletableFuture.completedStage(t == null ? 0L : t.count.get());
+        return CompletableFuture.completedFuture(t == null ? 0L : t.count.get());
     }
 
     @Override
