@@ -209,6 +209,10 @@ public final class KimServerMain {
      */
     public static Running start(ServerConfig config) {
         String secret = config.jwtSecret();
+        if (secret == null && config.cluster() != null) {
+            log.warn("KIM_JWT_SECRET is not set on cluster node {}: the other nodes accept its tokens only if they "
+                    + "read the same {}", config.cluster().nodeId(), config.dataDir().resolve(JWT_SECRET_FILE));
+        }
         if (secret == null) {
             secret = SecretFiles.readOrCreate(config.dataDir().resolve(JWT_SECRET_FILE), 32);
         }
