@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * A {@link BenchServerMain} in a JVM of its own, started with the same {@code java} and class path as this one,
  * and talked to over its standard input and output. Its standard error goes to ours. Not thread-safe: one caller.
  */
-final class ServerProcess implements AutoCloseable {
+final class ServerProcess implements ServerUnderTest, AutoCloseable {
 
     private final Process process;
     private final BufferedReader out;
@@ -56,6 +56,12 @@ final class ServerProcess implements AutoCloseable {
      * @param jfr     a JFR recording file to write, or {@code null}
      */
     static ServerProcess start(String kind, String host, int ioThreads, String heap, List<String> jvmOpts, Path jfr) {
+        return start(kind, host, ioThreads, heap, jvmOpts, jfr, List.of());
+    }
+
+    /** As above, with more {@link BenchServerMain} options ({@code --redis URL --node-id ID ...}). */
+    static ServerProcess start(String kind, String host, int ioThreads, String heap, List<String> jvmOpts, Path jfr,
+            List<String> serverArgs) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xms" + heap);
@@ -75,6 +81,7 @@ final class ServerProcess implements AutoCloseable {
         cmd.add(host);
         cmd.add("--io-threads");
         cmd.add(Integer.toString(ioThreads));
+        cmd.addAll(serverArgs);
         try {
             Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             return new ServerProcess(kind, p);
@@ -84,20 +91,24 @@ final class ServerProcess implements AutoCloseable {
     }
 
     /** Live heap after a full GC, in bytes. */
-    long heapAfterGc() {
+    @Override
+    public long heapAfterGc() {
         return Long.parseLong(command("heap", "HEAP"));
     }
 
     /** Connections the server has registered (logged in). */
-    int connections() {
+    @Override
+    public int connections() {
         return Integer.parseInt(command("conns", "CONNS"));
     }
 
-    long cpuMicros() {
+    @Override
+    public long cpuMicros() {
         return ProcStat.cpuMicros(pid);
     }
 
-    long rssBytes() {
+    @Override
+    public long rssBytes() {
         return ProcStat.rssBytes(pid);
     }
 
