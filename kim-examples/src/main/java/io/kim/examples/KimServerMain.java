@@ -47,7 +47,9 @@ import org.slf4j.LoggerFactory;
  * SIGTERM: {@code /health} turns 503 first, then the IM connections close, then the HTTP API.
  *
  * <p>Settings come from environment variables and an optional properties file: see {@link ServerConfig} and the
- * README's table.
+ * README's table. With {@code KIM_REDIS_URL} the server is a node of a cluster on Redis (shared sessions, pushes to
+ * the other nodes; it needs the shared database of {@code KIM_JDBC_URL}), lists the cluster's nodes at
+ * {@code GET /nodes} and, with {@code KIM_ROUTER_PORT}, runs the gateway router; see {@code docs/cluster.md}.
  */
 public final class KimServerMain {
 
