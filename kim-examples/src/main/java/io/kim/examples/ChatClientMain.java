@@ -1,5 +1,6 @@
 package io.kim.examples;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kim.client.ImClient;
 import io.kim.client.ImClientListener;
@@ -11,6 +12,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -32,6 +34,12 @@ import java.util.regex.Pattern;
  * <pre>
  * java -cp kim-examples/target/kim-server.jar io.kim.examples.ChatClientMain alice [host] [tcp|ws]
  * </pre>
+ *
+ * <p>The server's ports are the defaults (8000, 8001, 8080) unless {@code KIM_TCP_PORT}, {@code KIM_WS_PORT} and
+ * {@code KIM_HTTP_PORT} name others, as for the server: to talk to another node of a cluster on one machine. With
+ * {@code KIM_ROUTER_URL} ({@code http://127.0.0.1:8090/gateways}) the client asks a cluster's gateway router which
+ * node to connect to (adding {@code tenant} and {@code user} to the query), and fails over to the next node when
+ * its node goes away.
  */
 public final class ChatClientMain {
 
@@ -39,6 +47,25 @@ public final class ChatClientMain {
     private static final Pattern LINE = Pattern.compile("@(\\S+)\\s+(.+)");
 
     private ChatClientMain() {
+    }
+
+    /** The port in environment variable {@code name}, or {@code dflt}; exits with a message on a bad value. */
+    private static int portOf(String name, int dflt) {
+        String v = System.getenv(name);
+        if (v == null || v.isBlank()) {
+            return dflt;
+        }
+        try {
+            int p = Integer.parseInt(v.trim());
+            if (p > 0 && p <= 65535) {
+                return p;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        System.err.println(name + ": " + v + " (expected: a port from 1 to 65535)");
+        System.exit(2);
+        return dflt;
     }
 
     public static void main(String[] args) throws Exception {
@@ -49,27 +76,37 @@ public final class ChatClientMain {
         String user = args[0];
         String host = args.length > 1 ? args[1] : "127.0.0.1";
         String transport = args.length > 2 ? args[2] : "tcp";
-        int port = transport.equals("ws") ? 8001 : 8000;
+        int port = transport.equals("ws") ? portOf("KIM_WS_PORT", 8001) : portOf("KIM_TCP_PORT", 8000);
+        int httpPort = portOf("KIM_HTTP_PORT", 8080);
 
         char[] password = password(user);
-        String token;
+        JsonNode login;
         try {
-            token = fetchToken(URI.create("http://" + host + ":8080"), user, password);
+            login = fetchToken(URI.create("http://" + host + ":" + httpPort), user, password);
         } catch (IllegalStateException e) {
             System.err.println("* cannot log in: " + e.getMessage());
             System.exit(1);
             return;
         } catch (IOException e) {
-            System.err.println("* cannot reach the admin API at http://" + host + ":8080: " + e);
+            System.err.println("* cannot reach the admin API at http://" + host + ":" + httpPort + ": " + e);
             System.exit(1);
             return;
         } finally {
             Arrays.fill(password, '\0');
         }
-        ImClient client = ImClient.builder()
-                .address(new InetSocketAddress(host, port))
+        ImClient.Builder builder = ImClient.builder();
+        String router = System.getenv("KIM_ROUTER_URL");
+        if (router != null && !router.isBlank()) {
+            // The router of a cluster picks the node, and the next one when that node goes away.
+            builder.router(URI.create(router.trim() + (router.contains("?") ? "&" : "?") + "tenant="
+                    + URLEncoder.encode(login.path("tenant").asText(), StandardCharsets.UTF_8) + "&user="
+                    + URLEncoder.encode(user, StandardCharsets.UTF_8)));
+        } else {
+            builder.address(new InetSocketAddress(host, port));
+        }
+        ImClient client = builder
                 .transport(Transports.get(transport))
-                .token(token)
+                .token(login.path("token").asText())
                 .listener(new ImClientListener() {
                     @Override
                     public void onMessage(long sequence, ReceivedMessage m) {
@@ -135,11 +172,12 @@ public final class ChatClientMain {
 
     /**
      * Creates {@code user} through the admin API at {@code admin} unless it exists (201 or 409 are both fine), then
-     * logs in with {@code password} and returns the token.
+     * logs in with {@code password} and returns the answer of {@code POST /login} (its {@code token} and
+     * {@code tenant}, ...).
      *
      * @throws IllegalStateException if the server refuses (wrong password, bad request, ...)
      */
-    static String fetchToken(URI admin, String user, char[] password) throws Exception {
+    static JsonNode fetchToken(URI admin, String user, char[] password) throws Exception {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         String pw = new String(password);
         HttpResponse<String> created = post(http, admin.resolve("/users"),
@@ -154,7 +192,7 @@ public final class ChatClientMain {
         if (login.statusCode() != 200) {
             throw new IllegalStateException("POST /login answered " + login.statusCode() + ": " + login.body());
         }
-        return JSON.readTree(login.body()).path("token").asText();
+        return JSON.readTree(login.body());
     }
 
     private static HttpResponse<String> post(HttpClient http, URI uri, Map<String, String> body) throws Exception {

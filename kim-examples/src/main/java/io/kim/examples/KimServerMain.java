@@ -47,7 +47,9 @@ import org.slf4j.LoggerFactory;
  * SIGTERM: {@code /health} turns 503 first, then the IM connections close, then the HTTP API.
  *
  * <p>Settings come from environment variables and an optional properties file: see {@link ServerConfig} and the
- * README's table.
+ * README's table. With {@code KIM_REDIS_URL} the server is a node of a cluster on Redis (shared sessions, pushes to
+ * the other nodes; it needs the shared database of {@code KIM_JDBC_URL}), lists the cluster's nodes at
+ * {@code GET /nodes} and, with {@code KIM_ROUTER_PORT}, runs the gateway router; see {@code docs/cluster.md}.
  */
 public final class KimServerMain {
 
@@ -69,11 +71,12 @@ public final class KimServerMain {
         private final JwtTokens tokens;
         private final AtomicBoolean up;
         private final List<AutoCloseable> resources;
+        private final ClusterNode node;
         private final AtomicBoolean closed = new AtomicBoolean();
 
         private Running(ImServer server, AdminHttpServer admin, InetSocketAddress httpAddress,
                 PrometheusMeterRegistry meterRegistry, Stores stores, JwtTokens tokens, AtomicBoolean up,
-                List<AutoCloseable> resources) {
+                List<AutoCloseable> resources, ClusterNode node) {
             this.server = server;
             this.admin = admin;
             this.httpAddress = httpAddress;
@@ -82,6 +85,17 @@ public final class KimServerMain {
             this.tokens = tokens;
             this.up = up;
             this.resources = resources;
+            this.node = node;
+        }
+
+        /** This node's id in the cluster, or {@code null} for a single node (no {@code KIM_REDIS_URL}). */
+        public String nodeId() {
+            return node == null ? null : node.nodeId();
+        }
+
+        /** Where the gateway router listens, or {@code null} without {@code KIM_ROUTER_PORT} (or a cluster). */
+        public InetSocketAddress routerAddress() {
+            return node == null ? null : node.routerAddress();
         }
 
         public ImServer server() {
@@ -174,6 +188,9 @@ public final class KimServerMain {
         }, "kim-shutdown"));
         log.info("kim is up: tcp {}, ws {} (path /ws), admin http {} (docs/admin-api.md) — press Ctrl-C to stop",
                 running.server().boundAddress("tcp"), running.server().boundAddress("ws"), running.httpAddress());
+        if (running.nodeId() != null) {
+            log.info("cluster node {}: the live nodes at GET /nodes", running.nodeId());
+        }
         stopped.await();
     }
 
@@ -194,6 +211,10 @@ public final class KimServerMain {
      */
     public static Running start(ServerConfig config) {
         String secret = config.jwtSecret();
+        if (secret == null && config.cluster() != null) {
+            log.warn("KIM_JWT_SECRET is not set on cluster node {}: the other nodes accept its tokens only if they "
+                    + "read the same {}", config.cluster().nodeId(), config.dataDir().resolve(JWT_SECRET_FILE));
+        }
         if (secret == null) {
             secret = SecretFiles.readOrCreate(config.dataDir().resolve(JWT_SECRET_FILE), 32);
         }
@@ -238,10 +259,15 @@ public final class KimServerMain {
         }
         SensitiveWordFilter filter = words.build();
         resources.add(filter::close);
+        ClusterNode node = clusterNode(config, resources);
 
         ImServer server;
         try {
-            server = ImServer.builder()
+            ImServer.Builder builder = ImServer.builder();
+            if (node != null) {
+                node.configure(builder);
+            }
+            server = builder
                     .listen(Transports.get("tcp"), new InetSocketAddress(config.host(), config.tcpPort()))
                     .listen(Transports.get("ws"), new InetSocketAddress(config.host(), config.wsPort()))
                     .authenticator(tokens)
@@ -258,8 +284,21 @@ public final class KimServerMain {
             closeAll(resources);
             throw e;
         }
+        try {
+            if (node != null) {
+                node.started(server, config.host());
+            }
+        } catch (RuntimeException e) {
+            server.shutdown(Duration.ZERO);
+            closeAll(resources);
+            throw e;
+        }
         AtomicBoolean up = new AtomicBoolean();
-        AdminHttpServer admin = AdminHttpServer.builder()
+        AdminHttpServer.Builder adminBuilder = AdminHttpServer.builder();
+        if (node != null) {
+            adminBuilder.nodes(node.nodeId(), node::liveNodes);
+        }
+        AdminHttpServer admin = adminBuilder
                 .tokens(tokens)
                 .users(users)
                 .groups(groups)
@@ -279,7 +318,29 @@ public final class KimServerMain {
             throw e;
         }
         up.set(true);
-        return new Running(server, admin, httpAddress, registry, stores, tokens, up, resources);
+        return new Running(server, admin, httpAddress, registry, stores, tokens, up, resources, node);
+    }
+
+    /**
+     * The cluster node of {@code config.cluster()}, or {@code null} for a single node. Closed first of
+     * {@code resources} (the router; the server closes the cluster bus itself).
+     */
+    private static ClusterNode clusterNode(ServerConfig config, List<AutoCloseable> resources) {
+        if (config.cluster() == null) {
+            return null;
+        }
+        ClusterNode node;
+        try {
+            node = ClusterNode.of(config.cluster());
+        } catch (RuntimeException e) {
+            closeAll(resources);
+            throw e;
+        }
+        resources.add(0, node);
+        log.info("cluster node {} on {} (region \"{}\", label \"{}\")", node.nodeId(),
+                config.cluster().redisUrl().replaceAll("//[^@/]*@", "//"), config.cluster().region(),
+                config.cluster().label());
+        return node;
     }
 
     private static void bindJvmMetrics(PrometheusMeterRegistry registry, List<AutoCloseable> resources) {

@@ -56,6 +56,8 @@ import java.util.regex.Pattern;
  * @param jdbcUser          the database user, or {@code null}
  * @param jdbcPassword      the database password, or {@code null}
  * @param jdbcConnectTimeout how long a start waits for the database's first connection
+ * @param cluster           the node's cluster settings when {@code KIM_REDIS_URL} is set, else {@code null}: a
+ *                          single node
  */
 public record ServerConfig(
         String host,
@@ -77,7 +79,8 @@ public record ServerConfig(
         String jdbcUrl,
         String jdbcUser,
         String jdbcPassword,
-        Duration jdbcConnectTimeout) {
+        Duration jdbcConnectTimeout,
+        Cluster cluster) {
 
     /** Where the example keeps users, groups, messages and acknowledged positions. */
     public enum Store {
@@ -116,6 +119,9 @@ public record ServerConfig(
         Objects.requireNonNull(filterPolicy, "filterPolicy");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(store, "store");
+        if (cluster != null) {
+            Cluster.checkSharedStore(store, jdbcUrl);
+        }
     }
 
     /** Reads and checks the settings from the process environment (and {@code KIM_CONFIG}'s file, if set). */
@@ -191,7 +197,154 @@ public record ServerConfig(
                 v.string("KIM_JDBC_USER", null, "the database user of `KIM_JDBC_URL`"),
                 v.secret("KIM_JDBC_PASSWORD", 0, "the database password of `KIM_JDBC_URL`"),
                 v.duration("KIM_JDBC_CONNECT_TIMEOUT", Duration.ofSeconds(10), Duration.ofMillis(250),
-                        Duration.ofMinutes(10), "how long the start waits for a database connection"));
+                        Duration.ofMinutes(10), "how long the start waits for a database connection"),
+                Cluster.read(v));
+    }
+
+    /**
+     * The settings of a cluster node (see {@code docs/cluster.md}): several example servers on one Redis and one
+     * database serve the same users, each user on any node.
+     *
+     * @param redisUrl          the Redis of the cluster, {@code redis://host:port}
+     * @param keyPrefix         the prefix of every Redis key and channel; the same on every node
+     * @param nodeId            this node's id, unique in the cluster and stable across its restarts
+     * @param region            the node's region for the router's region rules; may be empty
+     * @param label             the node's version or group label for gray release; may be empty
+     * @param advertiseHost     the host name or address clients reach this node at, as the router hands it out
+     * @param heartbeatInterval how often the node writes its registration
+     * @param expiry            how long a node that stopped heartbeating still counts as alive
+     * @param routerPort        the port of the gateway router, 0 picks a free one; {@code null}: no router here
+     * @param routerRegions     client address to region, {@code 10.1.0.0/16=eu, 10.2.0.0/16=us}; may be empty
+     * @param grayLabel         the label gray-release users are routed to; empty: no gray rule
+     * @param grayTenants       tenants whose every user is routed to {@code grayLabel}
+     * @param grayUsers         {@code tenant/user} pairs routed to {@code grayLabel}
+     * @param grayShare         the percentage (0 to 100) of all other users routed to {@code grayLabel}
+     */
+    public record Cluster(String redisUrl, String keyPrefix, String nodeId, String region, String label,
+                          String advertiseHost, Duration heartbeatInterval, Duration expiry, Integer routerPort,
+                          String routerRegions, String grayLabel, List<String> grayTenants, List<String> grayUsers,
+                          double grayShare) {
+
+        public Cluster {
+            Objects.requireNonNull(redisUrl, "redisUrl");
+            Objects.requireNonNull(keyPrefix, "keyPrefix");
+            Objects.requireNonNull(nodeId, "nodeId");
+            Objects.requireNonNull(region, "region");
+            Objects.requireNonNull(label, "label");
+            Objects.requireNonNull(advertiseHost, "advertiseHost");
+            Objects.requireNonNull(routerRegions, "routerRegions");
+            Objects.requireNonNull(grayLabel, "grayLabel");
+            grayTenants = List.copyOf(grayTenants);
+            grayUsers = List.copyOf(grayUsers);
+            if (expiry.compareTo(heartbeatInterval) <= 0) {
+                throw new IllegalArgumentException("KIM_NODE_EXPIRY: " + format(expiry)
+                        + " (expected: longer than KIM_NODE_HEARTBEAT, " + format(heartbeatInterval) + ")");
+            }
+        }
+
+        /** The cluster settings of {@code v}, or {@code null} without {@code KIM_REDIS_URL}; documents every row. */
+        static Cluster read(Values v) {
+            String url = v.redisUrl("KIM_REDIS_URL", "the Redis of a cluster, such as `redis://127.0.0.1:6379`: "
+                    + "set, the server is a cluster node (sessions and cross-node delivery in Redis; needs the "
+                    + "shared database of `KIM_JDBC_URL`); unset, a single node");
+            String prefix = v.string("KIM_REDIS_KEY_PREFIX", "kim:", "the prefix of every Redis key and channel; "
+                    + "the same on every node, no `{` or `}`");
+            String nodeId = v.string("KIM_NODE_ID", null, "this node's id, unique in the cluster and stable across "
+                    + "restarts; default: `<host name>-<KIM_TCP_PORT>`");
+            String region = v.string("KIM_REGION", null, "the node's region, for the router's region rules");
+            String label = v.string("KIM_NODE_LABEL", null, "the node's version or group label, for the router's "
+                    + "gray-release rules (`stable`, `v2`)");
+            String advertise = v.string("KIM_ADVERTISE_HOST", null, "the host name or address clients reach this "
+                    + "node at, as the router hands it out; default: `KIM_HOST`, or this machine's address when that "
+                    + "is `0.0.0.0`");
+            Duration heartbeat = v.duration("KIM_NODE_HEARTBEAT", Duration.ofSeconds(1), Duration.ofMillis(50),
+                    Duration.ofMinutes(1), "how often the node writes its registration and load to Redis");
+            Duration expiry = v.duration("KIM_NODE_EXPIRY", Duration.ofSeconds(5), Duration.ofMillis(100),
+                    Duration.ofMinutes(10), "how long a node that stopped heartbeating (a crash) still counts as "
+                            + "alive; longer than `KIM_NODE_HEARTBEAT`");
+            Integer routerPort = v.optionalPort("KIM_ROUTER_PORT", "port of the gateway router (`GET /gateways`) "
+                    + "on this node; unset, no router");
+            String regions = v.regionTable("KIM_ROUTER_REGIONS", "the router's client address to region table, "
+                    + "such as `10.1.0.0/16=eu, 10.2.0.0/16=us`");
+            String grayLabel = v.string("KIM_GRAY_LABEL", null, "the router sends the gray-release users below to "
+                    + "the nodes of this `KIM_NODE_LABEL`; unset, no gray rule");
+            List<String> grayTenants = v.optionalList("KIM_GRAY_TENANTS", "tenants whose every user is a "
+                    + "gray-release user");
+            List<String> grayUsers = v.optionalList("KIM_GRAY_USERS", "gray-release users as `tenant/user`");
+            for (String u : grayUsers) {
+                int slash = u.indexOf('/');
+                if (slash <= 0 || slash == u.length() - 1) {
+                    throw Values.bad("KIM_GRAY_USERS", u, "tenant/user pairs, such as demo/alice, demo/bob");
+                }
+            }
+            double share = v.percent("KIM_GRAY_SHARE", "the share of all other users that are gray-release users, "
+                    + "stable per user");
+            if (url == null) {
+                return null;
+            }
+            try {
+                io.kim.cluster.redis.RedisCluster.builder().keyPrefix(prefix); // checks it, connects nothing
+            } catch (IllegalArgumentException e) {
+                throw Values.bad("KIM_REDIS_KEY_PREFIX", prefix, "no '{' or '}'");
+            }
+            if (nodeId == null) {
+                nodeId = defaultNodeId(v.raw("KIM_TCP_PORT"));
+            }
+            try {
+                io.kim.cluster.redis.NodeInfo.checkNodeId(nodeId);
+            } catch (IllegalArgumentException e) {
+                throw Values.bad("KIM_NODE_ID", nodeId, "1 to " + io.kim.cluster.redis.NodeInfo.MAX_ID_LENGTH
+                        + " characters, no '{', '}' or control characters");
+            }
+            if (advertise == null) {
+                String host = v.raw("KIM_HOST");
+                advertise = host == null || host.equals("0.0.0.0") || host.equals("::") ? localAddress() : host;
+            }
+            if (grayLabel == null && (!grayTenants.isEmpty() || !grayUsers.isEmpty() || share > 0)) {
+                throw new IllegalArgumentException("KIM_GRAY_LABEL: empty (expected: the label of the gray-release "
+                        + "nodes, since KIM_GRAY_TENANTS, KIM_GRAY_USERS or KIM_GRAY_SHARE is set)");
+            }
+            return new Cluster(url, prefix, nodeId, region == null ? "" : region, label == null ? "" : label,
+                    advertise, heartbeat, expiry, routerPort, regions == null ? "" : regions,
+                    grayLabel == null ? "" : grayLabel, grayTenants, grayUsers, share);
+        }
+
+        /** Refuses a store that other nodes cannot share. */
+        static void checkSharedStore(Store store, String jdbcUrl) {
+            if (store != Store.JDBC || jdbcUrl == null || jdbcUrl.startsWith("jdbc:h2:mem:")
+                    || (jdbcUrl.startsWith("jdbc:h2:") && !jdbcUrl.startsWith("jdbc:h2:tcp:")
+                    && !jdbcUrl.startsWith("jdbc:h2:ssl:"))) {
+                throw new IllegalArgumentException("KIM_REDIS_URL: a cluster node needs a database every node "
+                        + "shares (expected: KIM_STORE=JDBC and KIM_JDBC_URL set to a jdbc:postgresql: URL)");
+            }
+        }
+
+        /** {@code <host name>-<tcp port>}, or a random suffix for a port picked at start (0). */
+        static String defaultNodeId(String tcpPort) {
+            String host;
+            try {
+                host = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.io.IOException e) {
+                host = "kim";
+            }
+            host = host.replaceAll("[^A-Za-z0-9._-]", "-");
+            if (host.isEmpty() || host.length() > 100) {
+                host = "kim";
+            }
+            String port = tcpPort == null ? "8000" : tcpPort;
+            if (port.equals("0")) {
+                port = java.util.UUID.randomUUID().toString().substring(0, 8);
+            }
+            return host + "-" + port;
+        }
+
+        private static String localAddress() {
+            try {
+                return java.net.InetAddress.getLocalHost().getHostAddress();
+            } catch (java.io.IOException e) {
+                return "127.0.0.1";
+            }
+        }
     }
 
     private static Map<String, String> readFile(Path path) {
@@ -241,7 +394,7 @@ public record ServerConfig(
             }
         }
 
-        private String raw(String name) {
+        String raw(String name) {
             String v = values.get(name);
             return v == null || v.isBlank() ? null : v.trim();
         }
@@ -300,6 +453,83 @@ public record ServerConfig(
                 throw bad(name, v, "at least one name");
             }
             return List.copyOf(new LinkedHashSet<>(out));
+        }
+
+        Integer optionalPort(String name, String description) {
+            document(name, "", "port", description + "; 0 picks a free port");
+            String v = raw(name);
+            if (v == null) {
+                return null;
+            }
+            try {
+                int i = Integer.parseInt(v);
+                if (i >= 0 && i <= 65535) {
+                    return i;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw bad(name, v, "an integer from 0 to 65535");
+        }
+
+        List<String> optionalList(String name, String description) {
+            document(name, "", "comma-separated list", description);
+            String v = raw(name);
+            List<String> out = new ArrayList<>();
+            if (v != null) {
+                for (String s : v.split(",")) {
+                    if (!s.isBlank()) {
+                        out.add(s.trim());
+                    }
+                }
+            }
+            return List.copyOf(new LinkedHashSet<>(out));
+        }
+
+        double percent(String name, String description) {
+            document(name, "0", "percent", description + "; 0 to 100");
+            String v = raw(name);
+            if (v == null) {
+                return 0;
+            }
+            try {
+                double d = Double.parseDouble(v);
+                if (d >= 0 && d <= 100) {
+                    return d;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw bad(name, v, "a percentage from 0 to 100, such as 5 or 0.5");
+        }
+
+        String redisUrl(String name, String description) {
+            document(name, "", "Redis URL", description);
+            String v = raw(name);
+            if (v == null) {
+                return null;
+            }
+            try {
+                io.lettuce.core.RedisURI.create(v);
+            } catch (RuntimeException e) {
+                // Not the value: a URL may carry a password.
+                throw new IllegalArgumentException(name + ": a malformed URL (expected: redis://host:port, "
+                        + "rediss://host:port or redis://:password@host:port/database)");
+            }
+            return v;
+        }
+
+        String regionTable(String name, String description) {
+            document(name, "", "CIDR=region list", description);
+            String v = raw(name);
+            if (v != null) {
+                try {
+                    io.kim.cluster.redis.router.RegionTable.parse(v);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(name + ": " + e.getMessage());
+                }
+            }
+            return v;
         }
 
         String secret(String name, int minBytes, String description) {
@@ -377,7 +607,7 @@ public record ServerConfig(
             }
         }
 
-        private static IllegalArgumentException bad(String name, String value, String expected) {
+        static IllegalArgumentException bad(String name, String value, String expected) {
             String shown = value == null ? "empty" : value.length() > 100 ? value.substring(0, 100) + "..." : value;
             return new IllegalArgumentException(name + ": " + shown + " (expected: " + expected + ")");
         }
@@ -413,6 +643,6 @@ public record ServerConfig(
                 + ", groupMemberLimit=" + groupMemberLimit + ", httpMaxBody=" + httpMaxBody + ", wordsFile="
                 + wordsFile + ", wordsReload=" + wordsReload + ", filterPolicy=" + filterPolicy + ", dataDir=" + dataDir
                 + ", store=" + store + ", jdbcUrl=" + (jdbcUrl == null ? null : jdbcUrl.split("\\?", 2)[0]) + ", jdbcUser=" + jdbcUser + ", jdbcPassword="
-                + (jdbcPassword == null ? "unset" : "<redacted>") + ", jdbcConnectTimeout=" + jdbcConnectTimeout + ']';
+                + (jdbcPassword == null ? "unset" : "<redacted>") + ", jdbcConnectTimeout=" + jdbcConnectTimeout + ", cluster=" + (cluster == null ? "none" : cluster.nodeId()) + ']';
     }
 }

@@ -1,5 +1,6 @@
 package io.kim.bench.load;
 
+import io.kim.cluster.redis.RedisCluster;
 import io.kim.server.ImServer;
 import io.kim.server.RateLimits;
 import io.kim.transport.tcp.TcpTransport;
@@ -28,6 +29,9 @@ import java.util.function.IntSupplier;
  * {@code HEAP <used bytes after GC>}), {@code conns} (prints {@code CONNS <registered connections>}) and
  * {@code quit} (closes everything and exits; so does the end of standard input, so the server never outlives the
  * load generator). The launcher in {@link LoadMain} does all this; run it by hand only to debug.
+ *
+ * <p>With {@code --redis URL} (and {@code --node-id ID}, {@code --key-prefix P}) the kim server is a node of a
+ * cluster on that Redis ({@code RedisCluster}), with in-memory message and group stores of its own.
  */
 public final class BenchServerMain {
 
@@ -50,12 +54,20 @@ public final class BenchServerMain {
             case "kim" -> {
                 Duration retention = Duration.ofSeconds(a.getInt("retention-seconds", 3600));
                 BenchStore store = BenchStore.open(a.get("store", "memory"), a.get("jdbc-url", ""), retention);
-                ImServer.Builder b = ImServer.builder()
-                        .listen(new TcpTransport(), new InetSocketAddress(host, 0))
+                ImServer.Builder b = ImServer.builder();
+                String redis = a.get("redis", "");
+                if (!redis.isEmpty()) {
+                    // a node of a cluster: sessions and pushes to the other nodes through Redis
+                    RedisCluster cluster = RedisCluster.builder().redisUri(redis)
+                            .nodeId(a.get("node-id", "bench-0"))
+                            .keyPrefix(a.get("key-prefix", "kimbench:"))
+                            .build();
+                    b.sessionStore(cluster.sessionStore()).clusterBus(cluster);
+                }
+                b.listen(new TcpTransport(), new InetSocketAddress(host, 0))
                         .listen(new WebSocketTransport(), new InetSocketAddress(host, 0))
                         .authenticator(new BenchAuthenticator())
-                        // the load generator sends far faster than a person: the limits would refuse it
-                        .rateLimits(RateLimits.none())
+                        .rateLimits(RateLimits.none()) // a load test: measure the server, not its limits
                         .messageStore(store.messages())
                         .ioThreads(threads);
                 if (store.groups() != null) {

@@ -9,7 +9,7 @@ import java.util.List;
  * messages in flight: a message is in flight from the moment it is sent until its receiver has it, so the window
  * is end to end and means the same on kim and on the relay. Every delivery is checked against what was sent (loss
  * and duplicates must be 0) and its send-to-receive latency recorded. On kim, every SEND must also be acknowledged
- * with OK.
+ * with OK. Over several nodes ({@code --nodes}), {@code b<i>} is connected to another node than {@code a<i>}.
  */
 final class ChatScenario extends ClosedLoopScenario<ChatScenario.Sender> {
 
@@ -26,7 +26,7 @@ final class ChatScenario extends ClosedLoopScenario<ChatScenario.Sender> {
         super(s, fleet);
     }
 
-    Result run(ServerProcess server, String target) throws InterruptedException {
+    Result run(ServerUnderTest server, String target) throws InterruptedException {
         Result r = new Result("chat", target);
         int p = s.pairs();
         List<Peer> peers = new ArrayList<>(2 * p);
@@ -34,6 +34,9 @@ final class ChatScenario extends ClosedLoopScenario<ChatScenario.Sender> {
         for (int i = 0; i < p; i++) {
             Peer a = new Peer(i, "a" + i, 1);
             Peer b = new Peer(i, "b" + i, p);
+            // On a cluster the receiver sits on the node after the sender's: every delivery crosses nodes.
+            a.node = i % fleet.nodes();
+            b.node = (i + 1) % fleet.nodes();
             peers.add(a);
             peers.add(b);
             all[i] = new Sender(a, b.user);

@@ -56,7 +56,7 @@ abstract class ClosedLoopScenario<S extends ClosedLoopScenario.Sender> {
      * Fills every window, waits out the warm-up, measures for the configured seconds, stops sending and drains,
      * then puts the rate ({@code rateKey}), latency, CPU per {@code unit}, the checks and the server's heap growth.
      */
-    final void measure(ServerProcess server, Result r, List<Peer> peers, String rateKey, String unit)
+    final void measure(ServerUnderTest server, Result r, List<Peer> peers, String rateKey, String unit)
             throws InterruptedException {
         long heap0 = server.heapAfterGc();
         running = true;

@@ -23,7 +23,7 @@ final class ConnectScenario {
         this.fleet = fleet;
     }
 
-    Result run(ServerProcess server, String target) throws InterruptedException {
+    Result run(ServerUnderTest server, String target) throws InterruptedException {
         Result r = new Result("connect", target);
         int n = s.connections();
         List<Peer> warm = new ArrayList<>();
@@ -79,7 +79,7 @@ final class ConnectScenario {
     }
 
     /** Polls the server (10 s at most) until it has {@code n} connections; returns the last count. */
-    static int awaitConnections(ServerProcess server, int n) throws InterruptedException {
+    static int awaitConnections(ServerUnderTest server, int n) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         int live;
         while ((live = server.connections()) != n && System.nanoTime() < deadline) {

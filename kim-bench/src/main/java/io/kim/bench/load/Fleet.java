@@ -16,21 +16,31 @@ import java.util.function.BiConsumer;
 import org.HdrHistogram.Recorder;
 
 /**
- * Connects {@link Peer}s to one server address over one transport, on a shared client event loop group (the
+ * Connects {@link Peer}s to a server address (or one of several nodes) over one transport, on a shared client event loop group (the
  * low-level {@link Client}, one per peer). Thread-safe.
  */
 final class Fleet implements AutoCloseable {
 
     final EventLoopGroup group;
     final Transport transport;
-    final InetSocketAddress address;
+    final List<InetSocketAddress> addresses;
     final Wire wire;
 
     Fleet(int threads, Transport transport, InetSocketAddress address, Wire wire) {
+        this(threads, transport, List.of(address), wire);
+    }
+
+    /** A fleet over several servers (the nodes of a cluster): a peer connects to {@code addresses[peer.node % n]}. */
+    Fleet(int threads, Transport transport, List<InetSocketAddress> addresses, Wire wire) {
         this.group = Client.newEventLoopGroup(threads);
         this.transport = transport;
-        this.address = address;
+        this.addresses = List.copyOf(addresses);
         this.wire = wire;
+    }
+
+    /** How many servers the peers are spread over. */
+    int nodes() {
+        return addresses.size();
     }
 
     /** A client for {@code peer}, not yet connected; {@code onPayload} gets every payload after the login. */
@@ -74,7 +84,7 @@ final class Fleet implements AutoCloseable {
             long t0 = System.nanoTime();
             CompletableFuture<Void> f;
             try {
-                f = c.connect(address);
+                f = c.connect(addresses.get(peer.node % addresses.size()));
             } catch (RuntimeException e) {
                 f = CompletableFuture.failedFuture(e);
             }

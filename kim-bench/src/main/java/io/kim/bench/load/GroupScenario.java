@@ -41,7 +41,7 @@ final class GroupScenario extends ClosedLoopScenario<GroupScenario.Sender> {
         super(s, fleet);
     }
 
-    Result run(ServerProcess server, String target) throws InterruptedException {
+    Result run(ServerUnderTest server, String target) throws InterruptedException {
         Result r = new Result("group", target);
         int m = s.members();
         int senderCount = Math.min(s.senders(), m);

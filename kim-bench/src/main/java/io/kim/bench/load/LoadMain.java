@@ -38,6 +38,9 @@ import java.util.Map;
  * --json FILE   append every result as one JSON line
  * --store memory | h2 | postgres (kim only, default memory; see BenchStore)   --jdbc-url (postgres; default the
  *            local test database)
+ * --nodes N   (chat only) also run a cluster of N kim nodes on Redis, receivers on another node than their
+ *             senders, against one kim node in the same run (instead of the baseline); default 1: no cluster
+ * --redis URL the cluster's Redis, on loopback, default redis://127.0.0.1:6379
  * </pre>
  */
 public final class LoadMain {
@@ -81,7 +84,15 @@ public final class LoadMain {
             throw new IllegalArgumentException("store: " + store + " (expected: memory, h2 or postgres)");
         }
         List<String> serverArgs = List.of("--store", store, "--jdbc-url", a.get("jdbc-url", ""));
+        int nodes = a.getInt("nodes", 1);
+        String redis = a.get("redis", "redis://127.0.0.1:6379");
         a.checkAllUsed();
+        if (nodes < 1 || nodes > 8) {
+            throw new IllegalArgumentException("nodes: " + nodes + " (expected: 1 to 8)");
+        }
+        if (nodes > 1 && !scenario.equals("chat")) {
+            throw new IllegalArgumentException("nodes: " + nodes + " (expected: 1, or the chat scenario)");
+        }
         if (!BenchServerMain.InetSocketAddressCheck.isLoopback(host)) {
             throw new IllegalArgumentException("host: " + host + " (expected: a loopback address)");
         }
@@ -93,10 +104,15 @@ public final class LoadMain {
                     + " (expected: <= 19500, to stay under the 20,000 open files of a process)");
         }
         List<String> kinds = switch (targets) {
-            case "both" -> List.of("baseline", "kim");
+            case "both" -> nodes > 1 ? List.of("kim", "cluster") : List.of("baseline", "kim");
             case "kim", "baseline" -> List.of(targets);
-            default -> throw new IllegalArgumentException("target: " + targets + " (expected: kim, baseline, both)");
+            case "cluster" -> List.of("cluster");
+            default -> throw new IllegalArgumentException("target: " + targets
+                    + " (expected: kim, baseline, both, or cluster with --nodes)");
         };
+        if (kinds.contains("cluster") && nodes < 2) {
+            throw new IllegalArgumentException("target: cluster (expected: --nodes 2 or more)");
+        }
         int cpus = Runtime.getRuntime().availableProcessors();
         int threads = clientThreads == 0 ? cpus : clientThreads;
         // Server and load generator share the cores: one server loop per core, not kim's default of two, so that a
@@ -116,7 +132,10 @@ public final class LoadMain {
             for (String kind : kinds) {
                 Path jfrFile = jfr.isEmpty() ? null
                         : Path.of(jfr, scenario + "-" + kind + "-" + run + ".jfr").toAbsolutePath();
-                Result r = runOnce(s, kind, host, ioThreads, threads, heap, jvmOpts, jfrFile, serverArgs);
+                Result r = kind.equals("cluster")
+                        ? runCluster(s, nodes, redis, host, ioThreads, threads, heap, jvmOpts,
+                                jfr.isEmpty() ? null : Path.of(jfr), run)
+                        : runOnce(s, kind, host, ioThreads, threads, heap, jvmOpts, jfrFile, serverArgs);
                 r.put("run", run);
                 results.add(r);
                 print(r);
@@ -127,7 +146,7 @@ public final class LoadMain {
             }
         }
         if (kinds.size() == 2) {
-            compare(results);
+            compare(results, kinds.get(1), kinds.get(0));
         }
         System.out.println("# load average after: " + ProcStat.loadAverage());
         boolean ok = results.stream().allMatch(r -> r.ok);
@@ -170,6 +189,27 @@ public final class LoadMain {
         }
     }
 
+    /** One round of {@code chat} over a cluster of {@code nodes} kim nodes. */
+    private static Result runCluster(Settings s, int nodes, String redis, String host, int ioThreads,
+            int clientThreads, String heap, String jvmOpts, Path jfrDir, int run) throws InterruptedException {
+        List<String> opts = jvmOpts.isBlank() ? List.of() : List.of(jvmOpts.trim().split("\\s+"));
+        Transport transport = s.transport().equals("ws") ? new WebSocketTransport() : new TcpTransport();
+        try (ClusterProcesses cluster = new ClusterProcesses(nodes, redis, host, ioThreads, heap, opts, jfrDir,
+                s.scenario(), run);
+                Fleet fleet = new Fleet(clientThreads, transport, cluster.addresses(host, s.transport()),
+                        Wire.kim())) {
+            Result r = new ChatScenario(s, fleet).run(cluster, "cluster");
+            r.put("nodes", nodes);
+            r.note("transport " + s.transport() + "; " + nodes + " nodes on one Redis, every receiver on another "
+                    + "node than its sender; redis_cmds counts every client of that Redis, heartbeats included");
+            return r;
+        } catch (RuntimeException e) {
+            Result r = new Result(s.scenario(), "cluster");
+            r.fail(e.toString());
+            return r;
+        }
+    }
+
     private static void print(Result r) {
         System.out.println();
         System.out.println("== " + r.scenario + " / " + r.target + (r.ok ? "" : " (FAILED)"));
@@ -179,12 +219,12 @@ public final class LoadMain {
         System.out.flush();
     }
 
-    /** The mean of each metric per target over the runs, and kim / baseline. */
-    private static void compare(List<Result> results) {
+    /** The mean of each metric per target over the runs, and subject / base (kim / baseline, cluster / kim). */
+    private static void compare(List<Result> results, String subject, String baseTarget) {
         Map<String, double[]> kim = new LinkedHashMap<>();
         Map<String, double[]> base = new LinkedHashMap<>();
         for (Result r : results) {
-            Map<String, double[]> m = r.target.equals("kim") ? kim : base;
+            Map<String, double[]> m = r.target.equals(subject) ? kim : base;
             r.metrics.forEach((k, v) -> {
                 double[] sum = m.computeIfAbsent(k, x -> new double[2]);
                 sum[0] += v;
@@ -192,8 +232,8 @@ public final class LoadMain {
             });
         }
         System.out.println();
-        System.out.println("== kim vs baseline (mean over runs)");
-        System.out.printf(Locale.ROOT, "  %-28s %14s %14s %8s%n", "metric", "kim", "baseline", "ratio");
+        System.out.println("== " + subject + " vs " + baseTarget + " (mean over runs)");
+        System.out.printf(Locale.ROOT, "  %-28s %14s %14s %8s%n", "metric", subject, baseTarget, "ratio");
         kim.forEach((k, v) -> {
             if (k.equals("run")) {
                 return;

@@ -30,7 +30,7 @@ final class LoginScenario {
         this.fleet = fleet;
     }
 
-    Result run(ServerProcess server, String target) throws InterruptedException {
+    Result run(ServerUnderTest server, String target) throws InterruptedException {
         Result r = new Result("login", target);
         running = true;
         for (int i = 0; i < s.concurrency(); i++) {
@@ -72,7 +72,7 @@ final class LoginScenario {
         long t0 = System.nanoTime();
         CompletableFuture<Void> f;
         try {
-            f = c.connect(fleet.address);
+            f = c.connect(fleet.addresses.get(0));
         } catch (RuntimeException e) {
             f = CompletableFuture.failedFuture(e);
         }

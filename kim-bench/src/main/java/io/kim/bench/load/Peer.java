@@ -13,6 +13,8 @@ final class Peer {
     final int index;
     final String user;
     volatile Client client;
+    /** Which server address (node) the peer connects to, modulo the number of nodes; 0 with one server. */
+    volatile int node;
     private final BitSet[] seen;
     private long received;
 

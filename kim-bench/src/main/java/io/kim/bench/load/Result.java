@@ -54,6 +54,9 @@ final class Result {
         put("server_cpu_us_per_" + unitName, units == 0 ? Double.NaN : w.serverCpuMicros() / units);
         put("loadgen_cpu_cores", w.selfCpuMicros() / 1e6 / w.seconds());
         put("loadgen_cpu_us_per_" + unitName, units == 0 ? Double.NaN : w.selfCpuMicros() / units);
+        if (w.redisCommands() >= 0) {
+            put("redis_cmds_per_" + unitName, units == 0 ? Double.NaN : w.redisCommands() / units);
+        }
         return this;
     }
 

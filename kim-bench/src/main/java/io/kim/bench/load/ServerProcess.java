@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * A {@link BenchServerMain} in a JVM of its own, started with the same {@code java} and class path as this one,
  * and talked to over its standard input and output. Its standard error goes to ours. Not thread-safe: one caller.
  */
-final class ServerProcess implements AutoCloseable {
+final class ServerProcess implements ServerUnderTest, AutoCloseable {
 
     private final Process process;
     private final BufferedReader out;
@@ -87,20 +87,24 @@ final class ServerProcess implements AutoCloseable {
     }
 
     /** Live heap after a full GC, in bytes. */
-    long heapAfterGc() {
+    @Override
+    public long heapAfterGc() {
         return Long.parseLong(command("heap", "HEAP"));
     }
 
     /** Connections the server has registered (logged in). */
-    int connections() {
+    @Override
+    public int connections() {
         return Integer.parseInt(command("conns", "CONNS"));
     }
 
-    long cpuMicros() {
+    @Override
+    public long cpuMicros() {
         return ProcStat.cpuMicros(pid);
     }
 
-    long rssBytes() {
+    @Override
+    public long rssBytes() {
         return ProcStat.rssBytes(pid);
     }
 

@@ -17,9 +17,11 @@ import java.util.Objects;
  *                    rules; may be empty
  * @param connections how many client connections the node holds, as of its last heartbeat; &gt;= 0
  * @param startedAt   when the node registered
+ * @param heartbeatAt when the node last wrote its registration (its last heartbeat), by the node's clock; equal to
+ *                    {@code startedAt} before the first heartbeat and for a registration written without it
  */
 public record NodeInfo(String nodeId, String tcpAddress, String wsAddress, String region, String label,
-                       long connections, Instant startedAt) {
+                       long connections, Instant startedAt, Instant heartbeatAt) {
 
     /** The longest node id accepted. */
     public static final int MAX_ID_LENGTH = 128;
@@ -31,14 +33,31 @@ public record NodeInfo(String nodeId, String tcpAddress, String wsAddress, Strin
         Objects.requireNonNull(region, "region");
         Objects.requireNonNull(label, "label");
         Objects.requireNonNull(startedAt, "startedAt");
+        Objects.requireNonNull(heartbeatAt, "heartbeatAt");
         if (connections < 0) {
             throw new IllegalArgumentException("connections: " + connections + " (expected: >= 0)");
         }
     }
 
+    /** A node whose last heartbeat is its start ({@code heartbeatAt = startedAt}). */
+    public NodeInfo(String nodeId, String tcpAddress, String wsAddress, String region, String label,
+            long connections, Instant startedAt) {
+        this(nodeId, tcpAddress, wsAddress, region, label, connections, startedAt, startedAt);
+    }
+
     /** This node with another connection count. */
     public NodeInfo withConnections(long count) {
-        return new NodeInfo(nodeId, tcpAddress, wsAddress, region, label, count, startedAt);
+        return new NodeInfo(nodeId, tcpAddress, wsAddress, region, label, count, startedAt, heartbeatAt);
+    }
+
+    /** This node as of a heartbeat at {@code at}, with {@code count} connections. */
+    NodeInfo beat(long count, Instant at) {
+        return new NodeInfo(nodeId, tcpAddress, wsAddress, region, label, count, startedAt, at);
+    }
+
+    /** This node reached at other addresses. */
+    NodeInfo withAddresses(String tcp, String ws) {
+        return new NodeInfo(nodeId, tcp, ws, region, label, connections, startedAt, heartbeatAt);
     }
 
     /**
@@ -59,15 +78,18 @@ public record NodeInfo(String nodeId, String tcpAddress, String wsAddress, Strin
 
     String encode() {
         return Fields.encode(nodeId, tcpAddress, wsAddress, region, label, Long.toString(connections),
-                Long.toString(startedAt.toEpochMilli()));
+                Long.toString(startedAt.toEpochMilli()), Long.toString(heartbeatAt.toEpochMilli()));
     }
 
     static NodeInfo decode(String value) {
         List<String> f = Fields.decode(value);
         if (f.size() < 7) {
-            throw new IllegalArgumentException("node info: " + f.size() + " fields (expected: 7)");
+            throw new IllegalArgumentException("node info: " + f.size() + " fields (expected: 7 or more)");
         }
-        return new NodeInfo(f.get(0), f.get(1), f.get(2), f.get(3), f.get(4), Long.parseLong(f.get(5)),
-                Instant.ofEpochMilli(Long.parseLong(f.get(6))));
+        Instant started = Instant.ofEpochMilli(Long.parseLong(f.get(6)));
+        // An eighth field, the heartbeat time, came later: a registration without it counts from the start.
+        Instant beat = f.size() > 7 ? Instant.ofEpochMilli(Long.parseLong(f.get(7))) : started;
+        return new NodeInfo(f.get(0), f.get(1), f.get(2), f.get(3), f.get(4), Long.parseLong(f.get(5)), started,
+                beat);
     }
 }

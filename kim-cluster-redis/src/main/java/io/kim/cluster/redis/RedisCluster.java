@@ -97,6 +97,14 @@ public final class RedisCluster implements ClusterBus {
         return registry;
     }
 
+    /**
+     * Changes the addresses this node registers (and the router hands out), from the next heartbeat on; see
+     * {@link RedisNodeRegistry#advertise}. For a node that knows its ports only once the server has bound them.
+     */
+    public void advertise(String tcpAddress, String wsAddress) {
+        registry.advertise(tcpAddress, wsAddress);
+    }
+
     /** The counters of this node's cross-node traffic. */
     public BusMetrics busMetrics() {
         return bus.metrics();

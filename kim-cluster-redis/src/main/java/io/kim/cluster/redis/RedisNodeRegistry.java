@@ -53,7 +53,9 @@ public final class RedisNodeRegistry implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RedisNodeRegistry.class);
 
     private final Keys keys;
-    private final NodeInfo self;
+    /** This node's registration as of the builder or {@link #advertise}; {@code null} for an observer. */
+    private volatile NodeInfo self;
+    private final Clock clock;
     private final LongSupplier connections;
     private final Duration heartbeatInterval;
     private final Duration expiry;
@@ -72,6 +74,7 @@ public final class RedisNodeRegistry implements AutoCloseable {
         this.keys = new Keys(b.keyPrefix);
         this.self = b.selfId == null ? null : new NodeInfo(b.selfId, b.tcpAddress, b.wsAddress, b.region, b.label,
                 0, b.clock.instant());
+        this.clock = b.clock;
         this.connections = b.connections;
         this.heartbeatInterval = b.heartbeatInterval;
         this.expiry = b.expiry;
@@ -112,6 +115,24 @@ public final class RedisNodeRegistry implements AutoCloseable {
     /** This node's id, or {@code null} for an observer. */
     public String nodeId() {
         return self == null ? null : self.nodeId();
+    }
+
+    /**
+     * Changes the addresses this node registers, from the next heartbeat on: for a node whose ports are known only
+     * once its transports are bound (port 0), or that moved behind another address.
+     *
+     * @param tcpAddress {@code "host:port"} clients dial for TCP, empty if none
+     * @param wsAddress  the WebSocket URL clients dial, empty if none
+     * @throws IllegalStateException if this registry only observes
+     */
+    public void advertise(String tcpAddress, String wsAddress) {
+        Objects.requireNonNull(tcpAddress, "tcpAddress");
+        Objects.requireNonNull(wsAddress, "wsAddress");
+        NodeInfo s = self;
+        if (s == null) {
+            throw new IllegalStateException("an observer registry advertises nothing");
+        }
+        self = s.withAddresses(tcpAddress, wsAddress);
     }
 
     /** How long a registration lives without a heartbeat. */
@@ -201,9 +222,10 @@ public final class RedisNodeRegistry implements AutoCloseable {
 
     private CompletionStage<Void> beat() {
         CompletionStage<?> registered = CompletableFuture.completedFuture(null);
-        if (self != null) {
-            String id = self.nodeId();
-            NodeInfo now = self.withConnections(Math.max(0, connections.getAsLong()));
+        NodeInfo me = self;
+        if (me != null) {
+            String id = me.nodeId();
+            NodeInfo now = me.beat(Math.max(0, connections.getAsLong()), clock.instant());
             long ttl = expiry.toMillis();
             // Pipelined: every command is written before any reply is awaited.
             CompletableFuture<?> set = redis.setGet(keys.node(id), now.encode(), SetArgs.Builder.px(ttl))
@@ -344,7 +366,7 @@ public final class RedisNodeRegistry implements AutoCloseable {
             return this;
         }
 
-        /** The clock of the node's start time. Default {@link Clock#systemUTC()}. */
+        /** The clock of the node's start and heartbeat times. Default {@link Clock#systemUTC()}. */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;

@@ -75,6 +75,55 @@ class RedisNodeRegistryTest {
     }
 
     @Test
+    void advertise_changesTheRegisteredAddresses_andEveryHeartbeatRecordsItsTime() {
+        MutableClock clock = new MutableClock(java.time.Instant.parse("2026-01-01T00:00:00Z"));
+        RedisNodeRegistry a = started(builder().self("node-a", "", "", "eu", "v2").clock(clock));
+        RedisNodeRegistry observer = started(builder());
+        NodeInfo first = await(observer.refresh()).get(0);
+        assertEquals("", first.tcpAddress());
+        assertEquals(clock.start, first.startedAt());
+
+        clock.now = clock.start.plusSeconds(30);
+        a.advertise("10.0.0.1:7000", "ws://10.0.0.1:7001/ws");
+        eventually("a heartbeat writes the new addresses and its time", 500, () -> {
+            NodeInfo n = await(observer.refresh()).get(0);
+            return n.tcpAddress().equals("10.0.0.1:7000") && n.wsAddress().equals("ws://10.0.0.1:7001/ws")
+                    && n.heartbeatAt().equals(clock.start.plusSeconds(30));
+        });
+        NodeInfo later = observer.snapshot().get(0);
+        assertEquals(clock.start, later.startedAt(), "the start time stays");
+        assertEquals("eu", later.region());
+        assertEquals("v2", later.label());
+        assertThrows(IllegalStateException.class, () -> observer.advertise("x:1", ""));
+    }
+
+    /** A clock the test sets; read from the registry's thread. */
+    private static final class MutableClock extends java.time.Clock {
+        final java.time.Instant start;
+        volatile java.time.Instant now;
+
+        MutableClock(java.time.Instant start) {
+            this.start = start;
+            this.now = start;
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public java.time.Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public java.time.Instant instant() {
+            return now;
+        }
+    }
+
+    @Test
     void nodeThatStopsHeartbeating_disappearsWithinTheExpiry() {
         RedisNodeRegistry a = started(builder().self("node-a", "", "", "", ""));
         RedisNodeRegistry b = started(builder().self("node-b", "", "", "", ""));

@@ -1,5 +1,6 @@
 package io.kim.examples.admin;
 
+import io.kim.cluster.redis.NodeInfo;
 import io.kim.examples.auth.JwtTokens;
 import io.kim.examples.events.Slf4jEventLog;
 import io.kim.examples.web.StaticFiles;
@@ -20,9 +21,11 @@ import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * The example server's admin HTTP API: JSON endpoints to create and look up users and groups, a password login that
@@ -53,6 +56,7 @@ public final class AdminHttpServer implements AutoCloseable {
     private final Duration requestTimeout;
     private final Duration idleTimeout;
     private final PrometheusMeterRegistry metrics;
+    private final NodesApi nodes;
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private volatile Channel channel;
 
@@ -63,6 +67,7 @@ public final class AdminHttpServer implements AutoCloseable {
         this.requestTimeout = b.requestTimeout;
         this.idleTimeout = b.idleTimeout;
         this.metrics = b.metrics;
+        this.nodes = b.nodes;
     }
 
     /** A new builder. */
@@ -81,6 +86,9 @@ public final class AdminHttpServer implements AutoCloseable {
             throw new IllegalStateException("already started");
         }
         Router router = api.router();
+        if (nodes != null) {
+            nodes.addTo(router);
+        }
         StaticFiles chatPage = StaticFiles.fromClassPath(AdminHttpServer.class.getClassLoader(), "kim-web", "/chat/");
         channel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -129,8 +137,22 @@ public final class AdminHttpServer implements AutoCloseable {
         private int maxContentLength = 64 * 1024;
         private Duration requestTimeout = Duration.ofSeconds(30);
         private Duration idleTimeout = Duration.ofSeconds(60);
+        private NodesApi nodes;
 
         private Builder() {
+        }
+
+        /**
+         * Serves {@code GET /nodes}: the cluster's live nodes as {@code liveNodes} returns them (called on the event
+         * loop per request; must not block, such as {@code RedisNodeRegistry::snapshot}). Default: none, and
+         * {@code /nodes} is 404 (a single node).
+         *
+         * @param selfId this node's id, reported as {@code self}
+         */
+        public Builder nodes(String selfId, Supplier<List<NodeInfo>> liveNodes) {
+            this.nodes = new NodesApi(Objects.requireNonNull(selfId, "selfId"),
+                    Objects.requireNonNull(liveNodes, "liveNodes"));
+            return this;
         }
 
         /** Issues the tokens of {@code POST /login}; its tenants are the API's, the first the default. Required. */
