@@ -100,6 +100,38 @@ class TcpGarbageTest {
     }
 
     @Test
+    void garbageFollowedByAFlood_theFloodingPeerStillReadsTheCloseFrame() throws Exception {
+        try (Socket s = new Socket()) {
+            s.connect(server.boundAddress("tcp"), 5_000);
+            s.setSoTimeout(10_000);
+            byte[] flood = new byte[4 << 20];
+            System.arraycopy("GET / HTTP/1.1\r\n".getBytes(UTF_8), 0, flood, 0, 16);
+            Thread writer = new Thread(() -> {
+                try {
+                    s.getOutputStream().write(flood); // far more than the server reads before it closes
+                } catch (java.io.IOException expected) {
+                    // the server stops reading and closes: the rest of the flood cannot go out
+                }
+            });
+            writer.start();
+            InputStream in = s.getInputStream();
+            byte[] head = new byte[14];
+            int got = 0;
+            while (got < head.length) {
+                int n = in.read(head, got, head.length - got); // a reset here would lose the close frame
+                if (n < 0) {
+                    break;
+                }
+                got += n;
+            }
+            assertEquals(head.length, got, "the whole close frame arrived");
+            assertEquals(1002, closeCode(head));
+            writer.join(10_000);
+        }
+        assertHealthyStillServed();
+    }
+
+    @Test
     void truncatedFrame_thenPeerHangsUp_leavesTheServerServing() throws Exception {
         try (Socket s = new Socket()) {
             s.connect(server.boundAddress("tcp"), 5_000);
