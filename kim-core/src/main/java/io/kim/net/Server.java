@@ -63,7 +63,8 @@ import org.slf4j.LoggerFactory;
  * once when the read batch ends, and pushes from other threads are consolidated on the event loop. Uses native
  * epoll when it is available (the optional {@code io.netty:netty-transport-native-epoll} jar with the platform's
  * classifier, {@code linux-x86_64} or {@code linux-aarch_64}, is on the class path; set the system property
- * {@code kim.noEpoll=true} to force NIO) and NIO otherwise.
+ * {@code kim.noEpoll=true} to force NIO) and NIO otherwise; io_uring with {@code -Dkim.ioUring=true} and the
+ * optional {@code netty-transport-native-io_uring} jar.
  */
 public final class Server implements AutoCloseable {
 

@@ -76,6 +76,36 @@ class NettyIoTest {
         assertEquals("io.netty.channel.epoll.EpollSocketChannel", choice.socketChannelType);
     }
 
+    @Test
+    void ioUringProperty_choosesIoUringWhereItWorks_andWithoutItsJarsFallsBackToEpollOrNio() throws Exception {
+        assumeTrue(io.netty.channel.uring.IoUring.isAvailable(), "io_uring does not work on this machine");
+        String before = System.getProperty(NettyIo.IO_URING_PROPERTY);
+        System.setProperty(NettyIo.IO_URING_PROPERTY, "true");
+        try {
+            Choice uring = choose(classPath(entry -> true));
+            assertFalse(uring.epoll);
+            assertEquals("io_uring", uring.transportName);
+            assertEquals("io.netty.channel.uring.IoUringServerSocketChannel", uring.serverChannelType);
+            assertEquals("io.netty.channel.uring.IoUringSocketChannel", uring.socketChannelType);
+
+            Choice without = choose(classPath(entry -> !new File(entry).getName().contains("io_uring")));
+            assertEquals(Epoll.isAvailable() && System.getProperty(NettyIo.NO_EPOLL_PROPERTY) == null
+                    ? "epoll" : "nio", without.transportName);
+        } finally {
+            if (before == null) {
+                System.clearProperty(NettyIo.IO_URING_PROPERTY);
+            } else {
+                System.setProperty(NettyIo.IO_URING_PROPERTY, before);
+            }
+        }
+    }
+
+    @Test
+    void withoutTheIoUringProperty_ioUringIsNotUsed() throws Exception {
+        assumeTrue(System.getProperty(NettyIo.IO_URING_PROPERTY) == null, "-Dkim.ioUring is set");
+        assertFalse(choose(classPath(entry -> true)).transportName.equals("io_uring"));
+    }
+
     private record Choice(boolean epoll, String transportName, String serverChannelType, String socketChannelType) {
     }
 
