@@ -53,7 +53,8 @@ public class FrameCodecBenchmark extends BenchmarkBase {
                 wire = encodeOnce(new EmbeddedChannel(new TcpFrameCodec(MAX)), Frame.binary(payload));
             }
             case "ws" -> {
-                encoder = ready(new EmbeddedChannel(new WebSocket13FrameEncoder(false), new FrameConverter(MAX)));
+                encoder = ready(new EmbeddedChannel(new WebSocket13FrameEncoder(false),
+                        new FrameConverter(MAX, java.time.Duration.ZERO, true)));
                 decoder = ready(new EmbeddedChannel(new WebSocket13FrameDecoder(true, false, MAX),
                         new WebSocketFrameAggregator(MAX), new FrameConverter(MAX)));
                 wire = encodeOnce(new EmbeddedChannel(new WebSocket13FrameEncoder(true)),

@@ -134,7 +134,7 @@ public final class WebSocketTransport implements Transport {
         pipeline.addLast("ws-http-aggregator", new ServerUpgradeHandler.RequestAggregator(MAX_HTTP_MESSAGE_BYTES));
         pipeline.addLast("ws-upgrade", new ServerUpgradeHandler(path, allowedOrigins, max));
         pipeline.addLast("ws-aggregator", new WebSocketFrameAggregator(max));
-        pipeline.addLast("ws-frames", new FrameConverter(max, closeTimeout));
+        pipeline.addLast("ws-frames", new FrameConverter(max, closeTimeout, true));
     }
 
     /**
@@ -151,7 +151,7 @@ public final class WebSocketTransport implements Transport {
         pipeline.addLast("ws-http-aggregator", new HttpObjectAggregator(MAX_HTTP_MESSAGE_BYTES));
         pipeline.addLast("ws-upgrade", new ClientUpgradeHandler(uri(remote), max));
         pipeline.addLast("ws-aggregator", new WebSocketFrameAggregator(max));
-        pipeline.addLast("ws-frames", new FrameConverter(max, closeTimeout));
+        pipeline.addLast("ws-frames", new FrameConverter(max, closeTimeout, false));
     }
 
     /** The URI the client requests from {@code remote}: {@code ws://host:port/path}. */

@@ -240,8 +240,35 @@ class WebSocketServerCodecTest {
     // ---- outbound ------------------------------------------------------------------------------------------
 
     @Test
-    void binaryFrame_isSentAsUnmaskedBinaryMessage_wrappingThePayloadWithoutCopy() {
+    void smallBinaryFrame_isEncodedWhole_inOnePooledBuffer() {
         upgraded(MAX);
+        List<Object> written = new ArrayList<>();
+        ch.pipeline().addBefore("ws-frames", "spy", new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+                written.add(msg.getClass());
+                ctx.write(msg, promise);
+            }
+        });
+        byte[] payload = utf8("fan-out");
+        ch.writeAndFlush(Frame.binary(payload));
+        ch.writeAndFlush(new Frame(OpCode.BINARY, utf8("one:"), payload));
+        assertEquals(2, written.size());
+        for (Object type : written) {
+            assertTrue(ByteBuf.class.isAssignableFrom((Class<?>) type), "a whole frame, not a WebSocketFrame: " + type);
+        }
+        List<WebSocketFrame> sent = decodeOutbound(ch, false);
+        assertEquals(2, sent.size());
+        assertInstanceOf(BinaryWebSocketFrame.class, sent.get(0));
+        assertEquals("fan-out", sent.get(0).content().toString(UTF_8));
+        assertEquals("one:fan-out", sent.get(1).content().toString(UTF_8));
+        releaseAll(sent);
+        assertArrayEquals(utf8("fan-out"), payload, "the payload must not be changed");
+    }
+
+    @Test
+    void largeBinaryFrame_isSentAsUnmaskedBinaryMessage_wrappingThePayloadWithoutCopy() {
+        upgraded(64 * 1024);
         List<byte[]> arrays = new ArrayList<>();
         ch.pipeline().addBefore("ws-frames", "spy", new ChannelOutboundHandlerAdapter() {
             @Override
@@ -251,7 +278,8 @@ class WebSocketServerCodecTest {
                 ctx.write(msg, promise);
             }
         });
-        byte[] payload = utf8("fan-out");
+        byte[] payload = new byte[io.kim.transport.ws.internal.FrameConverter.DIRECT_ENCODE_LIMIT + 1];
+        java.util.Arrays.fill(payload, (byte) 'x');
         ch.writeAndFlush(Frame.binary(payload));
         ch.writeAndFlush(Frame.binary(payload));
         assertEquals(2, arrays.size());
@@ -262,10 +290,9 @@ class WebSocketServerCodecTest {
         assertEquals(2, sent.size());
         for (WebSocketFrame f : sent) {
             assertInstanceOf(BinaryWebSocketFrame.class, f);
-            assertEquals("fan-out", f.content().toString(UTF_8));
+            assertEquals(payload.length, f.content().readableBytes());
         }
         releaseAll(sent);
-        assertArrayEquals(utf8("fan-out"), payload, "the payload must not be changed");
     }
 
     @Test

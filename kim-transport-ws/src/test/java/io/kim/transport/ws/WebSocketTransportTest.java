@@ -227,6 +227,51 @@ class WebSocketTransportTest {
     }
 
     @Test
+    void splitFramesOfEveryLengthEncoding_reachKimAndJdkClientsWhole() throws Exception {
+        int[] sizes = {0, 1, 124, 125, 126, 127, 8191, 8192, 8193, 65535, 65536, 100_000};
+        Server server = start(Server.builder()
+                .listen(new WebSocketTransport(), new InetSocketAddress("127.0.0.1", 0))
+                .ioThreads(1)
+                .maxFrameLength(128 * 1024)
+                .acceptor(hs -> CompletableFuture.completedFuture(
+                        Acceptance.accept(text(hs.payload()).substring("login:".length()), bytes("welcome"), null)))
+                .messageListener((ch, p) -> {
+                    for (int size : sizes) { // a prefix and a shared part, as a fan-out writes them
+                        byte[] whole = pattern(size);
+                        int cut = size / 3;
+                        ch.push(java.util.Arrays.copyOfRange(whole, 0, cut),
+                                java.util.Arrays.copyOfRange(whole, cut, size));
+                    }
+                }));
+        BlockingQueue<byte[]> received = new LinkedBlockingQueue<>();
+        Client c = client(Client.builder().transport(new WebSocketTransport()).dialer(login("split"))
+                .maxFrameLength(128 * 1024).messageListener((ch, p) -> received.add(p)));
+        c.connect(address(server)).get(WAIT_SECONDS, TimeUnit.SECONDS);
+        c.push(bytes("go"));
+        for (int size : sizes) {
+            assertArrayEquals(pattern(size), received.poll(WAIT_SECONDS, TimeUnit.SECONDS), size + " bytes");
+        }
+
+        JdkListener listener = new JdkListener();
+        WebSocket ws = jdkWebSocket(server, listener);
+        ws.sendBinary(ByteBuffer.wrap(bytes("login:jdk")), true).get(WAIT_SECONDS, TimeUnit.SECONDS);
+        assertEquals("welcome", text(listener.nextBinary()));
+        ws.sendBinary(ByteBuffer.wrap(bytes("go")), true).get(WAIT_SECONDS, TimeUnit.SECONDS);
+        for (int size : sizes) {
+            assertArrayEquals(pattern(size), listener.nextBinary(), size + " bytes, read by the JDK's client");
+        }
+        ws.abort();
+    }
+
+    private static byte[] pattern(int size) {
+        byte[] b = new byte[size];
+        for (int i = 0; i < size; i++) {
+            b[i] = (byte) (i * 31 + 7);
+        }
+        return b;
+    }
+
+    @Test
     void jdkWebSocketClient_logsInAndGetsEchoes_evenOfFragmentedMessages() throws Exception {
         Server server = start(echoServer(new WebSocketTransport()));
         JdkListener listener = new JdkListener();

@@ -46,6 +46,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class FrameConverter extends ChannelDuplexHandler {
 
+    /**
+     * Binary frames up to this size are encoded by {@link #unmaskedBinary} on the server side; larger ones go to
+     * Netty's encoder, which writes their payload without copying it.
+     */
+    public static final int DIRECT_ENCODE_LIMIT = 8192;
     /** The largest payload of a control frame (RFC 6455, section 5.5). */
     static final int MAX_CONTROL_PAYLOAD = 125;
     private static final int MAX_CLOSE_REASON_BYTES = MAX_CONTROL_PAYLOAD - 2;
@@ -54,6 +59,7 @@ public final class FrameConverter extends ChannelDuplexHandler {
 
     private final int maxFrameLength;
     private final long closeTimeoutNanos;
+    private final boolean server;
     private boolean ready;
     private boolean closeSent;
     private boolean closeReceived;
@@ -61,21 +67,25 @@ public final class FrameConverter extends ChannelDuplexHandler {
     private ChannelPromise pendingClose;
     private ScheduledFuture<?> closeTimer;
 
-    /** A converter that closes at once, without waiting for the peer's close frame. */
+    /** A client-side converter that closes at once, without waiting for the peer's close frame. */
     public FrameConverter(int maxFrameLength) {
-        this(maxFrameLength, Duration.ZERO);
+        this(maxFrameLength, Duration.ZERO, false);
     }
 
     /**
      * @param maxFrameLength the largest payload written in a binary or text frame; &gt; 0
      * @param closeTimeout   how long a close waits for the peer's close frame after ours; zero: not at all
+     * @param server         {@code true} on the server side, whose frames are never masked: small binary frames
+     *                       are then encoded here, header and payload in one pooled buffer, instead of by Netty's
+     *                       encoder (which copies a split payload through temporary NIO buffers)
      */
-    public FrameConverter(int maxFrameLength, Duration closeTimeout) {
+    public FrameConverter(int maxFrameLength, Duration closeTimeout, boolean server) {
         if (maxFrameLength <= 0) {
             throw new IllegalArgumentException("maxFrameLength: " + maxFrameLength + " (expected: > 0)");
         }
         this.maxFrameLength = maxFrameLength;
         this.closeTimeoutNanos = closeTimeout.toNanos();
+        this.server = server;
     }
 
     @Override
@@ -217,6 +227,10 @@ public final class FrameConverter extends ChannelDuplexHandler {
                     + " frame of " + payload.length + " bytes (expected: <= " + MAX_CONTROL_PAYLOAD + ")")));
             return;
         }
+        if (server && op == OpCode.BINARY && frame.length() <= DIRECT_ENCODE_LIMIT) {
+            ctx.write(unmaskedBinary(ctx, frame.prefix(), payload), promise);
+            return;
+        }
         WebSocketFrame ws = switch (op) {
             case BINARY -> new BinaryWebSocketFrame(frame.prefix().length == 0 ? Unpooled.wrappedBuffer(payload)
                     : Unpooled.wrappedBuffer(frame.prefix(), payload));
@@ -235,6 +249,28 @@ public final class FrameConverter extends ChannelDuplexHandler {
             return;
         }
         ctx.write(ws, promise);
+    }
+
+    /**
+     * A whole, unmasked binary frame (RFC 6455, section 5.2): FIN and opcode 2, the payload length in 7, 16 or 64
+     * bits, then {@code prefix} and {@code payload}, in one buffer of the channel's allocator. Later handlers
+     * (Netty's frame encoder) pass a buffer through unchanged.
+     */
+    static ByteBuf unmaskedBinary(ChannelHandlerContext ctx, byte[] prefix, byte[] payload) {
+        int length = prefix.length + payload.length;
+        int header = length <= 125 ? 2 : length <= 0xFFFF ? 4 : 10;
+        ByteBuf out = ctx.alloc().buffer(header + length);
+        out.writeByte(0x82);
+        if (length <= 125) {
+            out.writeByte(length);
+        } else if (length <= 0xFFFF) {
+            out.writeByte(126);
+            out.writeShort(length);
+        } else {
+            out.writeByte(127);
+            out.writeLong(length);
+        }
+        return out.writeBytes(prefix).writeBytes(payload);
     }
 
     /**
