@@ -244,6 +244,7 @@ public final class KimServerMain {
         resources.add(0, stores);
         UserDirectory users = stores.users();
         GroupStore groups = stores.groups();
+        tokens = tokens.withRevocation(users); // logout and POST /users/{id}/revoke-tokens revoke earlier tokens
         Slf4jEventLog events = new Slf4jEventLog();
         SensitiveWordFilter.Builder words = SensitiveWordFilter.builder();
         if (config.wordsFile() == null) {

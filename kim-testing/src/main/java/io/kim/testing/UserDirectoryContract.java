@@ -272,4 +272,37 @@ public abstract class UserDirectoryContract {
             pool.shutdownNow();
         }
     }
+
+    // ---- token epochs ---------------------------------------------------------------------------------------------
+
+    @Test
+    void tokenEpoch_startsAtZero_andRevokeTokensIncrementsItPerUserAndTenant() {
+        UserDirectory users = newDirectory();
+        await(users.create(tenant, "alice", "", "", SECRET.toCharArray()));
+        await(users.create(tenant, "bob", "", "", SECRET.toCharArray()));
+        await(users.create(otherTenant, "alice", "", "", SECRET.toCharArray()));
+
+        assertEquals(0L, await(users.tokenEpoch(tenant, "alice")));
+        assertEquals(1L, await(users.revokeTokens(tenant, "alice")));
+        assertEquals(2L, await(users.revokeTokens(tenant, "alice")));
+
+        assertEquals(2L, await(users.tokenEpoch(tenant, "alice")));
+        assertEquals(0L, await(users.tokenEpoch(tenant, "bob")));
+        assertEquals(0L, await(users.tokenEpoch(otherTenant, "alice")));
+        assertEquals(0L, await(users.tokenEpoch(tenant, "nobody")));
+    }
+
+    @Test
+    void revokeTokens_keepsTheProfileAndThePassword_andAnUnknownUserFailsWithNoSuchUser() {
+        UserDirectory users = newDirectory();
+        User alice = await(users.create(tenant, "alice", "Alice", "a.png", SECRET.toCharArray()));
+        await(users.revokeTokens(tenant, "alice"));
+        assertEquals(Optional.of(alice), await(users.find(tenant, "alice")));
+        assertEquals(Optional.of(alice), await(users.verifyPassword(tenant, "alice", SECRET.toCharArray())));
+        User renamed = await(users.update(tenant, "alice", "Al", null));
+        assertEquals(1L, await(users.tokenEpoch(tenant, "alice")), "an update keeps the epoch");
+        assertEquals("Al", renamed.nickname());
+
+        assertInstanceOf(NoSuchUserException.class, Stages.failure(users.revokeTokens(tenant, "nobody")));
+    }
 }

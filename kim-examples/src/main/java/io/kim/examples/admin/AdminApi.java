@@ -80,6 +80,8 @@ final class AdminApi {
                 .add(HttpMethod.POST, "/users", keyed(this::createUser))
                 .add(HttpMethod.GET, "/users/{userId}", keyed(this::getUser))
                 .add(HttpMethod.POST, "/login", this::login) // public
+                .add(HttpMethod.POST, "/logout", this::logout) // public: authenticated by the user's own token
+                .add(HttpMethod.POST, "/users/{userId}/revoke-tokens", keyed(this::revokeTokens))
                 .add(HttpMethod.POST, "/groups", keyed(this::createGroup))
                 .add(HttpMethod.GET, "/groups/{groupId}", keyed(this::getGroup))
                 .add(HttpMethod.GET, "/health", this::health); // public
@@ -178,19 +180,49 @@ final class AdminApi {
             } else {
                 attempt.failed();
             }
-        }).thenApply(user -> {
-            if (user.isEmpty()) {
+        }).thenCompose(user -> user.isEmpty() ? CompletableFuture.completedFuture(-1L)
+                : users.tokenEpoch(tenant, userId)).thenApply(epoch -> {
+            if (epoch < 0) {
                 events.passwordRejected(tenant, userId, req.remote());
                 // The same answer for an unknown user and a wrong password.
                 return Response.error(HttpResponseStatus.UNAUTHORIZED, "wrong user id or password");
             }
             Identity identity = new Identity(tenant, userId, deviceId, deviceType);
-            JwtTokens.Issued issued = tokens.issueToken(identity);
+            JwtTokens.Issued issued = tokens.issueToken(identity, epoch);
             events.tokenIssued(identity, req.remote());
             return Response.json(HttpResponseStatus.OK, new TokenView(issued.token(), issued.expiresAt().toString(),
                             tenant, userId, deviceId, deviceType))
                     .withHeader("Cache-Control", "no-store");
         });
+    }
+
+    /**
+     * Revokes every token of the user whose token is in {@code Authorization: Bearer}, this one included (a logout
+     * of every device). The body is ignored.
+     */
+    private CompletionStage<Response> logout(Request req) {
+        String auth = req.headers().get("Authorization");
+        if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return CompletableFuture.completedFuture(unauthorized("missing token (expected: Authorization: "
+                    + "Bearer <the token from POST /login>)", "invalid_request"));
+        }
+        return tokens.authenticate(auth.substring(7).trim()).handle((identity, e) -> identity)
+                .thenCompose(identity -> {
+                    if (identity == null) {
+                        return CompletableFuture.completedFuture(unauthorized("token rejected", "invalid_token"));
+                    }
+                    return users.revokeTokens(identity.tenant(), identity.userId()).thenApply(epoch ->
+                            Response.json(HttpResponseStatus.OK, new RevokedView(identity.tenant(), identity.userId(),
+                                    epoch)));
+                });
+    }
+
+    private CompletionStage<Response> revokeTokens(Request req) {
+        String tenant = tenant(queryTenant(req));
+        String userId = Fields.checkId("path parameter userId", req.pathParams().get(0));
+        // NoSuchUserException: 404 through the handler
+        return users.revokeTokens(tenant, userId)
+                .thenApply(epoch -> Response.json(HttpResponseStatus.OK, new RevokedView(tenant, userId, epoch)));
     }
 
     // ---- groups -----------------------------------------------------------------------------------------------
@@ -368,6 +400,10 @@ final class AdminApi {
             return new GroupView(g.tenant(), g.groupId(), g.ownerId(), g.name(), g.avatar(), g.introduction(),
                     g.createdAt().toString(), members);
         }
+    }
+
+    /** The answer to a revocation: the user's new token epoch. */
+    record RevokedView(String tenant, String userId, long tokenEpoch) {
     }
 
     /** The answer to a password login. Its {@code toString} leaves the token out. */

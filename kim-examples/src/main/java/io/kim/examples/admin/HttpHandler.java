@@ -181,6 +181,9 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
         if (c instanceof GroupFullException) {
             return Response.error(HttpResponseStatus.UNPROCESSABLE_ENTITY, c.getMessage());
         }
+        if (c instanceof UnsupportedOperationException) {
+            return Response.error(HttpResponseStatus.NOT_IMPLEMENTED, "not supported by this server's stores");
+        }
         if (c instanceof RejectedExecutionException) {
             return Response.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "server busy; retry later")
                     .withHeader("Retry-After", "1");
