@@ -228,9 +228,9 @@ public record ServerConfig(
         return new AdminAccess(
                 v.string("KIM_ADMIN_HOST", "127.0.0.1", "interface the admin HTTP API and the chat page listen on; "
                         + "`0.0.0.0` for every interface"),
-                v.secret("KIM_ADMIN_KEY", 16, "bearer key of every admin API endpoint but `POST /login` and "
-                        + "`GET /health`; default: generated on first start into `<KIM_DATA_DIR>/admin-key` "
-                        + "(owner-only) and reused"),
+                v.secret("KIM_ADMIN_KEY", 16, "bearer key of every admin API endpoint but `POST /login`, "
+                        + "`POST /logout` and `GET /health`; default: generated on first start into "
+                        + "`<KIM_DATA_DIR>/admin-key` (owner-only) and reused"),
                 v.origins("KIM_ADMIN_CORS_ORIGINS", "web origins (`https://chat.example.com`) whose pages may "
                         + "call the admin API, such as `POST /login`; default: none, same origin only"),
                 v.duration("KIM_ADMIN_READ_TIMEOUT", Duration.ofSeconds(10), Duration.ofMillis(100),
@@ -480,6 +480,7 @@ public record ServerConfig(
                 + ", groupMemberLimit=" + groupMemberLimit + ", httpMaxBody=" + httpMaxBody + ", wordsFile="
                 + wordsFile + ", wordsReload=" + wordsReload + ", filterPolicy=" + filterPolicy + ", dataDir=" + dataDir
                 + ", store=" + store + ", jdbcUrl=" + (jdbcUrl == null ? null : jdbcUrl.split("\\?", 2)[0]) + ", jdbcUser=" + jdbcUser + ", jdbcPassword="
-                + (jdbcPassword == null ? "unset" : "<redacted>") + ", jdbcConnectTimeout=" + jdbcConnectTimeout + ", admin=" + admin + ']';
+                + (jdbcPassword == null ? "unset" : "<redacted>") + ", jdbcConnectTimeout=" + jdbcConnectTimeout
+                + ", admin=" + admin + ']';
     }
 }

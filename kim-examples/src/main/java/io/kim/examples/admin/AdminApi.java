@@ -34,9 +34,10 @@ import java.util.function.Supplier;
  * calling event loop, then chains the SPI's stages without blocking: password hashing runs on the user directory's
  * own executor, and the response is written from whichever thread completes the stage. Thread-safe.
  *
- * <p>Every endpoint but the public ones ({@code POST /login}, which a chat page needs, and {@code GET /health},
- * which a load balancer polls) requires {@code Authorization: Bearer <admin key>}; a request without it, or with
- * another key, gets 401 with {@code WWW-Authenticate: Bearer}. The key is compared in constant time.
+ * <p>Every endpoint but the public ones ({@code POST /login}, which a chat page needs, {@code GET /health}, which
+ * a load balancer polls, and {@code POST /logout}, which takes the user's own token instead) requires
+ * {@code Authorization: Bearer <admin key>}; a request without it, or with another key, gets 401 with
+ * {@code WWW-Authenticate: Bearer}. The key is compared in constant time.
  */
 final class AdminApi {
 

@@ -52,12 +52,13 @@ import java.util.function.Supplier;
  * InetSocketAddress bound = admin.start(new InetSocketAddress("127.0.0.1", 8080));
  * }</pre>
  *
- * <p>Every endpoint but {@code POST /login} and {@code GET /health} requires {@code Authorization: Bearer <key>}
- * (401 otherwise); password logins are slowed per client address and per user after repeated failures (429 with
- * {@code Retry-After}); a request's headers and body must arrive within the read timeout, or the connection is
- * closed. Every answer is JSON except {@code /metrics}; every error is {@code {"error": "...", "status": N}} with
- * the HTTP status N. Requests are read on one Netty event loop of the server's own; password hashing runs on the user
- * directory's executor, so the loop never waits for it. Neither passwords nor tokens are logged.
+ * <p>Every endpoint but {@code POST /login}, {@code GET /health} and {@code POST /logout} (which takes the user's
+ * token) requires {@code Authorization: Bearer <key>} (401 otherwise); password logins are slowed per client address
+ * and per user after repeated failures (429 with {@code Retry-After}); a request's headers and body must arrive within
+ * the read timeout, or the connection is closed. Every answer is JSON except {@code /metrics}; every error is
+ * {@code {"error": "...", "status": N}} with the HTTP status N. Requests are read on one Netty event loop of the server's own;
+ * password hashing runs on the user directory's executor, so the loop never waits for it. Neither passwords nor tokens
+ * are logged.
  *
  * <p>Thread-safe. {@link #start} once; {@link #close} is idempotent.
  */

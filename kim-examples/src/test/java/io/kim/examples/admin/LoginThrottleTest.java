@@ -97,7 +97,8 @@ class LoginThrottleTest {
         a.succeeded();
 
         fail("alice", "10.0.0.1", LoginThrottle.FREE_PER_USER); // guessing from the known address itself
-        assertFalse(throttle.begin("t", "alice", "10.0.0.1").allowed(), "a known address backs off on its own failures");
+        assertFalse(throttle.begin("t", "alice", "10.0.0.1").allowed(),
+                "a known address backs off on its own failures");
     }
 
     @Test

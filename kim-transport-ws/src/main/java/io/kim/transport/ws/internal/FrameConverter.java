@@ -39,11 +39,11 @@ import java.util.concurrent.TimeUnit;
  * passed, so that the peer sees a clean close; a close without a close frame sent (an error, a slow consumer, a
  * connection never upgraded) happens at once.
  *
- * <p>Sits after the WebSocket decoder and the {@link FragmentAggregator}, so messages arrive whole; once this side
- * has sent a close frame it stops the aggregator, so that a message the peer had started is released at once and
- * nothing more is aggregated while the close handshake waits. Until {@link TransportEvent#READY} passes through it (the upgrade is done) it writes no
- * frames: close, ping and pong frames written that early are dropped (the connection has no WebSocket yet), and
- * data frames fail their write. One instance per connection; all methods run on its event loop.
+ * <p>Sits after the WebSocket decoder and the {@link FragmentAggregator}, so messages arrive whole; once this side has
+ * sent a close frame it stops the aggregator, so that a message the peer had started is released at once and nothing
+ * more is aggregated while the close handshake waits. Until {@link TransportEvent#READY} passes through it (the upgrade
+ * is done) it writes no frames: close, ping and pong frames written that early are dropped (the connection has no
+ * WebSocket yet), and data frames fail their write. One instance per connection; all methods run on its event loop.
  */
 public final class FrameConverter extends ChannelDuplexHandler {
 
