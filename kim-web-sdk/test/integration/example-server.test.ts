@@ -76,6 +76,23 @@ describe("the SDK against the example server", () => {
     expect(a.c.state).toBe("online");
   });
 
+  it("adminApi_needsTheKey_butLoginAndHealthArePublic", async () => {
+    run++;
+    const bob = user("bob");
+    await server.ensureUser(bob);
+    const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+      fetch(server.http + path, { method: "POST", headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) });
+    const noKey = await post("/users", { userId: user("mallory"), password: "x" });
+    expect(noKey.status).toBe(401);
+    expect(noKey.headers.get("www-authenticate")).toMatch(/^Bearer /);
+    const wrongKey = await post("/users", { userId: user("mallory"), password: "x" }, { Authorization: "Bearer wrong-key-0123456789" });
+    expect(wrongKey.status).toBe(401);
+    const login = await post("/login", { userId: bob, password: `${bob}-password` });
+    expect(login.status).toBe(200);
+    expect(((await login.json()) as { token?: string }).token).toBeTruthy();
+    expect((await fetch(`${server.http}/health`)).status).toBe(200);
+  });
+
   it("login_badToken_rejectsAndCloses", async () => {
     const c = new KimClient({ addresses: [server.ws], token: "not-a-token", WebSocket: WebSocket as unknown as WebSocketConstructor });
     clients.push(c);

@@ -17,6 +17,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
@@ -26,7 +28,8 @@ import java.util.regex.Pattern;
 
 /**
  * A command-line chat client for the example server. It asks for the user's password (or reads
- * {@code KIM_PASSWORD}), creates the user through the admin API if it does not exist yet ({@code POST /users}),
+ * {@code KIM_PASSWORD}), creates the user through the admin API if it does not exist yet ({@code POST /users}, with
+ * the admin key from {@code KIM_ADMIN_KEY} or the server's {@code <KIM_DATA_DIR>/admin-key}; skipped without one),
  * logs in with the password ({@code POST /login}) for a token, logs in over TCP (or WebSocket) with that token,
  * prints every message that arrives, and sends each line typed as {@code @user text}. {@code /quit} (or end of
  * input) leaves.
@@ -82,7 +85,7 @@ public final class ChatClientMain {
         char[] password = password(user);
         JsonNode login;
         try {
-            login = fetchToken(URI.create("http://" + host + ":" + httpPort), user, password);
+            login = fetchToken(URI.create("http://" + host + ":" + httpPort), adminKey(), user, password);
         } catch (IllegalStateException e) {
             System.err.println("* cannot log in: " + e.getMessage());
             System.exit(1);
@@ -177,17 +180,22 @@ public final class ChatClientMain {
      *
      * @throws IllegalStateException if the server refuses (wrong password, bad request, ...)
      */
-    static JsonNode fetchToken(URI admin, String user, char[] password) throws Exception {
+    static JsonNode fetchToken(URI admin, String adminKey, String user, char[] password) throws Exception {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         String pw = new String(password);
-        HttpResponse<String> created = post(http, admin.resolve("/users"),
-                Map.of("userId", user, "nickname", user, "password", pw));
-        if (created.statusCode() == 201) {
-            System.out.println("* created user " + user);
-        } else if (created.statusCode() != 409) {
-            throw new IllegalStateException("POST /users answered " + created.statusCode() + ": " + created.body());
+        if (adminKey == null) {
+            System.out.println("* no admin key (KIM_ADMIN_KEY, or data/admin-key): not creating user " + user);
+        } else {
+            HttpResponse<String> created = post(http, admin.resolve("/users"), adminKey,
+                    Map.of("userId", user, "nickname", user, "password", pw));
+            if (created.statusCode() == 201) {
+                System.out.println("* created user " + user);
+            } else if (created.statusCode() != 409) {
+                throw new IllegalStateException("POST /users answered " + created.statusCode() + ": "
+                        + created.body());
+            }
         }
-        HttpResponse<String> login = post(http, admin.resolve("/login"), Map.of("userId", user, "password", pw,
+        HttpResponse<String> login = post(http, admin.resolve("/login"), null, Map.of("userId", user, "password", pw,
                 "deviceId", user + "-cli", "deviceType", "cli"));
         if (login.statusCode() != 200) {
             throw new IllegalStateException("POST /login answered " + login.statusCode() + ": " + login.body());
@@ -195,11 +203,31 @@ public final class ChatClientMain {
         return JSON.readTree(login.body());
     }
 
-    private static HttpResponse<String> post(HttpClient http, URI uri, Map<String, String> body) throws Exception {
-        return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+    private static HttpResponse<String> post(HttpClient http, URI uri, String adminKey, Map<String, String> body)
+            throws Exception {
+        HttpRequest.Builder req = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+        if (adminKey != null) {
+            req.header("Authorization", "Bearer " + adminKey);
+        }
+        return http.send(req.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** {@code KIM_ADMIN_KEY}, else the key in {@code <KIM_DATA_DIR>/admin-key} if readable, else {@code null}. */
+    static String adminKey() {
+        String key = System.getenv("KIM_ADMIN_KEY");
+        if (key != null && !key.isBlank()) {
+            return key.trim();
+        }
+        String dir = System.getenv("KIM_DATA_DIR");
+        Path file = Path.of(dir == null || dir.isBlank() ? "data" : dir.trim(),
+                KimServerMain.ADMIN_KEY_FILE);
+        try {
+            String k = Files.readString(file).strip();
+            return k.isEmpty() ? null : k;
+        } catch (IOException | SecurityException e) {
+            return null;
+        }
     }
 }

@@ -24,6 +24,8 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import com.sun.management.HotSpotDiagnosticMXBean;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -32,6 +34,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -56,6 +59,10 @@ public final class KimServerMain {
     private static final Logger log = LoggerFactory.getLogger(KimServerMain.class);
     /** The file in {@code KIM_DATA_DIR} that keeps the generated JWT secret when {@code KIM_JWT_SECRET} is unset. */
     public static final String JWT_SECRET_FILE = "jwt-secret";
+    /** The file in {@code KIM_DATA_DIR} that keeps the generated admin API key when {@code KIM_ADMIN_KEY} is unset. */
+    public static final String ADMIN_KEY_FILE = "admin-key";
+    /** How long {@code GET /health} waits for every event loop of the IM server to answer. */
+    static final Duration HEALTH_DEADLINE = Duration.ofSeconds(2);
 
     /**
      * The running example: IM server, admin HTTP API and what they share. Thread-safe; {@link #close()} is
@@ -72,11 +79,12 @@ public final class KimServerMain {
         private final AtomicBoolean up;
         private final List<AutoCloseable> resources;
         private final ClusterNode node;
+        private final String adminKey;
         private final AtomicBoolean closed = new AtomicBoolean();
 
         private Running(ImServer server, AdminHttpServer admin, InetSocketAddress httpAddress,
                 PrometheusMeterRegistry meterRegistry, Stores stores, JwtTokens tokens, AtomicBoolean up,
-                List<AutoCloseable> resources, ClusterNode node) {
+                List<AutoCloseable> resources, ClusterNode node, String adminKey) {
             this.server = server;
             this.admin = admin;
             this.httpAddress = httpAddress;
@@ -86,6 +94,7 @@ public final class KimServerMain {
             this.up = up;
             this.resources = resources;
             this.node = node;
+            this.adminKey = adminKey;
         }
 
         /** This node's id in the cluster, or {@code null} for a single node (no {@code KIM_REDIS_URL}). */
@@ -109,6 +118,11 @@ public final class KimServerMain {
 
         public AdminHttpServer admin() {
             return admin;
+        }
+
+        /** The bearer key of the admin API's non-public endpoints ({@code KIM_ADMIN_KEY} or the generated one). */
+        public String adminKey() {
+            return adminKey;
         }
 
         /** Where the admin HTTP API listens. */
@@ -164,6 +178,7 @@ public final class KimServerMain {
     }
 
     public static void main(String[] args) throws InterruptedException {
+        exitOnOutOfMemory();
         Running running;
         try {
             running = start(ServerConfig.fromEnvironment());
@@ -250,6 +265,7 @@ public final class KimServerMain {
         resources.add(0, stores);
         UserDirectory users = stores.users();
         GroupStore groups = stores.groups();
+        tokens = tokens.withRevocation(users); // logout and POST /users/{id}/revoke-tokens revoke earlier tokens
         Slf4jEventLog events = new Slf4jEventLog();
         SensitiveWordFilter.Builder words = SensitiveWordFilter.builder();
         if (config.wordsFile() == null) {
@@ -294,23 +310,31 @@ public final class KimServerMain {
             throw e;
         }
         AtomicBoolean up = new AtomicBoolean();
-        AdminHttpServer.Builder adminBuilder = AdminHttpServer.builder();
-        if (node != null) {
-            adminBuilder.nodes(node.nodeId(), node::liveNodes);
+        String adminKey;
+        AdminHttpServer admin;
+        try {
+            adminKey = adminKey(config);
+            AdminHttpServer.Builder adminBuilder = AdminHttpServer.builder();
+            if (node != null) {
+                adminBuilder.nodes(node.nodeId(), node::liveNodes);
+            }
+            admin = withAdminAccess(adminBuilder, config.admin(), adminKey, server, up)
+                    .tokens(tokens)
+                    .users(users)
+                    .groups(groups)
+                    .groupMemberLimit(config.groupMemberLimit())
+                    .eventLog(events)
+                    .metrics(registry)
+                    .maxContentLength(config.httpMaxBody())
+                    .build();
+        } catch (RuntimeException e) {
+            server.shutdown(Duration.ZERO);
+            closeAll(resources);
+            throw e;
         }
-        AdminHttpServer admin = adminBuilder
-                .tokens(tokens)
-                .users(users)
-                .groups(groups)
-                .groupMemberLimit(config.groupMemberLimit())
-                .eventLog(events)
-                .metrics(registry)
-                .health(() -> up.get() && server.isRunning())
-                .maxContentLength(config.httpMaxBody())
-                .build();
         InetSocketAddress httpAddress;
         try {
-            httpAddress = admin.start(new InetSocketAddress(config.host(), config.httpPort()));
+            httpAddress = admin.start(new InetSocketAddress(config.admin().host(), config.httpPort()));
         } catch (RuntimeException e) {
             server.shutdown(Duration.ZERO);
             admin.close();
@@ -318,7 +342,7 @@ public final class KimServerMain {
             throw e;
         }
         up.set(true);
-        return new Running(server, admin, httpAddress, registry, stores, tokens, up, resources, node);
+        return new Running(server, admin, httpAddress, registry, stores, tokens, up, resources, node, adminKey);
     }
 
     /**
@@ -341,6 +365,67 @@ public final class KimServerMain {
                 config.cluster().redisUrl().replaceAll("//[^@/]*@", "//"), config.cluster().region(),
                 config.cluster().label());
         return node;
+    }
+
+    // ---- the admin API's access settings (KIM_ADMIN_*) ----------------------------------------------------------
+
+    /** {@code KIM_ADMIN_KEY}, or the key kept in (first generated into) {@code <KIM_DATA_DIR>/admin-key}. */
+    private static String adminKey(ServerConfig config) {
+        String key = config.admin().key();
+        return key != null ? key : SecretFiles.readOrCreate(config.dataDir().resolve(ADMIN_KEY_FILE), 32);
+    }
+
+    /**
+     * The admin key, the CORS origins, the read timeout, and {@code /health} on {@link ImServer#probe}: UP only
+     * while the server is up and every event loop answers within {@link #HEALTH_DEADLINE}.
+     */
+    private static AdminHttpServer.Builder withAdminAccess(AdminHttpServer.Builder b, ServerConfig.AdminAccess access,
+            String key, ImServer server, AtomicBoolean up) {
+        return b.apiKey(key)
+                .corsOrigins(access.corsOrigins())
+                .readTimeout(access.readTimeout())
+                .healthProbe(() -> up.get() ? server.probe(HEALTH_DEADLINE)
+                        : CompletableFuture.completedFuture(false));
+    }
+
+    // ---- out of memory ----------------------------------------------------------------------------------------
+
+    /**
+     * After an {@link OutOfMemoryError} the process cannot be trusted (threads die, event loops stop answering),
+     * so it should exit and be restarted by its supervisor. The reliable way is the JVM's
+     * {@code -XX:+ExitOnOutOfMemoryError} (the README's command has it); without it this warns, and a thread
+     * that dies of an {@code OutOfMemoryError} halts the process (exit code 3). Errors caught inside Netty's event
+     * loops are not seen here: there only the JVM option helps, and {@code /health} turns DOWN when a loop stops.
+     */
+    static void exitOnOutOfMemory() {
+        if (!exitsOnOutOfMemory()) {
+            log.warn("started without -XX:+ExitOnOutOfMemoryError: after an OutOfMemoryError the process may stay up "
+                    + "half dead; start it with java -XX:+ExitOnOutOfMemoryError -jar ...");
+        }
+        Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
+        Thread.setDefaultUncaughtExceptionHandler((t, e) -> {
+            if (e instanceof OutOfMemoryError) {
+                System.err.println("kim: " + t.getName() + " died of an OutOfMemoryError; exiting");
+                Runtime.getRuntime().halt(3);
+            }
+            if (previous != null) {
+                previous.uncaughtException(t, e);
+            } else {
+                System.err.print("Exception in thread \"" + t.getName() + "\" ");
+                e.printStackTrace();
+            }
+        });
+    }
+
+    /** Whether the JVM runs with {@code -XX:+ExitOnOutOfMemoryError} (or {@code CrashOnOutOfMemoryError}). */
+    static boolean exitsOnOutOfMemory() {
+        try {
+            HotSpotDiagnosticMXBean hotspot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+            return hotspot != null && ("true".equals(hotspot.getVMOption("ExitOnOutOfMemoryError").getValue())
+                    || "true".equals(hotspot.getVMOption("CrashOnOutOfMemoryError").getValue()));
+        } catch (RuntimeException | LinkageError e) {
+            return false; // not a HotSpot JVM: cannot tell
+        }
     }
 
     private static void bindJvmMetrics(PrometheusMeterRegistry registry, List<AutoCloseable> resources) {

@@ -58,6 +58,7 @@ import java.util.regex.Pattern;
  * @param jdbcConnectTimeout how long a start waits for the database's first connection
  * @param cluster           the node's cluster settings when {@code KIM_REDIS_URL} is set, else {@code null}: a
  *                          single node
+ * @param admin             the admin HTTP API's access settings
  */
 public record ServerConfig(
         String host,
@@ -80,7 +81,35 @@ public record ServerConfig(
         String jdbcUser,
         String jdbcPassword,
         Duration jdbcConnectTimeout,
-        Cluster cluster) {
+        Cluster cluster,
+        AdminAccess admin) {
+
+
+    /**
+     * Who may reach the admin HTTP API and how long it waits for a request.
+     *
+     * @param host        interface the admin API (and the chat page) listens on
+     * @param key         the bearer key of the non-public endpoints, or {@code null} when not set (then generated
+     *                    into {@code <dataDir>/admin-key})
+     * @param corsOrigins the web origins ({@code https://chat.example.com}, lower case) whose pages may call the API
+     *                    from another origin; empty: same origin only
+     * @param readTimeout how long a request's headers and body may take to arrive
+     */
+    public record AdminAccess(String host, String key, List<String> corsOrigins, Duration readTimeout) {
+
+        public AdminAccess {
+            Objects.requireNonNull(host, "host");
+            corsOrigins = List.copyOf(corsOrigins);
+            Objects.requireNonNull(readTimeout, "readTimeout");
+        }
+
+        @Override
+        public String toString() {
+            // Never the key.
+            return "AdminAccess[host=" + host + ", key=" + (key == null ? "unset" : "<redacted>") + ", corsOrigins="
+                    + corsOrigins + ", readTimeout=" + readTimeout + ']';
+        }
+    }
 
     /** Where the example keeps users, groups, messages and acknowledged positions. */
     public enum Store {
@@ -122,6 +151,7 @@ public record ServerConfig(
         if (cluster != null) {
             Cluster.checkSharedStore(store, jdbcUrl);
         }
+        Objects.requireNonNull(admin, "admin");
     }
 
     /** Reads and checks the settings from the process environment (and {@code KIM_CONFIG}'s file, if set). */
@@ -198,7 +228,7 @@ public record ServerConfig(
                 v.secret("KIM_JDBC_PASSWORD", 0, "the database password of `KIM_JDBC_URL`"),
                 v.duration("KIM_JDBC_CONNECT_TIMEOUT", Duration.ofSeconds(10), Duration.ofMillis(250),
                         Duration.ofMinutes(10), "how long the start waits for a database connection"),
-                Cluster.read(v));
+                Cluster.read(v), readAdminAccess(v));
     }
 
     /**
@@ -347,6 +377,20 @@ public record ServerConfig(
         }
     }
 
+    private static AdminAccess readAdminAccess(Values v) {
+        return new AdminAccess(
+                v.string("KIM_ADMIN_HOST", "127.0.0.1", "interface the admin HTTP API and the chat page listen on; "
+                        + "`0.0.0.0` for every interface"),
+                v.secret("KIM_ADMIN_KEY", 16, "bearer key of every admin API endpoint but `POST /login`, "
+                        + "`POST /logout` and `GET /health`; default: generated on first start into "
+                        + "`<KIM_DATA_DIR>/admin-key` (owner-only) and reused"),
+                v.origins("KIM_ADMIN_CORS_ORIGINS", "web origins (`https://chat.example.com`) whose pages may "
+                        + "call the admin API, such as `POST /login`; default: none, same origin only"),
+                v.duration("KIM_ADMIN_READ_TIMEOUT", Duration.ofSeconds(10), Duration.ofMillis(100),
+                        Duration.ofMinutes(10), "how long an admin API request's headers and body may take to "
+                        + "arrive; a slower client is disconnected"));
+    }
+
     private static Map<String, String> readFile(Path path) {
         Properties p = new Properties();
         try (Reader r = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
@@ -378,6 +422,7 @@ public record ServerConfig(
     private static final class Values {
 
         private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+        private static final Pattern ORIGIN = Pattern.compile("https?://[a-z0-9.\\-\\[\\]:]+");
 
         private final Map<String, String> values;
         private final List<Setting> documented;
@@ -547,6 +592,28 @@ public record ServerConfig(
             return v;
         }
 
+        /** Web origins, {@code scheme://host[:port]} each, lower case; empty when unset. */
+        List<String> origins(String name, String description) {
+            document(name, "", "comma-separated list", description);
+            String v = raw(name);
+            List<String> out = new ArrayList<>();
+            if (v == null) {
+                return out;
+            }
+            for (String s : v.split(",")) {
+                String o = s.trim().toLowerCase(Locale.ROOT);
+                if (o.isEmpty()) {
+                    continue;
+                }
+                if (!ORIGIN.matcher(o).matches()) {
+                    throw bad(name, s.trim(), "origins such as https://chat.example.com or http://127.0.0.1:3000, "
+                            + "without a path");
+                }
+                out.add(o);
+            }
+            return List.copyOf(new LinkedHashSet<>(out));
+        }
+
         String jdbcUrl(String name, String description) {
             document(name, "", "JDBC URL", description);
             String v = raw(name);
@@ -643,6 +710,7 @@ public record ServerConfig(
                 + ", groupMemberLimit=" + groupMemberLimit + ", httpMaxBody=" + httpMaxBody + ", wordsFile="
                 + wordsFile + ", wordsReload=" + wordsReload + ", filterPolicy=" + filterPolicy + ", dataDir=" + dataDir
                 + ", store=" + store + ", jdbcUrl=" + (jdbcUrl == null ? null : jdbcUrl.split("\\?", 2)[0]) + ", jdbcUser=" + jdbcUser + ", jdbcPassword="
-                + (jdbcPassword == null ? "unset" : "<redacted>") + ", jdbcConnectTimeout=" + jdbcConnectTimeout + ", cluster=" + (cluster == null ? "none" : cluster.nodeId()) + ']';
+                + (jdbcPassword == null ? "unset" : "<redacted>") + ", jdbcConnectTimeout=" + jdbcConnectTimeout
+                + ", cluster=" + (cluster == null ? "none" : cluster.nodeId()) + ", admin=" + admin + ']';
     }
 }

@@ -15,7 +15,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-/** A test client of the admin HTTP API: real requests over 127.0.0.1, every one bounded by a timeout. */
+/**
+ * A test client of the admin HTTP API: real requests over 127.0.0.1, every one bounded by a timeout, with the admin
+ * key ({@link TestEnv#ADMIN_KEY} unless told otherwise) in every request.
+ */
 public final class AdminClient {
 
     public static final ObjectMapper JSON = new ObjectMapper();
@@ -23,9 +26,17 @@ public final class AdminClient {
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
     private final URI base;
+    private final String key;
 
+    /** A client with {@link TestEnv#ADMIN_KEY}. */
     public AdminClient(InetSocketAddress address) {
+        this(address, TestEnv.ADMIN_KEY);
+    }
+
+    /** A client sending {@code key} as the bearer key; {@code null}: no {@code Authorization} header. */
+    public AdminClient(InetSocketAddress address, String key) {
         this.base = URI.create("http://127.0.0.1:" + address.getPort());
+        this.key = key;
     }
 
     public HttpResponse<String> get(String pathAndQuery) {
@@ -38,6 +49,14 @@ public final class AdminClient {
                 .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
+    /** Sends {@code request} with the key and the timeout. */
+    public HttpResponse<String> send(HttpRequest.Builder request, String... headers) {
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        return send(request);
+    }
+
     public HttpResponse<String> send(String method, String path, String contentType, String body) {
         HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).method(method,
                 body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
@@ -48,6 +67,9 @@ public final class AdminClient {
     }
 
     private HttpResponse<String> send(HttpRequest.Builder request) {
+        if (key != null) {
+            request.setHeader("Authorization", "Bearer " + key);
+        }
         try {
             return http.send(request.timeout(TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {

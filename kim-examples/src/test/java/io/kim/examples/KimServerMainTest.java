@@ -117,6 +117,19 @@ class KimServerMainTest {
         assertEquals(Status.UNAUTHORIZED, login(transport, "forged").getHeader().getStatus());
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"tcp", "ws"})
+    void revokedToken_getsUnauthorizedAtTheImLogin(String transport) throws Exception {
+        String user = "rita-" + transport;
+        admin.createUser(user, "rita-pw");
+        String token = admin.login(user, "rita-pw", user + "-phone", "ios");
+        assertEquals(Status.OK, login(transport, token).getHeader().getStatus());
+        assertEquals(200, admin.post("/users/" + user + "/revoke-tokens", "").statusCode());
+        assertEquals(Status.UNAUTHORIZED, login(transport, token).getHeader().getStatus());
+        assertEquals(Status.OK, login(transport, admin.login(user, "rita-pw", user + "-phone", "ios"))
+                .getHeader().getStatus());
+    }
+
     @Test
     void imServerAndAdminApi_shareTheUserDirectory_soMessagesToUnknownUsersAreRefused() throws Exception {
         admin.createUser("alice", "alice-pw");

@@ -48,10 +48,16 @@ public final class InMemoryUserDirectory implements UserDirectory {
     private static final class Account {
         final User user;
         final String passwordHash;
+        final long tokenEpoch;
 
         Account(User user, String passwordHash) {
+            this(user, passwordHash, 0);
+        }
+
+        Account(User user, String passwordHash, long tokenEpoch) {
             this.user = user;
             this.passwordHash = passwordHash;
+            this.tokenEpoch = tokenEpoch;
         }
 
         @Override
@@ -138,11 +144,27 @@ public final class InMemoryUserDirectory implements UserDirectory {
                         nickname != null ? nickname : a.user.nickname(),
                         avatar != null ? avatar : a.user.avatar(),
                         a.user.createdAt()),
-                a.passwordHash));
+                a.passwordHash, a.tokenEpoch));
         if (updated == null) {
             return CompletableFuture.failedFuture(new NoSuchUserException(tenant, userId));
         }
         return CompletableFuture.completedFuture(updated.user);
+    }
+
+    @Override
+    public CompletionStage<Long> tokenEpoch(String tenant, String userId) {
+        Account account = accounts.get(key(tenant, userId));
+        return CompletableFuture.completedFuture(account == null ? 0L : account.tokenEpoch);
+    }
+
+    @Override
+    public CompletionStage<Long> revokeTokens(String tenant, String userId) {
+        Account revoked = accounts.computeIfPresent(key(tenant, userId),
+                (k, a) -> new Account(a.user, a.passwordHash, a.tokenEpoch + 1));
+        if (revoked == null) {
+            return CompletableFuture.failedFuture(new NoSuchUserException(tenant, userId));
+        }
+        return CompletableFuture.completedFuture(revoked.tokenEpoch);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.kim.spi;
 
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -62,4 +63,37 @@ public interface UserDirectory {
      *         {@code tenant} has no such user
      */
     CompletionStage<User> update(String tenant, String userId, String nickname, String avatar);
+
+    /**
+     * The user's token epoch: a number that starts at 0 and grows by one with every {@link #revokeTokens}. A token
+     * issuer writes the epoch current at issue time into each token, and the authenticator refuses a token whose
+     * epoch is below the current one, so a logout or a password change can revoke every earlier token. Kept as
+     * durably as the users themselves.
+     *
+     * <p>The default is always 0: a directory that cannot revoke tokens.
+     *
+     * @return a stage completed with the epoch; 0 for a user never revoked and for an unknown user
+     */
+    default CompletionStage<Long> tokenEpoch(String tenant, String userId) {
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
+        return CompletableFuture.completedFuture(0L);
+    }
+
+    /**
+     * Revokes every token issued to the user so far: increments the {@linkplain #tokenEpoch token epoch}. Call it
+     * on logout (of all devices) and after a password change. Sessions that are connected already stay connected:
+     * the epoch is checked at login.
+     *
+     * <p>The default fails with {@link UnsupportedOperationException}: a directory that cannot revoke tokens.
+     *
+     * @return a stage completed with the new epoch, or failed with {@link NoSuchUserException} if {@code tenant}
+     *         has no such user
+     */
+    default CompletionStage<Long> revokeTokens(String tenant, String userId) {
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
+        return CompletableFuture.failedFuture(new UnsupportedOperationException(
+                getClass().getSimpleName() + " cannot revoke tokens"));
+    }
 }

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -271,5 +272,48 @@ public abstract class UserDirectoryContract {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    // ---- token epochs ---------------------------------------------------------------------------------------------
+
+    /**
+     * Whether the directory implements {@link UserDirectory#tokenEpoch} and {@link UserDirectory#revokeTokens}; a
+     * directory that keeps their defaults (it cannot revoke tokens) returns {@code false} and skips those tests.
+     */
+    protected boolean supportsTokenRevocation() {
+        return true;
+    }
+
+    @Test
+    void tokenEpoch_startsAtZero_andRevokeTokensIncrementsItPerUserAndTenant() {
+        assumeTrue(supportsTokenRevocation(), "the directory cannot revoke tokens");
+        UserDirectory users = newDirectory();
+        await(users.create(tenant, "alice", "", "", SECRET.toCharArray()));
+        await(users.create(tenant, "bob", "", "", SECRET.toCharArray()));
+        await(users.create(otherTenant, "alice", "", "", SECRET.toCharArray()));
+
+        assertEquals(0L, await(users.tokenEpoch(tenant, "alice")));
+        assertEquals(1L, await(users.revokeTokens(tenant, "alice")));
+        assertEquals(2L, await(users.revokeTokens(tenant, "alice")));
+
+        assertEquals(2L, await(users.tokenEpoch(tenant, "alice")));
+        assertEquals(0L, await(users.tokenEpoch(tenant, "bob")));
+        assertEquals(0L, await(users.tokenEpoch(otherTenant, "alice")));
+        assertEquals(0L, await(users.tokenEpoch(tenant, "nobody")));
+    }
+
+    @Test
+    void revokeTokens_keepsTheProfileAndThePassword_andAnUnknownUserFailsWithNoSuchUser() {
+        assumeTrue(supportsTokenRevocation(), "the directory cannot revoke tokens");
+        UserDirectory users = newDirectory();
+        User alice = await(users.create(tenant, "alice", "Alice", "a.png", SECRET.toCharArray()));
+        await(users.revokeTokens(tenant, "alice"));
+        assertEquals(Optional.of(alice), await(users.find(tenant, "alice")));
+        assertEquals(Optional.of(alice), await(users.verifyPassword(tenant, "alice", SECRET.toCharArray())));
+        User renamed = await(users.update(tenant, "alice", "Al", null));
+        assertEquals(1L, await(users.tokenEpoch(tenant, "alice")), "an update keeps the epoch");
+        assertEquals("Al", renamed.nickname());
+
+        assertInstanceOf(NoSuchUserException.class, Stages.failure(users.revokeTokens(tenant, "nobody")));
     }
 }

@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -26,12 +27,17 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * The endpoints of the admin API; see {@code docs/admin-api.md}. Each handler parses and checks the request on the
  * calling event loop, then chains the SPI's stages without blocking: password hashing runs on the user directory's
  * own executor, and the response is written from whichever thread completes the stage. Thread-safe.
+ *
+ * <p>Every endpoint but the public ones ({@code POST /login}, which a chat page needs, {@code GET /health}, which
+ * a load balancer polls, and {@code POST /logout}, which takes the user's own token instead) requires
+ * {@code Authorization: Bearer <admin key>}; a request without it, or with another key, gets 401 with
+ * {@code WWW-Authenticate: Bearer}. The key is compared in constant time.
  */
 final class AdminApi {
 
@@ -45,14 +51,17 @@ final class AdminApi {
     private final GroupStore groups;
     private final Slf4jEventLog events;
     private final PrometheusMeterRegistry metrics;
-    private final BooleanSupplier healthy;
+    private final Supplier<? extends CompletionStage<Boolean>> healthy;
+    private final byte[] apiKey;
+    private final LoginThrottle throttle;
     private final Clock clock;
     private final int groupMemberLimit;
     private final String defaultTenant;
     private final SecureRandom random = new SecureRandom();
 
     AdminApi(JwtTokens tokens, UserDirectory users, GroupStore groups, Slf4jEventLog events,
-            PrometheusMeterRegistry metrics, BooleanSupplier healthy, Clock clock, int groupMemberLimit) {
+            PrometheusMeterRegistry metrics, Supplier<? extends CompletionStage<Boolean>> healthy, Clock clock,
+            int groupMemberLimit, String apiKey, LoginThrottle throttle) {
         this.tokens = tokens;
         this.users = users;
         this.groups = groups;
@@ -61,22 +70,49 @@ final class AdminApi {
         this.healthy = healthy;
         this.clock = clock;
         this.groupMemberLimit = groupMemberLimit;
+        this.apiKey = apiKey.getBytes(StandardCharsets.UTF_8);
+        this.throttle = throttle;
         this.defaultTenant = tokens.tenants().iterator().next();
     }
 
     /** Every endpoint, in the order of {@code docs/admin-api.md}. */
     Router router() {
         Router r = new Router()
-                .add(HttpMethod.POST, "/users", this::createUser)
-                .add(HttpMethod.GET, "/users/{userId}", this::getUser)
-                .add(HttpMethod.POST, "/login", this::login)
-                .add(HttpMethod.POST, "/groups", this::createGroup)
-                .add(HttpMethod.GET, "/groups/{groupId}", this::getGroup)
-                .add(HttpMethod.GET, "/health", this::health);
+                .add(HttpMethod.POST, "/users", keyed(this::createUser))
+                .add(HttpMethod.GET, "/users/{userId}", keyed(this::getUser))
+                .add(HttpMethod.POST, "/login", this::login) // public
+                .add(HttpMethod.POST, "/logout", this::logout) // public: authenticated by the user's own token
+                .add(HttpMethod.POST, "/users/{userId}/revoke-tokens", keyed(this::revokeTokens))
+                .add(HttpMethod.POST, "/groups", keyed(this::createGroup))
+                .add(HttpMethod.GET, "/groups/{groupId}", keyed(this::getGroup))
+                .add(HttpMethod.GET, "/health", this::health); // public
         if (metrics != null) {
-            r.add(HttpMethod.GET, "/metrics", this::metrics);
+            r.add(HttpMethod.GET, "/metrics", keyed(this::metrics));
         }
         return r;
+    }
+
+    // ---- the admin key ----------------------------------------------------------------------------------------
+
+    /** {@code handler} behind the admin key: 401 without {@code Authorization: Bearer <key>}. */
+    private Router.Handler keyed(Router.Handler handler) {
+        return req -> {
+            String auth = req.headers().get("Authorization");
+            if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+                return CompletableFuture.completedFuture(unauthorized("missing admin key (expected: "
+                        + "Authorization: Bearer <KIM_ADMIN_KEY>)", "invalid_request"));
+            }
+            byte[] given = auth.substring(7).trim().getBytes(StandardCharsets.UTF_8);
+            if (!MessageDigest.isEqual(given, apiKey)) {
+                return CompletableFuture.completedFuture(unauthorized("wrong admin key", "invalid_token"));
+            }
+            return handler.handle(req);
+        };
+    }
+
+    private static Response unauthorized(String message, String error) {
+        return Response.error(HttpResponseStatus.UNAUTHORIZED, message)
+                .withHeader("WWW-Authenticate", "Bearer realm=\"kim-admin\", error=\"" + error + "\"");
     }
 
     // ---- users ------------------------------------------------------------------------------------------------
@@ -119,25 +155,75 @@ final class AdminApi {
         String deviceType = Fields.optionalId("deviceType", body.deviceType(), DEFAULT_DEVICE_TYPE);
         String deviceId = Fields.optionalId("deviceId", body.deviceId(), userId + "-" + deviceType);
         char[] password = Fields.password("password", body.password());
+        LoginThrottle.Attempt attempt = throttle.begin(tenant, userId, req.ip());
+        if (!attempt.allowed()) {
+            Arrays.fill(password, '\0');
+            long seconds = Math.max(1, (attempt.retryAfter().toMillis() + 999) / 1000);
+            // not logged one by one: a flood of them would flood the event log
+            return CompletableFuture.completedFuture(Response.error(HttpResponseStatus.TOO_MANY_REQUESTS,
+                    "too many failed logins; retry in " + seconds + " s").withHeader("Retry-After",
+                    Long.toString(seconds)));
+        }
         CompletionStage<Optional<User>> verified;
         try {
             verified = users.verifyPassword(tenant, userId, password);
+        } catch (RuntimeException e) {
+            attempt.abandoned();
+            throw e;
         } finally {
             Arrays.fill(password, '\0');
         }
-        return verified.thenApply(user -> {
-            if (user.isEmpty()) {
+        return verified.whenComplete((user, e) -> {
+            if (e != null) {
+                attempt.abandoned(); // busy or broken: not the client's guess
+            } else if (user.isPresent()) {
+                attempt.succeeded();
+            } else {
+                attempt.failed();
+            }
+        }).thenCompose(user -> user.isEmpty() ? CompletableFuture.completedFuture(-1L)
+                : users.tokenEpoch(tenant, userId)).thenApply(epoch -> {
+            if (epoch < 0) {
                 events.passwordRejected(tenant, userId, req.remote());
                 // The same answer for an unknown user and a wrong password.
                 return Response.error(HttpResponseStatus.UNAUTHORIZED, "wrong user id or password");
             }
             Identity identity = new Identity(tenant, userId, deviceId, deviceType);
-            JwtTokens.Issued issued = tokens.issueToken(identity);
+            JwtTokens.Issued issued = tokens.issueToken(identity, epoch);
             events.tokenIssued(identity, req.remote());
             return Response.json(HttpResponseStatus.OK, new TokenView(issued.token(), issued.expiresAt().toString(),
                             tenant, userId, deviceId, deviceType))
                     .withHeader("Cache-Control", "no-store");
         });
+    }
+
+    /**
+     * Revokes every token of the user whose token is in {@code Authorization: Bearer}, this one included (a logout
+     * of every device). The body is ignored.
+     */
+    private CompletionStage<Response> logout(Request req) {
+        String auth = req.headers().get("Authorization");
+        if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return CompletableFuture.completedFuture(unauthorized("missing token (expected: Authorization: "
+                    + "Bearer <the token from POST /login>)", "invalid_request"));
+        }
+        return tokens.authenticate(auth.substring(7).trim()).handle((identity, e) -> identity)
+                .thenCompose(identity -> {
+                    if (identity == null) {
+                        return CompletableFuture.completedFuture(unauthorized("token rejected", "invalid_token"));
+                    }
+                    return users.revokeTokens(identity.tenant(), identity.userId()).thenApply(epoch ->
+                            Response.json(HttpResponseStatus.OK, new RevokedView(identity.tenant(), identity.userId(),
+                                    epoch)));
+                });
+    }
+
+    private CompletionStage<Response> revokeTokens(Request req) {
+        String tenant = tenant(queryTenant(req));
+        String userId = Fields.checkId("path parameter userId", req.pathParams().get(0));
+        // NoSuchUserException: 404 through the handler
+        return users.revokeTokens(tenant, userId)
+                .thenApply(epoch -> Response.json(HttpResponseStatus.OK, new RevokedView(tenant, userId, epoch)));
     }
 
     // ---- groups -----------------------------------------------------------------------------------------------
@@ -231,10 +317,17 @@ final class AdminApi {
     // ---- health and metrics -----------------------------------------------------------------------------------
 
     private CompletionStage<Response> health(Request req) {
-        boolean up = healthy.getAsBoolean();
-        return CompletableFuture.completedFuture(Response.json(
-                up ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
-                new HealthView(up ? "UP" : "DOWN")).withHeader("Cache-Control", "no-store"));
+        CompletionStage<Boolean> probe;
+        try {
+            probe = healthy.get();
+        } catch (RuntimeException e) {
+            probe = CompletableFuture.completedFuture(false);
+        }
+        return probe.handle((up, e) -> {
+            boolean ok = e == null && Boolean.TRUE.equals(up);
+            return Response.json(ok ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    new HealthView(ok ? "UP" : "DOWN")).withHeader("Cache-Control", "no-store");
+        });
     }
 
     private CompletionStage<Response> metrics(Request req) {
@@ -308,6 +401,10 @@ final class AdminApi {
             return new GroupView(g.tenant(), g.groupId(), g.ownerId(), g.name(), g.avatar(), g.introduction(),
                     g.createdAt().toString(), members);
         }
+    }
+
+    /** The answer to a revocation: the user's new token epoch. */
+    record RevokedView(String tenant, String userId, long tokenEpoch) {
     }
 
     /** The answer to a password login. Its {@code toString} leaves the token out. */

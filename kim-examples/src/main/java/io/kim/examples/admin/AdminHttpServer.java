@@ -16,15 +16,23 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.cors.CorsConfig;
+import io.netty.handler.codec.http.cors.CorsConfigBuilder;
+import io.netty.handler.codec.http.cors.CorsHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -37,15 +45,21 @@ import java.util.function.Supplier;
  *         .tokens(jwtTokens)                    // required; its tenants are the API's, the first the default
  *         .users(userDirectory)                 // required
  *         .groups(groupStore)                   // required
+ *         .apiKey(adminKey)                     // required: the bearer key of the non-public endpoints
  *         .metrics(prometheusRegistry)          // optional: serves GET /metrics
- *         .health(() -> imServer.isRunning())   // default: always UP
+ *         .healthProbe(() -> imServer.probe(Duration.ofSeconds(2)))   // default: always UP
+ *         .corsOrigins(List.of("https://chat.example.com"))           // default: same origin only
  *         .build();
  * InetSocketAddress bound = admin.start(new InetSocketAddress("127.0.0.1", 8080));
  * }</pre>
  *
- * <p>Every answer is JSON except {@code /metrics}; every error is {@code {"error": "...", "status": N}} with the
- * HTTP status N. Requests are read on one Netty event loop of the server's own; password hashing runs on the user
- * directory's executor, so the loop never waits for it. Neither passwords nor tokens are logged.
+ * <p>Every endpoint but {@code POST /login}, {@code GET /health} and {@code POST /logout} (which takes the user's
+ * token) requires {@code Authorization: Bearer <key>} (401 otherwise); password logins are slowed per client address
+ * and per user after repeated failures (429 with {@code Retry-After}); a request's headers and body must arrive within
+ * the read timeout, or the connection is closed. Every answer is JSON except {@code /metrics}; every error is
+ * {@code {"error": "...", "status": N}} with the HTTP status N. Requests are read on one Netty event loop of the server's own;
+ * password hashing runs on the user directory's executor, so the loop never waits for it. Neither passwords nor tokens
+ * are logged.
  *
  * <p>Thread-safe. {@link #start} once; {@link #close} is idempotent.
  */
@@ -55,6 +69,8 @@ public final class AdminHttpServer implements AutoCloseable {
     private final int maxContentLength;
     private final Duration requestTimeout;
     private final Duration idleTimeout;
+    private final Duration readTimeout;
+    private final CorsConfig cors;
     private final PrometheusMeterRegistry metrics;
     private final NodesApi nodes;
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -62,10 +78,17 @@ public final class AdminHttpServer implements AutoCloseable {
 
     private AdminHttpServer(Builder b) {
         this.api = new AdminApi(b.tokens, b.users, b.groups, b.eventLog, b.metrics, b.health, b.clock,
-                b.groupMemberLimit);
+                b.groupMemberLimit, b.apiKey, new LoginThrottle(b.nanoTime));
         this.maxContentLength = b.maxContentLength;
         this.requestTimeout = b.requestTimeout;
         this.idleTimeout = b.idleTimeout;
+        this.readTimeout = b.readTimeout;
+        this.cors = b.corsOrigins.isEmpty() ? null : CorsConfigBuilder.forOrigins(b.corsOrigins.toArray(String[]::new))
+                .allowedRequestMethods(HttpMethod.GET, HttpMethod.POST)
+                .allowedRequestHeaders(HttpHeaderNames.CONTENT_TYPE, HttpHeaderNames.AUTHORIZATION)
+                .exposeHeaders(HttpHeaderNames.RETRY_AFTER, HttpHeaderNames.LOCATION)
+                .maxAge(600)
+                .build();
         this.metrics = b.metrics;
         this.nodes = b.nodes;
     }
@@ -94,12 +117,19 @@ public final class AdminHttpServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        RequestReadTimeout read = new RequestReadTimeout(readTimeout);
                         ch.pipeline().addLast(
                                 new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS),
+                                read,
                                 new HttpServerCodec(new HttpDecoderConfig()
                                         .setMaxInitialLineLength(4096)
                                         .setMaxHeaderSize(8192), 16),
                                 new JsonObjectAggregator(maxContentLength),
+                                read.completion());
+                        if (cors != null) {
+                            ch.pipeline().addLast(new CorsHandler(cors));
+                        }
+                        ch.pipeline().addLast(
                                 chatPage.newHandler(), // the chat page at /chat/, before the API (no admin key)
                                 new HttpHandler(router, requestTimeout, metrics));
                     }
@@ -131,7 +161,11 @@ public final class AdminHttpServer implements AutoCloseable {
         private GroupStore groups;
         private Slf4jEventLog eventLog;
         private PrometheusMeterRegistry metrics;
-        private BooleanSupplier health = () -> true;
+        private Supplier<? extends CompletionStage<Boolean>> health = () -> CompletableFuture.completedFuture(true);
+        private String apiKey;
+        private List<String> corsOrigins = List.of();
+        private Duration readTimeout = Duration.ofSeconds(10);
+        private LongSupplier nanoTime = System::nanoTime;
         private Clock clock = Clock.systemUTC();
         private int groupMemberLimit;
         private int maxContentLength = 64 * 1024;
@@ -193,7 +227,60 @@ public final class AdminHttpServer implements AutoCloseable {
          * {@code {"status":"DOWN"}}. Called on the event loop; must be quick. Default: always {@code true}.
          */
         public Builder health(BooleanSupplier health) {
-            this.health = Objects.requireNonNull(health, "health");
+            Objects.requireNonNull(health, "health");
+            this.health = () -> CompletableFuture.completedFuture(health.getAsBoolean());
+            return this;
+        }
+
+        /**
+         * Answers {@code GET /health} from a stage, such as {@code ImServer.probe(deadline)}: {@code true} is 200
+         * {@code {"status":"UP"}}; {@code false}, a failure or a throw 503 {@code {"status":"DOWN"}}. Called on the
+         * event loop; must not block, and its stage should complete within the request timeout. Replaces
+         * {@link #health(BooleanSupplier)}.
+         */
+        public Builder healthProbe(Supplier<? extends CompletionStage<Boolean>> probe) {
+            this.health = Objects.requireNonNull(probe, "probe");
+            return this;
+        }
+
+        /**
+         * The bearer key every endpoint but {@code POST /login} and {@code GET /health} requires
+         * ({@code Authorization: Bearer <key>}). Required; at least 16 characters.
+         */
+        public Builder apiKey(String key) {
+            Objects.requireNonNull(key, "apiKey");
+            if (key.length() < 16) {
+                // The length only: the value is a secret.
+                throw new IllegalArgumentException("apiKey: " + key.length() + " characters (expected: >= 16)");
+            }
+            this.apiKey = key;
+            return this;
+        }
+
+        /**
+         * The origins ({@code https://chat.example.com}: scheme, host, and the port unless it is the scheme's
+         * default) whose web pages may call the API from another origin: they get CORS headers and answers to
+         * preflight requests ({@code GET} and {@code POST}, headers {@code Content-Type} and
+         * {@code Authorization}). Default: none, so only pages of the API's own origin (the chat page at
+         * {@code /chat/}) can read its answers.
+         */
+        public Builder corsOrigins(List<String> origins) {
+            this.corsOrigins = List.copyOf(origins);
+            return this;
+        }
+
+        /**
+         * How long a request's headers and body may take to arrive, from its first byte; a slower client is
+         * disconnected. Default 10 seconds.
+         */
+        public Builder readTimeout(Duration timeout) {
+            this.readTimeout = positive(timeout, "readTimeout");
+            return this;
+        }
+
+        /** The clock of the login backoff. Default {@code System::nanoTime}; for tests. */
+        Builder nanoTime(LongSupplier nanoTime) {
+            this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
             return this;
         }
 
@@ -245,7 +332,7 @@ public final class AdminHttpServer implements AutoCloseable {
         /**
          * A server with these settings, not yet started.
          *
-         * @throws IllegalStateException if tokens, users or groups are not set
+         * @throws IllegalStateException if tokens, users, groups or the API key are not set
          */
         public AdminHttpServer build() {
             if (tokens == null) {
@@ -256,6 +343,9 @@ public final class AdminHttpServer implements AutoCloseable {
             }
             if (groups == null) {
                 throw new IllegalStateException("groups not set");
+            }
+            if (apiKey == null) {
+                throw new IllegalStateException("apiKey not set");
             }
             if (eventLog == null) {
                 eventLog = new Slf4jEventLog();

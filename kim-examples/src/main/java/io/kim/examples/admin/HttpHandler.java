@@ -118,7 +118,8 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
             throw ApiException.badRequest("query: bad percent-encoding");
         }
         return new Request(req.method(), q.rawPath(), List.of(), params, req.headers(),
-                ByteBufUtil.getBytes(req.content()), address(ctx.channel().remoteAddress()));
+                ByteBufUtil.getBytes(req.content()), address(ctx.channel().remoteAddress()),
+                ip(ctx.channel().remoteAddress()));
     }
 
     /** Writes {@code response}'s answer after the previous request's answer. */
@@ -180,6 +181,9 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
         if (c instanceof GroupFullException) {
             return Response.error(HttpResponseStatus.UNPROCESSABLE_ENTITY, c.getMessage());
         }
+        if (c instanceof UnsupportedOperationException) {
+            return Response.error(HttpResponseStatus.NOT_IMPLEMENTED, "not supported by this server's stores");
+        }
         if (c instanceof RejectedExecutionException) {
             return Response.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "server busy; retry later")
                     .withHeader("Retry-After", "1");
@@ -219,6 +223,14 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
         // A reset peer, too deep a pipeline, ...: nothing to answer on this connection.
         log.debug("admin API connection {} failed", ctx.channel().remoteAddress(), cause);
         ctx.close();
+    }
+
+    /** The IP address of {@code a} alone, without the port. */
+    static String ip(SocketAddress a) {
+        if (a instanceof InetSocketAddress inet) {
+            return inet.getAddress() == null ? inet.getHostString() : inet.getAddress().getHostAddress();
+        }
+        return a == null ? "" : a.toString();
     }
 
     static String address(SocketAddress a) {

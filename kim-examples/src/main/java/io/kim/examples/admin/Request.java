@@ -16,9 +16,10 @@ import java.util.Map;
  * @param headers    the request headers
  * @param body       the body; empty if none
  * @param remote     the peer's address for logs, {@code ip:port}
+ * @param ip         the peer's IP address alone
  */
 record Request(HttpMethod method, String path, List<String> pathParams, Map<String, List<String>> query,
-        HttpHeaders headers, byte[] body, String remote) {
+        HttpHeaders headers, byte[] body, String remote, String ip) {
 
     /** The first value of query parameter {@code name}, or {@code dflt}. */
     String query(String name, String dflt) {
@@ -27,6 +28,6 @@ record Request(HttpMethod method, String path, List<String> pathParams, Map<Stri
     }
 
     Request withPathParams(List<String> params) {
-        return new Request(method, path, List.copyOf(params), query, headers, body, remote);
+        return new Request(method, path, List.copyOf(params), query, headers, body, remote, ip);
     }
 }

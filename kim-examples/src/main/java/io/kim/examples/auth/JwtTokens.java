@@ -12,6 +12,7 @@ import io.kim.spi.AuthenticationException;
 import io.kim.spi.AuthenticationException.Reason;
 import io.kim.spi.Authenticator;
 import io.kim.spi.Identity;
+import io.kim.spi.UserDirectory;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,10 +31,12 @@ import java.util.concurrent.CompletionStage;
  * Issues and verifies kim login tokens: HMAC-SHA256 JSON Web Tokens, one secret per tenant.
  *
  * <p>Claims: {@code iss} = {@code "kim"}, {@code sub} = user id, {@code tnt} = tenant, {@code dev} = device id,
- * {@code dvt} = device type, {@code iat} and {@code exp}. A token whose tenant this server does not serve is
- * {@link Reason#WRONG_TENANT}; a bad signature, a malformed token, a token without {@code exp} or one whose
- * {@code exp} lies further ahead than the maximum lifetime {@link Reason#INVALID}; a token past its expiry
- * {@link Reason#EXPIRED}. Thread-safe.
+ * {@code dvt} = device type, {@code epc} = the user's token epoch at issue time (absent: 0), {@code iat} and
+ * {@code exp}. A token whose tenant this server does not serve is {@link Reason#WRONG_TENANT}; a bad signature, a
+ * malformed token, a token without {@code exp} or one whose {@code exp} lies further ahead than the maximum
+ * lifetime {@link Reason#INVALID}; a token past its expiry {@link Reason#EXPIRED}. With a {@link UserDirectory}
+ * (see {@link #withRevocation}), {@link #authenticate} also refuses a token whose epoch is below the user's current
+ * {@linkplain UserDirectory#tokenEpoch token epoch} ({@link Reason#INVALID}, "token revoked"). Thread-safe.
  */
 public final class JwtTokens implements Authenticator {
 
@@ -45,6 +48,8 @@ public final class JwtTokens implements Authenticator {
     private final Duration ttl;
     private final Duration maxLifetime;
     private final Clock clock;
+    /** Where the token epochs are, or {@code null}: no revocation. */
+    private final UserDirectory epochs;
 
     /** Tokens whose maximum lifetime is {@code ttl}: {@code this(secretsByTenant, ttl, ttl, clock)}. */
     public JwtTokens(Map<String, String> secretsByTenant, Duration ttl, Clock clock) {
@@ -84,6 +89,25 @@ public final class JwtTokens implements Authenticator {
         });
         this.keys = Map.copyOf(k);
         this.tenants = Collections.unmodifiableSet(new LinkedHashSet<>(secretsByTenant.keySet()));
+        this.epochs = null;
+    }
+
+    private JwtTokens(JwtTokens base, UserDirectory epochs) {
+        this.keys = base.keys;
+        this.tenants = base.tenants;
+        this.verifiers.putAll(base.verifiers);
+        this.ttl = base.ttl;
+        this.maxLifetime = base.maxLifetime;
+        this.clock = base.clock;
+        this.epochs = epochs;
+    }
+
+    /**
+     * These tokens, with revocation: {@link #authenticate} refuses a token issued before the user's tokens were last
+     * revoked ({@link UserDirectory#revokeTokens}), looking the epoch up in {@code users} at every login.
+     */
+    public JwtTokens withRevocation(UserDirectory users) {
+        return new JwtTokens(this, Objects.requireNonNull(users, "users"));
     }
 
     /**
@@ -111,12 +135,22 @@ public final class JwtTokens implements Authenticator {
         return issueToken(identity).token();
     }
 
-    /**
-     * Issues a token for {@code identity}, valid for this instance's time to live, and tells when it expires.
-     *
-     * @throws IllegalArgumentException if this instance does not serve the identity's tenant
-     */
+    /** Issues a token of token epoch 0: {@code issueToken(identity, 0)}. */
     public Issued issueToken(Identity identity) {
+        return issueToken(identity, 0);
+    }
+
+    /**
+     * Issues a token for {@code identity} in the user's current token epoch ({@link UserDirectory#tokenEpoch}),
+     * valid for this instance's time to live, and tells when it expires.
+     *
+     * @throws IllegalArgumentException if this instance does not serve the identity's tenant, or the epoch is
+     *                                  negative
+     */
+    public Issued issueToken(Identity identity, long tokenEpoch) {
+        if (tokenEpoch < 0) {
+            throw new IllegalArgumentException("tokenEpoch: " + tokenEpoch + " (expected: >= 0)");
+        }
         Algorithm alg = keys.get(identity.tenant());
         if (alg == null) {
             throw new IllegalArgumentException("tenant: " + identity.tenant() + " (expected: one of " + keys.keySet() + ")");
@@ -127,6 +161,7 @@ public final class JwtTokens implements Authenticator {
         String token = JWT.create().withIssuer(ISSUER).withSubject(identity.userId())
                 .withClaim("tnt", identity.tenant()).withClaim("dev", identity.deviceId())
                 .withClaim("dvt", identity.deviceType())
+                .withClaim("epc", tokenEpoch)
                 .withIssuedAt(now).withExpiresAt(expiresAt)
                 .sign(alg);
         return new Issued(token, expiresAt);
@@ -137,17 +172,47 @@ public final class JwtTokens implements Authenticator {
         return tenants;
     }
 
+    /**
+     * Verifies {@code token}; with {@linkplain #withRevocation revocation}, also that it is of the user's current
+     * token epoch (the directory's stage completes on its own thread).
+     */
     @Override
     public CompletionStage<Identity> authenticate(String token) {
+        Verified v;
         try {
-            return CompletableFuture.completedFuture(verify(token));
+            v = verified(token);
         } catch (AuthenticationException e) {
             return CompletableFuture.failedFuture(e);
         }
+        if (epochs == null) {
+            return CompletableFuture.completedFuture(v.identity());
+        }
+        Identity id = v.identity();
+        return epochs.tokenEpoch(id.tenant(), id.userId()).thenCompose(current -> v.epoch() < current
+                ? CompletableFuture.failedFuture(new AuthenticationException(Reason.INVALID, "token revoked"))
+                : CompletableFuture.completedFuture(id));
     }
 
-    /** Verifies {@code token} synchronously. */
+    /** A verified token's identity and token epoch. */
+    private record Verified(Identity identity, long epoch) {
+    }
+
+    /** Verifies {@code token} synchronously: signature, claims, expiry; not the token epoch. */
     public Identity verify(String token) {
+        return verified(token).identity();
+    }
+
+    /**
+     * The token epoch {@code token} was issued in, once it is verified as {@link #verify} does (0 for a token without
+     * one).
+     *
+     * @throws AuthenticationException as {@link #verify} does
+     */
+    public long epochOf(String token) {
+        return verified(token).epoch();
+    }
+
+    private Verified verified(String token) {
         DecodedJWT unverified;
         try {
             unverified = JWT.decode(token);
@@ -164,8 +229,13 @@ public final class JwtTokens implements Authenticator {
             if (jwt.getExpiresAtAsInstant().isAfter(clock.instant().plus(maxLifetime))) {
                 throw new AuthenticationException(Reason.INVALID, "token lifetime beyond the maximum");
             }
-            return new Identity(tenant, jwt.getSubject(), jwt.getClaim("dev").asString(),
-                    jwt.getClaim("dvt").asString());
+            Long epoch = jwt.getClaim("epc").isMissing() || jwt.getClaim("epc").isNull() ? Long.valueOf(0)
+                    : jwt.getClaim("epc").asLong();
+            if (epoch == null || epoch < 0) {
+                throw new AuthenticationException(Reason.INVALID, "token rejected");
+            }
+            return new Verified(new Identity(tenant, jwt.getSubject(), jwt.getClaim("dev").asString(),
+                    jwt.getClaim("dvt").asString()), epoch);
         } catch (TokenExpiredException e) {
             throw new AuthenticationException(Reason.EXPIRED, "token expired");
         } catch (JWTVerificationException | IllegalArgumentException e) {

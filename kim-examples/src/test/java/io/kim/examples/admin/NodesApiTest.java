@@ -9,6 +9,7 @@ import io.kim.cluster.redis.NodeInfo;
 import io.kim.embedded.InMemoryGroupStore;
 import io.kim.embedded.InMemoryUserDirectory;
 import io.kim.examples.AdminClient;
+import io.kim.examples.TestEnv;
 import io.kim.examples.auth.JwtTokens;
 import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
@@ -36,7 +37,7 @@ class NodesApiTest {
     }
 
     private AdminClient start(AdminHttpServer.Builder b) {
-        server = b.tokens(new JwtTokens(Map.of("demo", SECRET), Duration.ofHours(1), Clock.systemUTC()))
+        server = b.apiKey(TestEnv.ADMIN_KEY).tokens(new JwtTokens(Map.of("demo", SECRET), Duration.ofHours(1), Clock.systemUTC()))
                 .users(InMemoryUserDirectory.builder().build())
                 .groups(InMemoryGroupStore.builder().build())
                 .build();

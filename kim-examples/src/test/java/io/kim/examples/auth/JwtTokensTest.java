@@ -135,4 +135,39 @@ class JwtTokensTest {
         assertThrows(IllegalArgumentException.class,
                 () -> new JwtTokens(Map.of("a", SECRET_A), Duration.ZERO, Clock.systemUTC()));
     }
+
+    @Test
+    void withRevocation_aTokenOfAnEarlierEpochIsRejected_oneOfTheCurrentEpochAccepted() throws Exception {
+        io.kim.embedded.InMemoryUserDirectory users = io.kim.embedded.InMemoryUserDirectory.builder()
+                .passwordHasher(io.kim.embedded.PasswordHasher.withIterations(1000)).build();
+        users.create("a", "alice", "", "", "pw".toCharArray()).toCompletableFuture().get();
+        JwtTokens t = tokens(Map.of("a", SECRET_A), NOW).withRevocation(users);
+        String before = t.issueToken(alice, 0).token();
+        assertEquals(alice, t.authenticate(before).toCompletableFuture().get());
+        assertEquals(0L, t.epochOf(before));
+
+        long epoch = users.revokeTokens("a", "alice").toCompletableFuture().get();
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> t.authenticate(before).toCompletableFuture().get());
+        AuthenticationException ae = (AuthenticationException) e.getCause();
+        assertEquals(Reason.INVALID, ae.reason());
+        assertEquals("token revoked", ae.getMessage());
+        assertEquals(alice, t.verify(before), "verify checks the signature and claims only");
+
+        String after = t.issueToken(alice, epoch).token();
+        assertEquals(alice, t.authenticate(after).toCompletableFuture().get());
+        assertEquals(1L, t.epochOf(after));
+        // without revocation, the epoch is not looked at
+        assertEquals(alice, tokens(Map.of("a", SECRET_A), NOW).authenticate(before).toCompletableFuture().get());
+    }
+
+    @Test
+    void negativeEpoch_isRefused() {
+        JwtTokens t = tokens(Map.of("a", SECRET_A), NOW);
+        assertThrows(IllegalArgumentException.class, () -> t.issueToken(alice, -1));
+        String forged = com.auth0.jwt.JWT.create().withIssuer("kim").withSubject("alice").withClaim("tnt", "a")
+                .withClaim("dev", "phone-1").withClaim("dvt", "phone").withClaim("epc", -5L).withIssuedAt(NOW)
+                .withExpiresAt(NOW.plusSeconds(60)).sign(com.auth0.jwt.algorithms.Algorithm.HMAC256(SECRET_A));
+        assertEquals(Reason.INVALID, assertThrows(AuthenticationException.class, () -> t.verify(forged)).reason());
+    }
 }

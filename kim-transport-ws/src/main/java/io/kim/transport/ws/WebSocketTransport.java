@@ -7,13 +7,13 @@ import io.kim.net.Transport;
 import io.kim.net.TransportEvent;
 import io.kim.net.TransportOptions;
 import io.kim.transport.ws.internal.ClientUpgradeHandler;
+import io.kim.transport.ws.internal.FragmentAggregator;
 import io.kim.transport.ws.internal.FrameConverter;
 import io.kim.transport.ws.internal.ServerUpgradeHandler;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -45,18 +45,18 @@ import java.util.Set;
  * {@link io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException} whose message names the status,
  * and the connection is closed, so {@link io.kim.net.Client#connect} fails with it.
  *
- * <p><b>Frames.</b> Binary messages become {@link OpCode#BINARY} frames, text messages {@link OpCode#TEXT} (kim
- * servers close those with {@link CloseStatus#UNSUPPORTED_DATA}); fragmented messages are reassembled first. Pings,
- * pongs and close frames are handed on as {@link OpCode#PING}, {@link OpCode#PONG} and {@link OpCode#CLOSE} (the
- * payload of a close is the status code and reason, as {@link CloseStatus#decode} reads them); pings are not
- * answered here but by the server or client above, so that they count as reads for idle detection. A close frame
- * from the peer is answered with a close frame carrying the same code (the closing handshake of RFC 6455, section
- * 5.5.1); after a close frame has been sent nothing else is written, inbound frames other than the peer's close are
- * dropped, and closing the connection waits for the peer's close frame, at most {@link Builder#closeTimeout}, so
- * that the peer sees a clean close. Outbound {@link OpCode#BINARY} payload arrays
- * are wrapped, not copied, so one array may be written to many connections. A close status whose code WebSocket
- * forbids on the wire (1004-1006, 1015-2999) is sent as 1008 with the same reason; reasons are cut to 123 bytes at
- * a character boundary.
+ * <p><b>Frames.</b> Binary messages become {@link OpCode#BINARY} frames, text messages {@link OpCode#TEXT} (kim servers
+ * close those with {@link CloseStatus#UNSUPPORTED_DATA}); fragmented messages are reassembled first. Pings, pongs and
+ * close frames are handed on as {@link OpCode#PING}, {@link OpCode#PONG} and {@link OpCode#CLOSE} (the payload of a
+ * close is the status code and reason, as {@link CloseStatus#decode} reads them); pings are not answered here but by
+ * the server or client above, so that they count as reads for idle detection. A close frame from the peer is answered
+ * with a close frame carrying the same code (the closing handshake of RFC 6455, section 5.5.1); after a close frame has
+ * been sent nothing else is written, inbound frames other than the peer's close are dropped (the fragments of a message
+ * the peer had started are released at once), and closing the connection waits for the peer's close frame, at most
+ * {@link Builder#closeTimeout}, so that the peer sees a clean close. Outbound {@link OpCode#BINARY} payload arrays are
+ * wrapped, not copied, so one array may be written to many connections. A close status whose code WebSocket forbids on
+ * the wire (1004-1006, 1015-2999) is sent as 1008 with the same reason; reasons are cut to 123 bytes at a character
+ * boundary.
  *
  * <p><b>Errors.</b> A message or frame longer than {@link TransportOptions#maxFrameLength()} is reported as a
  * {@link io.netty.handler.codec.TooLongFrameException}, any other framing error (an unmasked client frame, a bad
@@ -133,7 +133,7 @@ public final class WebSocketTransport implements Transport {
         pipeline.addLast("ws-http", new HttpServerCodec());
         pipeline.addLast("ws-http-aggregator", new ServerUpgradeHandler.RequestAggregator(MAX_HTTP_MESSAGE_BYTES));
         pipeline.addLast("ws-upgrade", new ServerUpgradeHandler(path, allowedOrigins, max));
-        pipeline.addLast("ws-aggregator", new WebSocketFrameAggregator(max));
+        pipeline.addLast("ws-aggregator", new FragmentAggregator(max));
         pipeline.addLast("ws-frames", new FrameConverter(max, closeTimeout, true));
     }
 
@@ -150,7 +150,7 @@ public final class WebSocketTransport implements Transport {
         pipeline.addLast("ws-http", new HttpClientCodec());
         pipeline.addLast("ws-http-aggregator", new HttpObjectAggregator(MAX_HTTP_MESSAGE_BYTES));
         pipeline.addLast("ws-upgrade", new ClientUpgradeHandler(uri(remote), max));
-        pipeline.addLast("ws-aggregator", new WebSocketFrameAggregator(max));
+        pipeline.addLast("ws-aggregator", new FragmentAggregator(max));
         pipeline.addLast("ws-frames", new FrameConverter(max, closeTimeout, false));
     }
 

@@ -227,6 +227,38 @@ class WebSocketServerCodecTest {
     }
 
     @Test
+    void fragmentedMessageStart_thenAFrameWithReservedBits_isAnsweredWith1002_andThePartialMessageIsReleased() {
+        upgraded(MAX);
+        receive(new TextWebSocketFrame(false, 0, Unpooled.wrappedBuffer(utf8("part"))));
+        assertNull(next(), "the message is not complete yet");
+        // FIN, RSV1-3 set, binary, masked, one byte: reserved bits without a negotiated extension
+        byte[] reserved = {(byte) 0xF2, (byte) 0x81, 1, 2, 3, 4, 'x' ^ 1};
+        assertThrows(CorruptedFrameException.class, () -> ch.writeInbound(Unpooled.wrappedBuffer(reserved)));
+        List<WebSocketFrame> sent = decodeOutbound(ch, false);
+        assertEquals(1, sent.size());
+        assertEquals(1002, closeCode(sent.get(0)));
+        releaseAll(sent); // the connection stays open until the server closes it: the leak check sees the fragments
+    }
+
+    @Test
+    void fragmentedMessageStart_thenTheServersClose_releasesThePartialMessage_andDropsTheRestOfIt() {
+        upgraded(MAX);
+        receive(new BinaryWebSocketFrame(false, 0, Unpooled.wrappedBuffer(utf8("part"))));
+        ch.writeAndFlush(Frame.close(CloseStatus.NORMAL));
+        List<WebSocketFrame> sent = decodeOutbound(ch, false);
+        assertEquals(1000, closeCode(sent.get(0)));
+        releaseAll(sent);
+        // while the close waits for the peer's close frame, neither the old message nor a new one is aggregated
+        receive(new ContinuationWebSocketFrame(false, 0, Unpooled.wrappedBuffer(utf8("more"))),
+                new ContinuationWebSocketFrame(true, 0, Unpooled.wrappedBuffer(utf8("end"))),
+                new BinaryWebSocketFrame(false, 0, Unpooled.wrappedBuffer(utf8("new"))),
+                new ContinuationWebSocketFrame(true, 0, Unpooled.wrappedBuffer(utf8("end"))));
+        assertNull(next());
+        receive(new CloseWebSocketFrame(1000, ""));
+        assertEquals(OpCode.CLOSE, next().opCode());
+    }
+
+    @Test
     void closeWrittenAfterAFramingError_isNotSentTwice() {
         upgraded(16);
         assertThrows(TooLongFrameException.class,

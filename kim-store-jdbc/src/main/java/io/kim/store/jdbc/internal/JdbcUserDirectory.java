@@ -164,6 +164,47 @@ public final class JdbcUserDirectory implements UserDirectory {
         });
     }
 
+    @Override
+    public CompletionStage<Long> tokenEpoch(String tenant, String userId) {
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
+        return db.tx(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT token_epoch FROM kim_user WHERE tenant = ? AND user_id = ?")) {
+                ps.setString(1, tenant);
+                ps.setString(2, userId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getLong(1) : 0L;
+                }
+            }
+        });
+    }
+
+    @Override
+    public CompletionStage<Long> revokeTokens(String tenant, String userId) {
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
+        return db.tx(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE kim_user SET token_epoch = token_epoch + 1 WHERE tenant = ? AND user_id = ?")) {
+                ps.setString(1, tenant);
+                ps.setString(2, userId);
+                if (ps.executeUpdate() == 0) {
+                    throw new NoSuchUserException(tenant, userId);
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT token_epoch FROM kim_user WHERE tenant = ? AND user_id = ?")) {
+                ps.setString(1, tenant);
+                ps.setString(2, userId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        });
+    }
+
     private static void setNullable(PreparedStatement ps, int index, String value) throws SQLException {
         if (value == null) {
             ps.setNull(index, Types.VARCHAR);

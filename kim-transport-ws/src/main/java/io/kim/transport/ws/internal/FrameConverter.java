@@ -39,10 +39,11 @@ import java.util.concurrent.TimeUnit;
  * passed, so that the peer sees a clean close; a close without a close frame sent (an error, a slow consumer, a
  * connection never upgraded) happens at once.
  *
- * <p>Sits after the WebSocket decoder and {@link io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator},
- * so messages arrive whole. Until {@link TransportEvent#READY} passes through it (the upgrade is done) it writes no
- * frames: close, ping and pong frames written that early are dropped (the connection has no WebSocket yet), and
- * data frames fail their write. One instance per connection; all methods run on its event loop.
+ * <p>Sits after the WebSocket decoder and the {@link FragmentAggregator}, so messages arrive whole; once this side has
+ * sent a close frame it stops the aggregator, so that a message the peer had started is released at once and nothing
+ * more is aggregated while the close handshake waits. Until {@link TransportEvent#READY} passes through it (the upgrade
+ * is done) it writes no frames: close, ping and pong frames written that early are dropped (the connection has no
+ * WebSocket yet), and data frames fail their write. One instance per connection; all methods run on its event loop.
  */
 public final class FrameConverter extends ChannelDuplexHandler {
 
@@ -238,7 +239,7 @@ public final class FrameConverter extends ChannelDuplexHandler {
             case PING -> new PingWebSocketFrame(Unpooled.wrappedBuffer(payload));
             case PONG -> new PongWebSocketFrame(Unpooled.wrappedBuffer(payload));
             case CLOSE -> {
-                closeSent = true;
+                closing(ctx);
                 CloseStatus status = CloseStatus.decode(payload);
                 yield closeFrame(ctx.alloc(), status.code(), status.reason());
             }
@@ -303,8 +304,20 @@ public final class FrameConverter extends ChannelDuplexHandler {
             close.release();
             return;
         }
-        closeSent = true;
+        closing(ctx);
         ctx.writeAndFlush(close); // a failure means the connection is gone already: nothing left to tell
+    }
+
+    /**
+     * Marks the close frame as sent and stops the {@link FragmentAggregator} in front, if any: from now on only the
+     * peer's close frame counts, so a message it had started, or starts now, is not kept.
+     */
+    private void closing(ChannelHandlerContext ctx) {
+        closeSent = true;
+        FragmentAggregator aggregator = ctx.pipeline().get(FragmentAggregator.class);
+        if (aggregator != null) {
+            aggregator.stop();
+        }
     }
 
     /** The answer to the peer's close frame: the same status code, no reason (an empty close if it had none). */
