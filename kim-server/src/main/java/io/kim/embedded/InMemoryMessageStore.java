@@ -1,6 +1,8 @@
 package io.kim.embedded;
 
 import io.kim.spi.AppendResult;
+import io.kim.spi.ChatType;
+import io.kim.spi.Conversation;
 import io.kim.spi.InboxEntry;
 import io.kim.spi.InboxPage;
 import io.kim.spi.Message;
@@ -17,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -58,6 +61,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * never restart.
  *
  * <p>Content is stored once: every inbox entry of one append refers to the same record.
+ *
+ * <h2>Conversations</h2>
+ * Each user keeps a small record per conversation (a peer or a group: the last message's sequence, log position
+ * and time, and the read position) in a hash map, updated by the append under the lock it already holds, plus the
+ * sequences of its unread messages from others, 8 bytes each, forgotten once read or dropped from the inbox. The
+ * last message is decoded from the log when {@link #conversations} lists it.
  */
 public final class InMemoryMessageStore implements MessageStore {
 
@@ -153,8 +162,12 @@ public final class InMemoryMessageStore implements MessageStore {
             sender.reserveSent(tenant.log);
             // nothing can fail after the record is written: every array it goes into has room
             long position = tenant.log.append(message, indexes, sequences, now);
+            boolean notice = message.isNotice();
             for (User u : users) {
                 u.add(position, now, maxInboxSize, tenant.log);
+                if (!notice) {
+                    u.converse(message, position);
+                }
             }
             sender.addSent(hash, position);
             if (quotaMessages > 0 || quotaBytes > 0) {
@@ -341,6 +354,70 @@ public final class InMemoryMessageStore implements MessageStore {
         TenantState state = tenants.get(tenant);
         Long sequence = state == null ? null : state.acknowledged.get(new DeviceKey(userId, deviceId));
         return CompletableFuture.completedStage(sequence == null ? 0L : sequence);
+    }
+
+    @Override
+    public CompletionStage<List<Conversation>> conversations(String tenant, String userId, long beforeSequence,
+            int limit) {
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
+        Validate.notNegative(beforeSequence, "beforeSequence");
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit: " + limit + " (expected: > 0)");
+        }
+        TenantState state = tenants.get(tenant);
+        User user = state == null ? null : state.users.get(userId);
+        if (user == null) {
+            return CompletableFuture.completedStage(List.of());
+        }
+        long before = beforeSequence == 0 ? Long.MAX_VALUE : beforeSequence;
+        List<Conv.Snapshot> found = new ArrayList<>();
+        user.lock.lock();
+        try {
+            user.expire(clock.millis(), retentionMillis, state.log);
+            long oldest = user.head - user.size() + 1;
+            user.forEachConversation(c -> {
+                if (c.lastSequence < before) {
+                    found.add(c.snapshot(oldest));
+                }
+            });
+        } finally {
+            user.lock.unlock();
+        }
+        found.sort((a, b) -> Long.compare(b.lastSequence(), a.lastSequence()));
+        List<Conversation> page = new ArrayList<>(Math.min(limit, found.size()));
+        for (int i = 0; i < found.size() && i < limit; i++) {
+            page.add(found.get(i).toConversation(state.log));
+        }
+        return CompletableFuture.completedStage(List.copyOf(page));
+    }
+
+    @Override
+    public CompletionStage<Optional<Conversation>> markRead(String tenant, String userId, ChatType chatType,
+            String peer, long sequence) {
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
+        Objects.requireNonNull(chatType, "chatType");
+        Validate.nonBlank(peer, "peer");
+        Validate.notNegative(sequence, "sequence");
+        TenantState state = tenants.get(tenant);
+        User user = state == null ? null : state.users.get(userId);
+        if (user == null) {
+            return CompletableFuture.completedStage(Optional.empty());
+        }
+        Conv.Snapshot snapshot;
+        user.lock.lock();
+        try {
+            Conv c = user.conversation(chatType, peer);
+            if (c == null) {
+                return CompletableFuture.completedStage(Optional.empty());
+            }
+            c.read(sequence);
+            snapshot = c.snapshot(user.head - user.size() + 1);
+        } finally {
+            user.lock.unlock();
+        }
+        return CompletableFuture.completedStage(Optional.of(snapshot.toConversation(state.log)));
     }
 
     /**
@@ -561,6 +638,49 @@ public final class InMemoryMessageStore implements MessageStore {
             this.index = index;
         }
 
+        /** One-to-one conversations by peer user id, and group ones by group id; created on first use. */
+        private HashMap<String, Conv> peers;
+        private HashMap<String, Conv> groups;
+
+        /** Notes {@code m}, just added at sequence {@link #head} from log {@code position}, in its conversation. */
+        void converse(Message m, long position) {
+            boolean group = m.chatType() == ChatType.GROUP;
+            String peer = group ? m.target() : m.senderId().equals(id) ? m.target() : m.senderId();
+            HashMap<String, Conv> map = group ? groups : peers;
+            if (map == null) {
+                map = new HashMap<>();
+                if (group) {
+                    groups = map;
+                } else {
+                    peers = map;
+                }
+            }
+            Conv c = map.get(peer);
+            if (c == null) {
+                c = new Conv(m.chatType(), peer);
+                map.put(peer, c);
+            }
+            c.add(head, position, m.timestamp(), !m.senderId().equals(id), head - size + 1);
+        }
+
+        Conv conversation(ChatType type, String peer) {
+            HashMap<String, Conv> map = type == ChatType.GROUP ? groups : peers;
+            return map == null ? null : map.get(peer);
+        }
+
+        void forEachConversation(java.util.function.Consumer<Conv> action) {
+            if (peers != null) {
+                peers.values().forEach(action);
+            }
+            if (groups != null) {
+                groups.values().forEach(action);
+            }
+        }
+
+        int size() {
+            return size;
+        }
+
         /** Makes room for one more entry. */
         void reserve() {
             if (start + size < entries.length) {
@@ -708,6 +828,84 @@ public final class InMemoryMessageStore implements MessageStore {
             sent[2 * slot] = hash;
             sent[2 * slot + 1] = position + 1;
             sentCount++;
+        }
+    }
+
+    /**
+     * One conversation of a user: its last message (sequence, log position, time), the read position, and the
+     * sequences of the unread messages from others, ascending (8 bytes each, dropped once read or expired). Guarded
+     * by the user's lock.
+     */
+    private static final class Conv {
+        final ChatType type;
+        final String peer;
+        long lastSequence;
+        long lastPosition;
+        long lastTimestamp;
+        long readSequence;
+        private long[] unread = User.NONE;
+        private int unreadStart;
+        private int unreadCount;
+
+        Conv(ChatType type, String peer) {
+            this.type = type;
+            this.peer = peer;
+        }
+
+        void add(long sequence, long position, long timestamp, boolean incoming, long oldestKept) {
+            dropUnreadBelow(oldestKept); // keeps the ring within the inbox
+            lastSequence = sequence;
+            lastPosition = position;
+            lastTimestamp = timestamp;
+            if (!incoming || sequence <= readSequence) {
+                return;
+            }
+            if (unreadStart + unreadCount == unread.length) {
+                if (unreadStart > 0 && unreadCount <= unread.length / 2) {
+                    System.arraycopy(unread, unreadStart, unread, 0, unreadCount);
+                } else {
+                    unread = Arrays.copyOfRange(unread, unreadStart, unreadStart + Math.max(4, 2 * unreadCount));
+                }
+                unreadStart = 0;
+            }
+            unread[unreadStart + unreadCount++] = sequence;
+        }
+
+        void read(long sequence) {
+            if (sequence > readSequence) {
+                readSequence = sequence;
+                dropUnreadBelow(sequence + 1);
+            }
+        }
+
+        /** Forgets the unread sequences below {@code from}. */
+        private void dropUnreadBelow(long from) {
+            while (unreadCount > 0 && unread[unreadStart] < from) {
+                unreadStart++;
+                unreadCount--;
+            }
+            if (unreadCount == 0) {
+                unreadStart = 0;
+                if (unread.length > 64) {
+                    unread = User.NONE;
+                }
+            }
+        }
+
+        /** The conversation now; unread messages older than {@code oldestKept} (expired) no longer count. */
+        Snapshot snapshot(long oldestKept) {
+            dropUnreadBelow(oldestKept);
+            return new Snapshot(type, peer, lastSequence, lastPosition, lastTimestamp, readSequence, unreadCount);
+        }
+
+        record Snapshot(ChatType type, String peer, long lastSequence, long lastPosition, long lastTimestamp,
+                long readSequence, long unread) {
+            /** Decodes the last message, outside the lock: records never change. */
+            Conversation toConversation(MessageLog log) {
+                MessageLog.Ref r = log.ref(lastPosition);
+                return new Conversation(type, peer, lastSequence, lastTimestamp, r == null ? null : log.message(r),
+                        readSequence, unread);
+            }
         }
     }
 

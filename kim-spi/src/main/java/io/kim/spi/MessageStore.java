@@ -1,6 +1,9 @@
 package io.kim.spi;
 
 import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -104,4 +107,43 @@ public interface MessageStore {
      * duplicates. An inbox that never had an entry has an epoch too, and keeps it when the first entry arrives.
      */
     CompletionStage<String> epoch(String tenant, String userId);
+
+    /**
+     * The conversations of user {@code userId} in {@code tenant} (see {@link Conversation}), newest first: ordered by
+     * {@link Conversation#lastSequence()} descending, only those whose last sequence is below
+     * {@code beforeSequence}, at most {@code limit}. A client pages by passing the last sequence of the previous
+     * page's last conversation. Every {@link #append} keeps them up to date, in the same atomic step as the entry,
+     * and a durable store keeps them across restarts.
+     *
+     * <p>The default implementation fails with {@link UnsupportedOperationException}: a store written before
+     * conversations existed does not keep them, and the server answers CONVERSATIONS with FORBIDDEN.
+     *
+     * @param beforeSequence only conversations whose last sequence is lower; 0 for no bound (from the newest);
+     *                       &gt;= 0
+     * @param limit          the most conversations to return; &gt; 0
+     * @return a stage completed with an immutable list, empty if the user has none (an unknown user)
+     */
+    default CompletionStage<List<Conversation>> conversations(String tenant, String userId,
+            long beforeSequence, int limit) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException(
+                getClass().getName() + " does not keep conversations"));
+    }
+
+    /**
+     * Marks user {@code userId}'s conversation ({@code chatType}, {@code peer}) in {@code tenant} read up to and
+     * including inbox sequence {@code sequence}. The read position only grows: a lower sequence than the recorded
+     * one changes nothing. The unread count then counts the conversation's messages from others above the new
+     * position. The store does not check that {@code sequence} is an entry of the conversation; the server does.
+     *
+     * <p>The default implementation fails with {@link UnsupportedOperationException}, like {@link #conversations}.
+     *
+     * @param sequence the inbox sequence up to which the conversation is read; &gt;= 0
+     * @return a stage completed with the conversation after the change, or empty if the user has no such
+     *         conversation (nothing is recorded then)
+     */
+    default CompletionStage<Optional<Conversation>> markRead(String tenant, String userId,
+            ChatType chatType, String peer, long sequence) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException(
+                getClass().getName() + " does not keep conversations"));
+    }
 }
