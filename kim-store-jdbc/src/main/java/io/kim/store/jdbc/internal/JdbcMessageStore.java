@@ -2,6 +2,7 @@ package io.kim.store.jdbc.internal;
 
 import io.kim.spi.AppendResult;
 import io.kim.spi.ChatType;
+import io.kim.spi.Conversation;
 import io.kim.spi.InboxEntry;
 import io.kim.spi.InboxPage;
 import io.kim.spi.Message;
@@ -22,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -272,6 +274,7 @@ public final class JdbcMessageStore implements MessageStore {
             } else {
                 insert(c, written, rows, now);
             }
+            upsertConversations(c, written);
         }
         for (Map.Entry<Pending, Pending> e : followers.entrySet()) {
             Pending first = e.getValue();
@@ -281,6 +284,78 @@ public final class JdbcMessageStore implements MessageStore {
             } else {
                 p.result = new AppendResult(first.result.message(), first.result.sequences(), true);
             }
+        }
+    }
+
+    /** A conversation row: an owner's peer or group. Ordered like the primary key, the order rows are locked in. */
+    private record ConversationKey(String tenant, String userId, short chatType, String peer)
+            implements Comparable<ConversationKey> {
+        @Override
+        public int compareTo(ConversationKey o) {
+            int c = tenant.compareTo(o.tenant);
+            if (c == 0) {
+                c = userId.compareTo(o.userId);
+            }
+            if (c == 0) {
+                c = Short.compare(chatType, o.chatType);
+            }
+            return c != 0 ? c : peer.compareTo(o.peer);
+        }
+    }
+
+    /** What a batch changes in one conversation row: its new last message and how many more are unread. */
+    private static final class ConversationChange {
+        long lastSequence;
+        String lastMessageId;
+        long lastAt;
+        long unread;
+    }
+
+    /**
+     * Raises the conversation rows of the owners of {@code written} (notices aside), one upsert per row in key order.
+     * The owners' inbox rows are locked by this transaction already, so no other append touches these rows.
+     */
+    private void upsertConversations(Connection c, List<Pending> written) throws SQLException {
+        TreeMap<ConversationKey, ConversationChange> changes = new TreeMap<>();
+        for (Pending p : written) {
+            Message m = p.message;
+            if (m.isNotice()) {
+                continue;
+            }
+            short type = (short) (m.chatType() == ChatType.GROUP ? 1 : 0);
+            for (String owner : p.owners) {
+                ConversationChange change = changes.computeIfAbsent(
+                        new ConversationKey(m.tenant(), owner, type, Conversation.peerOf(m, owner)),
+                        k -> new ConversationChange());
+                long sequence = p.result.sequence(owner);
+                if (sequence > change.lastSequence) {
+                    change.lastSequence = sequence;
+                    change.lastMessageId = m.messageId();
+                    change.lastAt = m.timestamp();
+                }
+                if (!m.senderId().equals(owner)) {
+                    change.unread++;
+                }
+            }
+        }
+        if (changes.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement(db.dialect().upsertConversation)) {
+            for (Map.Entry<ConversationKey, ConversationChange> e : changes.entrySet()) {
+                ConversationKey k = e.getKey();
+                ConversationChange change = e.getValue();
+                ps.setString(1, k.tenant());
+                ps.setString(2, k.userId());
+                ps.setShort(3, k.chatType());
+                ps.setString(4, k.peer());
+                ps.setLong(5, change.lastSequence);
+                ps.setString(6, change.lastMessageId);
+                ps.setLong(7, change.lastAt);
+                ps.setLong(8, change.unread);
+                ps.addBatch();
+            }
+            ps.executeBatch();
         }
     }
 
@@ -803,6 +878,121 @@ public final class JdbcMessageStore implements MessageStore {
                 }
             }
         });
+    }
+
+    // ---- conversations ----------------------------------------------------------------------------------------
+
+    private static final String CONVERSATION_COLUMNS =
+            "c.chat_type, c.peer, c.last_seq, c.last_at, c.read_seq, c.unread, m.message_id, m.sender_id,"
+                    + " m.sender_device, m.chat_type, m.target, m.client_message_id, m.content_type, m.body, m.sent_at"
+                    + " FROM kim_conversation c LEFT JOIN kim_message m"
+                    + " ON m.tenant = c.tenant AND m.message_id = c.last_message_id";
+
+    @Override
+    public CompletionStage<List<Conversation>> conversations(String tenant, String userId, long beforeSequence,
+            int limit) {
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
+        Validate.notNegative(beforeSequence, "beforeSequence");
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit: " + limit + " (expected: > 0)");
+        }
+        long before = beforeSequence == 0 ? Long.MAX_VALUE : beforeSequence;
+        return db.async(c -> {
+            List<Conversation> page = new ArrayList<>(Math.min(limit, 256));
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + CONVERSATION_COLUMNS
+                    + " WHERE c.tenant = ? AND c.user_id = ? AND c.last_seq < ? ORDER BY c.last_seq DESC LIMIT ?")) {
+                ps.setString(1, tenant);
+                ps.setString(2, userId);
+                ps.setLong(3, before);
+                ps.setInt(4, limit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        page.add(conversation(tenant, rs));
+                    }
+                }
+            }
+            return List.copyOf(page);
+        });
+    }
+
+    private static Conversation conversation(String tenant, ResultSet rs) throws SQLException {
+        Message last = rs.getString(7) == null ? null : message(tenant, rs, 7);
+        return new Conversation(rs.getShort(1) == 1 ? ChatType.GROUP : ChatType.USER, rs.getString(2),
+                rs.getLong(3), rs.getLong(4), last, rs.getLong(5), rs.getLong(6));
+    }
+
+    @Override
+    public CompletionStage<Optional<Conversation>> markRead(String tenant, String userId, ChatType chatType,
+            String peer, long sequence) {
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
+        Objects.requireNonNull(chatType, "chatType");
+        Validate.nonBlank(peer, "peer");
+        Validate.notNegative(sequence, "sequence");
+        short type = (short) (chatType == ChatType.GROUP ? 1 : 0);
+        return db.tx(c -> {
+            long lastSeq;
+            long readSeq;
+            try (PreparedStatement ps = c.prepareStatement("SELECT last_seq, read_seq FROM kim_conversation"
+                    + " WHERE tenant = ? AND user_id = ? AND chat_type = ? AND peer = ? FOR UPDATE")) {
+                ps.setString(1, tenant);
+                ps.setString(2, userId);
+                ps.setShort(3, type);
+                ps.setString(4, peer);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.<Conversation>empty();
+                    }
+                    lastSeq = rs.getLong(1);
+                    readSeq = rs.getLong(2);
+                }
+            }
+            if (sequence > readSeq) {
+                long unread = sequence >= lastSeq ? 0 : countUnread(c, tenant, userId, type, peer, sequence);
+                try (PreparedStatement ps = c.prepareStatement("UPDATE kim_conversation SET read_seq = ?, unread = ?"
+                        + " WHERE tenant = ? AND user_id = ? AND chat_type = ? AND peer = ?")) {
+                    ps.setLong(1, sequence);
+                    ps.setLong(2, unread);
+                    ps.setString(3, tenant);
+                    ps.setString(4, userId);
+                    ps.setShort(5, type);
+                    ps.setString(6, peer);
+                    ps.executeUpdate();
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + CONVERSATION_COLUMNS
+                    + " WHERE c.tenant = ? AND c.user_id = ? AND c.chat_type = ? AND c.peer = ?")) {
+                ps.setString(1, tenant);
+                ps.setString(2, userId);
+                ps.setShort(3, type);
+                ps.setString(4, peer);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return Optional.of(conversation(tenant, rs));
+                }
+            }
+        });
+    }
+
+    /** The kept messages from others of a conversation after inbox sequence {@code after}, notices aside. */
+    private static long countUnread(Connection c, String tenant, String userId, short type, String peer, long after)
+            throws SQLException {
+        String match = type == 1 ? " AND m.chat_type = 1 AND m.target = ? AND m.sender_id <> ?"
+                : " AND m.chat_type = 0 AND m.sender_id = ? AND m.sender_id <> ?";
+        try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM kim_inbox_entry e JOIN kim_message m"
+                + " ON m.tenant = e.tenant AND m.message_id = e.message_id"
+                + " WHERE e.tenant = ? AND e.user_id = ? AND e.seq > ? AND m.content_type NOT LIKE 'kim/%'" + match)) {
+            ps.setString(1, tenant);
+            ps.setString(2, userId);
+            ps.setLong(3, after);
+            ps.setString(4, peer);
+            ps.setString(5, userId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
     }
 
     /** The database's epoch, shared by all its inboxes: made once when the schema is first used. */
