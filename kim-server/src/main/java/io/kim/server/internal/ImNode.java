@@ -10,6 +10,7 @@ import io.kim.net.StateListener;
 import io.kim.protocol.Command;
 import io.kim.server.DevicePolicy;
 import io.kim.server.internal.chat.SendCommand;
+import io.kim.server.internal.conversation.ConversationCommands;
 import io.kim.server.RateLimits;
 import io.kim.server.internal.dispatch.Dispatcher;
 import io.kim.server.internal.dispatch.RateLimiter;
@@ -68,6 +69,7 @@ public final class ImNode {
                 delivery, ids, events, b.metrics, b.clock, b.maxBodyLength);
         SyncCommands sync = new SyncCommands(messages, events, b.metrics, b.defaultSyncLimit, b.maxSyncLimit,
                 b.maxFrameLength);
+        ConversationCommands conversations = new ConversationCommands(messages, delivery, ids, b.clock);
         Dispatcher.Builder dispatch = Dispatcher.builder();
         if (b.rateLimits != null) {
             dispatch.rateLimiter(new RateLimiter(b.rateLimits, System::nanoTime));
@@ -79,6 +81,8 @@ public final class ImNode {
                 .handle(Command.SEND, send::send)
                 .handle(Command.SYNC, sync::sync)
                 .handle(Command.ACK, sync::ack)
+                .handle(Command.CONVERSATIONS, conversations::conversations)
+                .handle(Command.READ, conversations::read)
                 .handle(Command.GROUP_CREATE, group::create)
                 .handle(Command.GROUP_GET, group::get)
                 .handle(Command.GROUP_JOIN, group::join)
