@@ -288,6 +288,43 @@ public final class ImClient implements AutoCloseable {
         return core.dissolveGroup(groupId);
     }
 
+    // ---- conversations -------------------------------------------------------------------------------------
+
+    /**
+     * A page of this user's conversations, newest first. Retried like a send.
+     *
+     * @param beforeSequence only conversations whose last message has a lower inbox sequence (the previous page's
+     *                       last {@link ConversationSummary#lastSequence()}); 0 for the newest
+     * @param limit          the most to return, 1-100, or 0 for the server's default (20)
+     * @throws IllegalArgumentException if an argument is out of range
+     */
+    public CompletableFuture<ConversationPage> conversations(long beforeSequence, int limit) {
+        if (beforeSequence < 0 || limit < 0 || limit > 100) {
+            throw new IllegalArgumentException("beforeSequence: " + beforeSequence + ", limit: " + limit
+                    + " (expected: >= 0, 0-100)");
+        }
+        return core.conversations(beforeSequence, limit);
+    }
+
+    /**
+     * Marks a conversation read up to and including the entry at inbox {@code sequence}, which must be a message of
+     * that conversation (for example its {@link ConversationSummary#lastSequence()}, or the sequence of the newest
+     * message on screen). In a one-to-one conversation the peer's devices, and this user's other devices, get a
+     * {@link ImClientListener#onRead read receipt}. Retried like a send (a repeat sends the receipt again).
+     *
+     * @return the conversation afterwards; fails with an {@link ImStatusException} of {@code INVALID_PACKET} if
+     *         {@code sequence} is not a kept message of that conversation
+     * @throws IllegalArgumentException if {@code target} is blank or too long, or {@code sequence} is not positive
+     */
+    public CompletableFuture<ConversationSummary> markRead(ChatKind chatType, String target, long sequence) {
+        Objects.requireNonNull(chatType, "chatType");
+        checkId(target, "target");
+        if (sequence <= 0) {
+            throw new IllegalArgumentException("sequence: " + sequence + " (expected: > 0)");
+        }
+        return core.markRead(chatType, target, sequence);
+    }
+
     /** Checks an id (or a name or content type) of 1-128 characters, not blank. */
     static void checkId(String value, String name) {
         Objects.requireNonNull(value, name);

@@ -70,4 +70,12 @@ public interface ImClientListener {
      */
     default void onGroupEvent(GroupEvent event) {
     }
+
+    /**
+     * A read receipt arrived as the inbox entry at {@code sequence} (see {@link ReadNotice}): it takes that
+     * sequence's place in the ordered stream instead of {@link #onMessage}, so it is delivered once, in order, and
+     * also found by a device that was offline (through sync). Default: does nothing.
+     */
+    default void onRead(long sequence, ReadNotice notice) {
+    }
 }

@@ -3,6 +3,8 @@ package io.kim.client.internal;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
+import io.kim.client.ConversationPage;
+import io.kim.client.ConversationSummary;
 import io.kim.client.GroupEvent;
 import io.kim.client.GroupInfo;
 import io.kim.client.ImClient;
@@ -12,6 +14,7 @@ import io.kim.client.ImStatusException;
 import io.kim.client.InboxPosition;
 import io.kim.client.LoginInfo;
 import io.kim.client.NewGroup;
+import io.kim.client.ReadNotice;
 import io.kim.client.ReceivedMessage;
 import io.kim.client.SendResult;
 import io.kim.protocol.internal.Packets;
@@ -285,6 +288,34 @@ public final class ClientCore {
         // Not retried: a repeat after a dissolve that got through would answer NO_SUCH_GROUP.
         return request(Command.GROUP_DISSOLVE, groupRequest(groupId), false, "GROUP_DISSOLVE " + groupId,
                 (c, answer) -> null);
+    }
+
+    public CompletableFuture<ConversationPage> conversations(long beforeSequence, int limit) {
+        return request(Command.CONVERSATIONS, io.kim.protocol.ConversationsRequest.newBuilder()
+                        .setBeforeSequence(beforeSequence).setLimit(limit).build(), true,
+                "CONVERSATIONS before " + beforeSequence, (c, answer) -> {
+                    io.kim.protocol.ConversationsResponse r = io.kim.protocol.ConversationsResponse.parseFrom(answer);
+                    List<ConversationSummary> list = new ArrayList<>(r.getConversationsCount());
+                    for (io.kim.protocol.ConversationInfo info : r.getConversationsList()) {
+                        list.add(summary(info));
+                    }
+                    return new ConversationPage(list, r.getHasMore());
+                });
+    }
+
+    public CompletableFuture<ConversationSummary> markRead(ChatKind chatType, String target, long sequence) {
+        return request(Command.READ, io.kim.protocol.ReadRequest.newBuilder()
+                        .setChatType(chatType == ChatKind.GROUP ? io.kim.protocol.TargetType.CHAT_GROUP
+                                : io.kim.protocol.TargetType.CHAT_USER)
+                        .setTarget(target).setSequence(sequence).build(), true, "READ " + target + " " + sequence,
+                (c, answer) -> summary(io.kim.protocol.ReadResponse.parseFrom(answer).getConversation()));
+    }
+
+    private static ConversationSummary summary(io.kim.protocol.ConversationInfo c) {
+        return new ConversationSummary(
+                c.getChatType() == io.kim.protocol.TargetType.CHAT_GROUP ? ChatKind.GROUP : ChatKind.USER,
+                c.getPeer(), c.getLastSequence(), c.getLastTimestamp(),
+                c.hasLastMessage() ? received(c.getLastMessage()) : null, c.getReadSequence(), c.getUnread());
     }
 
     private <T> CompletableFuture<T> request(Command command, MessageLite request, boolean retryable, String what,
@@ -695,7 +726,8 @@ public final class ClientCore {
 
     private void onResponse(Conn c, Header h, ByteString body) throws InvalidProtocolBufferException {
         switch (h.getCommand()) {
-            case SEND, GROUP_CREATE, GROUP_GET, GROUP_JOIN, GROUP_QUIT, GROUP_MEMBERS, GROUP_DISSOLVE ->
+            case SEND, GROUP_CREATE, GROUP_GET, GROUP_JOIN, GROUP_QUIT, GROUP_MEMBERS, GROUP_DISSOLVE, CONVERSATIONS,
+                    READ ->
                     onOpResponse(c, h, body);
             case SYNC -> onSyncResponse(c, h, body);
             default -> {
@@ -722,7 +754,12 @@ public final class ClientCore {
 
     private void deliver(long sequence, ReceivedMessage message) {
         position = new InboxPosition(epoch, sequence);
-        safely(() -> s.listener().onMessage(sequence, message));
+        ReadNotice read = READ_RECEIPT.equals(message.contentType()) ? readNotice(message) : null;
+        if (read != null) {
+            safely(() -> s.listener().onRead(sequence, read));
+        } else {
+            safely(() -> s.listener().onMessage(sequence, message));
+        }
         if (++unacked >= ACK_BATCH) {
             sendAck();
         } else if (ackTimer == null) {
@@ -730,6 +767,21 @@ public final class ClientCore {
                 ackTimer = null;
                 sendAck();
             }, ACK_DELAY_NANOS, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** The content type of read receipts (see {@code io.kim.spi.Message.READ_RECEIPT} on the server). */
+    private static final String READ_RECEIPT = "kim/read";
+
+    /** The receipt in {@code m}, or {@code null} if its body is malformed (then it goes to onMessage as it is). */
+    private static ReadNotice readNotice(ReceivedMessage m) {
+        try {
+            io.kim.protocol.ReadReceipt r = io.kim.protocol.ReadReceipt.parseFrom(m.body());
+            return new ReadNotice(m.senderId(), m.senderDevice(), m.target(), r.getMessageId(), r.getTimestamp(),
+                    r.getReaderSequence());
+        } catch (InvalidProtocolBufferException e) {
+            log.debug("a malformed read receipt {}", m.messageId());
+            return null;
         }
     }
 
