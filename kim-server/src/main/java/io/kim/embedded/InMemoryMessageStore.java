@@ -1,5 +1,6 @@
 package io.kim.embedded;
 
+import io.kim.spi.AmendResult;
 import io.kim.spi.AppendResult;
 import io.kim.spi.ChatType;
 import io.kim.spi.Conversation;
@@ -298,7 +299,7 @@ public final class InMemoryMessageStore implements MessageStore {
             if (r == null) {
                 break; // its array expired since: the page ends early, the next read says truncated
             }
-            entries.add(new InboxEntry(from + i, state.log.message(r)));
+            entries.add(new InboxEntry(from + i, state.message(r, positions[i])));
         }
         return CompletableFuture.completedStage(new InboxPage(entries, bounds.headSequence(),
                 bounds.oldestSequence(), bounds.truncated(), from + entries.size() - 1 < bounds.headSequence()));
@@ -387,7 +388,7 @@ public final class InMemoryMessageStore implements MessageStore {
         found.sort((a, b) -> Long.compare(b.lastSequence(), a.lastSequence()));
         List<Conversation> page = new ArrayList<>(Math.min(limit, found.size()));
         for (int i = 0; i < found.size() && i < limit; i++) {
-            page.add(found.get(i).toConversation(state.log));
+            page.add(found.get(i).toConversation(state));
         }
         return CompletableFuture.completedStage(List.copyOf(page));
     }
@@ -417,7 +418,84 @@ public final class InMemoryMessageStore implements MessageStore {
         } finally {
             user.lock.unlock();
         }
-        return CompletableFuture.completedStage(Optional.of(snapshot.toConversation(state.log)));
+        return CompletableFuture.completedStage(Optional.of(snapshot.toConversation(state)));
+    }
+
+    /**
+     * Keeps the new content beside the record (whose own body is overwritten with zeros at the first amendment),
+     * under the locks of every owner of the message, where its conversations are too.
+     */
+    @Override
+    public CompletionStage<Optional<AmendResult>> amend(String tenant, String userId, long sequence,
+            String messageId, String contentType, byte[] body) {
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
+        Validate.positive(sequence, "sequence");
+        Validate.nonBlank(messageId, "messageId");
+        Validate.nonBlank(contentType, "contentType");
+        Objects.requireNonNull(body, "body");
+        TenantState state = tenants.get(tenant);
+        User user = state == null ? null : state.users.get(userId);
+        if (user == null) {
+            return CompletableFuture.completedStage(Optional.empty());
+        }
+        long position;
+        user.lock.lock();
+        try {
+            user.expire(clock.millis(), retentionMillis, state.log);
+            long[] at = user.positions(sequence, 1);
+            if (at.length == 0) {
+                return CompletableFuture.completedStage(Optional.empty());
+            }
+            position = at[0];
+        } finally {
+            user.lock.unlock();
+        }
+        MessageLog.Ref r = state.log.ref(position);
+        if (r == null) {
+            return CompletableFuture.completedStage(Optional.empty());
+        }
+        int n = state.log.ownerCount(r);
+        String[] ids = new String[n];
+        long[] sequences = new long[n];
+        Message original = state.log.message(r, ids, sequences);
+        if (!original.messageId().equals(messageId)) {
+            return CompletableFuture.completedStage(Optional.empty());
+        }
+        String[] sorted = ids.clone();
+        Arrays.sort(sorted);
+        User[] owners = new User[n];
+        for (int i = 0; i < n; i++) {
+            owners[i] = state.user(sorted[i]);
+        }
+        boolean gone = contentType.startsWith(Message.NOTICE_PREFIX);
+        int version;
+        lock(owners, null);
+        try {
+            Amended previous = state.amendments.get(position);
+            version = previous == null ? 1 : previous.version() + 1;
+            state.amendments.put(position, new Amended(contentType, body, version));
+            state.anyAmended = true;
+            if (previous == null) {
+                state.log.eraseBody(r);
+            }
+            if (gone) {
+                for (int i = 0; i < n; i++) {
+                    User owner = state.users.get(ids[i]);
+                    Conv c = owner.conversation(original.chatType(), Conversation.peerOf(original, owner.id));
+                    if (c != null) {
+                        c.forget(sequences[i]);
+                    }
+                }
+            }
+        } finally {
+            unlock(owners, null);
+        }
+        Message now = new Message(original.tenant(), original.messageId(), original.senderId(),
+                original.senderDevice(), original.chatType(), original.target(), original.clientMessageId(),
+                contentType, body, original.timestamp());
+        return CompletableFuture.completedStage(Optional.of(new AmendResult(now, sequenceMap(ids, sequences),
+                version)));
     }
 
     /**
@@ -433,6 +511,7 @@ public final class InMemoryMessageStore implements MessageStore {
         long dropped = 0;
         for (TenantState tenant : tenants.values()) {
             tenant.log.dropExpired(now);
+            tenant.amendments.keySet().removeIf(tenant.log::dropped);
             for (User user : tenant.users.values()) {
                 user.lock.lock();
                 try {
@@ -602,12 +681,35 @@ public final class InMemoryMessageStore implements MessageStore {
             int n = log.ownerCount(r);
             String[] ids = new String[n];
             long[] sequences = new long[n];
-            Message m = log.message(r, ids, sequences);
+            Message m = amended(log.message(r, ids, sequences), position);
             return new AppendResult(m, sequenceMap(ids, sequences), true);
+        }
+
+        /** Amendments by log position; dropped with their records by {@link #purgeExpired()}. */
+        final ConcurrentHashMap<Long, Amended> amendments = new ConcurrentHashMap<>();
+        /** Whether {@link #amendments} was ever written to: reads skip the look-up until then. */
+        volatile boolean anyAmended;
+
+        /** The message of the record at {@code position}, with its amendment if it has one. */
+        Message message(MessageLog.Ref r, long position) {
+            return amended(log.message(r), position);
+        }
+
+        Message amended(Message m, long position) {
+            if (!anyAmended) {
+                return m;
+            }
+            Amended a = amendments.get(position);
+            return a == null ? m : new Message(m.tenant(), m.messageId(), m.senderId(), m.senderDevice(), m.chatType(),
+                    m.target(), m.clientMessageId(), a.contentType(), a.body(), m.timestamp());
         }
     }
 
     private record DeviceKey(String userId, String deviceId) {
+    }
+
+    /** A message's content since it was amended, and how many times it was. */
+    private record Amended(String contentType, byte[] body, int version) {
     }
 
     /**
@@ -878,6 +980,15 @@ public final class InMemoryMessageStore implements MessageStore {
             }
         }
 
+        /** Stops counting the message at {@code sequence} as unread (it was recalled). */
+        void forget(long sequence) {
+            int at = Arrays.binarySearch(unread, unreadStart, unreadStart + unreadCount, sequence);
+            if (at >= 0) {
+                System.arraycopy(unread, at + 1, unread, at, unreadStart + unreadCount - at - 1);
+                unreadCount--;
+            }
+        }
+
         /** Forgets the unread sequences below {@code from}. */
         private void dropUnreadBelow(long from) {
             while (unreadCount > 0 && unread[unreadStart] < from) {
@@ -901,10 +1012,10 @@ public final class InMemoryMessageStore implements MessageStore {
         record Snapshot(ChatType type, String peer, long lastSequence, long lastPosition, long lastTimestamp,
                 long readSequence, long unread) {
             /** Decodes the last message, outside the lock: records never change. */
-            Conversation toConversation(MessageLog log) {
-                MessageLog.Ref r = log.ref(lastPosition);
-                return new Conversation(type, peer, lastSequence, lastTimestamp, r == null ? null : log.message(r),
-                        readSequence, unread);
+            Conversation toConversation(TenantState tenant) {
+                MessageLog.Ref r = tenant.log.ref(lastPosition);
+                return new Conversation(type, peer, lastSequence, lastTimestamp,
+                        r == null ? null : tenant.message(r, lastPosition), readSequence, unread);
             }
         }
     }

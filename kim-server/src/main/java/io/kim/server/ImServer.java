@@ -269,6 +269,34 @@ public final class ImServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How long after sending it a sender may recall a message (RECALL), per tenant; the owner of a group may
+         * recall its messages at any time. {@link Duration#ZERO} leaves senders no time at all. Called on an event
+         * loop for each RECALL: must be fast and must not block. Default: 2 minutes for every tenant.
+         */
+        public Builder recallWindow(Function<String, Duration> windowByTenant) {
+            Objects.requireNonNull(windowByTenant, "recallWindow");
+            node.recallWindow(tenant -> nonNegative(windowByTenant.apply(tenant), "recallWindow"));
+            return this;
+        }
+
+        /**
+         * How long after sending it a sender may edit a message (EDIT), per tenant. Called on an event loop for
+         * each EDIT: must be fast and must not block. Default: 2 minutes for every tenant.
+         */
+        public Builder editWindow(Function<String, Duration> windowByTenant) {
+            Objects.requireNonNull(windowByTenant, "editWindow");
+            node.editWindow(tenant -> nonNegative(windowByTenant.apply(tenant), "editWindow"));
+            return this;
+        }
+
+        private static Duration nonNegative(Duration d, String name) {
+            if (d == null || d.isNegative()) {
+                throw new IllegalStateException(name + ": " + d + " (expected: >= 0)");
+            }
+            return d;
+        }
+
         /** The clock for message timestamps and login times. Default: the system UTC clock. */
         public Builder clock(Clock clock) {
             node.clock(Objects.requireNonNull(clock, "clock"));

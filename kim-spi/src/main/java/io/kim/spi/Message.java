@@ -48,6 +48,21 @@ public record Message(
     /** The content type of a read receipt: the body is an encoded {@code kim.v1.ReadReceipt}. */
     public static final String READ_RECEIPT = "kim/read";
 
+    /**
+     * The content type of a recall notice: the body is an encoded {@code kim.v1.RecallNotice}, naming the recalled
+     * message.
+     */
+    public static final String RECALL = "kim/recall";
+
+    /**
+     * The content type of an edit notice: the body is an encoded {@code kim.v1.EditNotice} with the message's new
+     * content and version.
+     */
+    public static final String EDIT = "kim/edit";
+
+    /** The content type a recalled message is stored with, its body deleted (empty). */
+    public static final String RECALLED = "kim/recalled";
+
     public Message {
         Validate.nonBlank(tenant, "tenant");
         Validate.nonBlank(messageId, "messageId");

@@ -146,4 +146,29 @@ public interface MessageStore {
         return CompletableFuture.failedFuture(new UnsupportedOperationException(
                 getClass().getName() + " does not keep conversations"));
     }
+
+    /**
+     * Replaces the content of the message at inbox entry {@code sequence} of user {@code userId} in {@code tenant},
+     * if that entry's message has id {@code messageId}: from then on every inbox holding it returns it with
+     * {@code contentType} and {@code body}, and the old body is deleted. Its version (the number of amendments)
+     * grows by one. Used to edit a message and, with {@link Message#RECALLED} and an empty body, to recall it: a
+     * message amended to a {@linkplain Message#isNotice() notice} content type stops counting as unread in every
+     * inbox's conversation. The message's timestamp, ids and entries stay as they are; what it counts against its
+     * sender's quota too.
+     *
+     * <p>The default implementation fails with {@link UnsupportedOperationException}: a store written before
+     * amendments existed does not support them, and the server answers RECALL and EDIT with FORBIDDEN.
+     *
+     * @param sequence    an entry of {@code userId}'s inbox; &gt; 0
+     * @param messageId   the id the entry's message must have; non-blank
+     * @param contentType the new content type; non-blank
+     * @param body        the new body, handed over (not copied); non-null
+     * @return a stage completed with the amended message and its inboxes, or empty if the entry is not kept or
+     *         holds another message (nothing changes then)
+     */
+    default CompletionStage<Optional<AmendResult>> amend(String tenant, String userId, long sequence,
+            String messageId, String contentType, byte[] body) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException(
+                getClass().getName() + " does not support amending messages"));
+    }
 }

@@ -14,3 +14,6 @@ CREATE TABLE kim_conversation (
     PRIMARY KEY (tenant, user_id, chat_type, peer)
 );
 CREATE INDEX kim_conversation_by_recency ON kim_conversation (tenant, user_id, last_seq);
+
+-- How many times a message was amended (edited or recalled); its content columns hold the latest content.
+ALTER TABLE kim_message ADD COLUMN version INTEGER DEFAULT 0 NOT NULL;

@@ -5,6 +5,7 @@ import io.kim.spi.Message;
 import io.kim.spi.InboxPage;
 import io.kim.spi.InboxEntry;
 import io.kim.spi.ChatType;
+import io.kim.spi.AmendResult;
 import io.kim.spi.AppendResult;
 import io.kim.spi.Conversation;
 import io.kim.spi.QuotaExceededException;
@@ -874,6 +875,75 @@ public abstract class MessageStoreContract {
         assertThrows(IllegalArgumentException.class,
                 () -> store.markRead(tenant, "bob", ChatType.USER, "alice", -1));
         assertThrows(IllegalArgumentException.class, () -> store.markRead(tenant, "bob", ChatType.USER, "", 1));
+    }
+
+    // ---- amendments (edit, recall) ----------------------------------------------------------------------------
+
+    @Test
+    void amend_replacesTheContentInEveryInbox_andCountsVersions() {
+        AppendResult m = append(tenant, "alice", "c1", "bob", "bob", "alice");
+        byte[] edited = "edited".getBytes(StandardCharsets.UTF_8);
+        AmendResult first = await(store.amend(tenant, "bob", m.sequence("bob"), m.message().messageId(),
+                "text/markdown", edited)).orElseThrow();
+        assertEquals(1, first.version());
+        assertEquals(m.sequences(), first.sequences());
+        assertEquals("text/markdown", first.message().contentType());
+        assertEquals(m.message().timestamp(), first.message().timestamp());
+        for (String owner : List.of("alice", "bob")) {
+            Message stored = await(store.read(tenant, owner, 0, 10)).entries().get(0).message();
+            assertEquals("text/markdown", stored.contentType());
+            assertArrayEquals(edited, stored.body());
+            assertEquals(m.message().messageId(), stored.messageId());
+        }
+        AmendResult second = await(store.amend(tenant, "alice", m.sequence("alice"), m.message().messageId(),
+                "text/plain", "again".getBytes(StandardCharsets.UTF_8))).orElseThrow();
+        assertEquals(2, second.version());
+        assertEquals("again", new String(await(store.read(tenant, "bob", 0, 10)).entries().get(0).message().body(),
+                StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void amend_unknownEntryOrOtherMessage_changesNothing() {
+        AppendResult m = append(tenant, "alice", "c1", "bob", "bob", "alice");
+        assertTrue(await(store.amend(tenant, "bob", m.sequence("bob"), "m-other", "text", new byte[0])).isEmpty());
+        assertTrue(await(store.amend(tenant, "bob", 99, m.message().messageId(), "text", new byte[0])).isEmpty());
+        assertTrue(await(store.amend(tenant, "carol", 1, m.message().messageId(), "text", new byte[0])).isEmpty());
+        assertEquals(m.message(), await(store.read(tenant, "bob", 0, 10)).entries().get(0).message());
+        assertThrows(IllegalArgumentException.class,
+                () -> store.amend(tenant, "bob", 0, m.message().messageId(), "text", new byte[0]));
+    }
+
+    @Test
+    void amend_recall_deletesTheBodyAndTheMessageIsNoLongerUnread() {
+        AppendResult first = append(tenant, "alice", "c1", "bob", "bob", "alice");
+        AppendResult second = append(tenant, "alice", "c2", "bob", "bob", "alice");
+        await(store.amend(tenant, "alice", first.sequence("alice"), first.message().messageId(), Message.RECALLED,
+                new byte[0])).orElseThrow();
+        Message recalled = await(store.read(tenant, "bob", 0, 10)).entries().get(0).message();
+        assertEquals(Message.RECALLED, recalled.contentType());
+        assertEquals(0, recalled.body().length);
+        Conversation c = await(store.conversations(tenant, "bob", 0, 10)).get(0);
+        assertEquals(1, c.unread());
+        assertEquals(second.message(), c.lastMessage());
+
+        await(store.amend(tenant, "alice", second.sequence("alice"), second.message().messageId(), Message.RECALLED,
+                new byte[0])).orElseThrow();
+        c = await(store.conversations(tenant, "bob", 0, 10)).get(0);
+        assertEquals(0, c.unread());
+        assertEquals(Message.RECALLED, c.lastMessage().contentType()); // still the last one, shown as recalled
+    }
+
+    @Test
+    void amend_recallInAGroup_leavesOnlyTheUnreadOfThoseWhoHadNotReadIt() {
+        AppendResult m = await(store.append(message(tenant, "alice", "g1", ChatType.GROUP, "team"),
+                List.of("alice", "bob", "carol")));
+        await(store.append(message(tenant, "alice", "g2", ChatType.GROUP, "team"), List.of("alice", "bob", "carol")));
+        await(store.markRead(tenant, "bob", ChatType.GROUP, "team", m.sequence("bob")));
+        await(store.amend(tenant, "alice", m.sequence("alice"), m.message().messageId(), Message.RECALLED,
+                new byte[0])).orElseThrow();
+        assertEquals(1, await(store.conversations(tenant, "bob", 0, 10)).get(0).unread());
+        assertEquals(1, await(store.conversations(tenant, "carol", 0, 10)).get(0).unread());
+        assertEquals(0, await(store.conversations(tenant, "alice", 0, 10)).get(0).unread());
     }
 
     // ---- helpers ----------------------------------------------------------------------------------------------

@@ -28,6 +28,12 @@ import io.kim.protocol.SyncResponse;
 import io.kim.protocol.TargetType;
 import io.kim.spi.AuthenticationException;
 import io.kim.spi.Identity;
+import io.kim.protocol.EditNotice;
+import io.kim.protocol.EditRequest;
+import io.kim.protocol.EditResponse;
+import io.kim.protocol.RecallNotice;
+import io.kim.protocol.RecallRequest;
+import io.kim.testing.MutableClock;
 import io.kim.testing.RawImClient;
 import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
@@ -49,6 +55,7 @@ public abstract class ImConversationContractTest {
     /** The transport under test. */
     protected abstract Transport transport();
 
+    private final MutableClock clock = MutableClock.create();
     private ImServer server;
     private EventLoopGroup group;
     private final List<RawImClient> clients = new ArrayList<>();
@@ -58,6 +65,7 @@ public abstract class ImConversationContractTest {
         server = ImServer.builder()
                 .listen(transport(), new InetSocketAddress("127.0.0.1", 0))
                 .ioThreads(2)
+                .clock(clock)
                 .authenticator(token -> {
                     String[] p = token.split(":");
                     return p.length == 4 ? CompletableFuture.completedFuture(new Identity(p[0], p[1], p[2], p[3]))
@@ -250,5 +258,116 @@ public abstract class ImConversationContractTest {
                 .setTarget("bob").setClientMessageId("x").setContentType("kim/read")
                 .setBody(ByteString.copyFromUtf8("forged")).build());
         assertTrue(p.getHeader().getStatusMessage().contains("reserved"));
+    }
+
+    // ---- recall and edit ----------------------------------------------------------------------------------------
+
+    private static RecallRequest recall(long sequence, String messageId) {
+        return RecallRequest.newBuilder().setSequence(sequence).setMessageId(messageId).build();
+    }
+
+    private static EditRequest edit(long sequence, String messageId, String text) {
+        return EditRequest.newBuilder().setSequence(sequence).setMessageId(messageId).setContentType("text/plain")
+                .setBody(ByteString.copyFromUtf8(text)).build();
+    }
+
+    private static SyncResponse syncAll(RawImClient c) throws Exception {
+        return SyncResponse.parseFrom(c.expect(Status.OK, Command.SYNC, SyncRequest.newBuilder().build()).getBody());
+    }
+
+    @Test
+    void recall_bySender_deletesTheBody_andEveryInboxGetsANotice_offlineDevicesToo() throws Exception {
+        RawImClient alice = login("alice", "phone");
+        RawImClient bob = login("bob", "phone");
+        SendResponse m = send(alice, "bob", "m1");
+        received(bob, m.getMessageId());
+
+        alice.expect(Status.OK, Command.RECALL, recall(m.getSequence(), m.getMessageId()));
+        MessagePush notice = bob.nextMessage();
+        assertEquals("kim/recall", notice.getMessage().getContentType());
+        assertEquals("alice", notice.getMessage().getSenderId());
+        assertEquals(m.getMessageId(), RecallNotice.parseFrom(notice.getMessage().getBody()).getMessageId());
+
+        SyncResponse bobs = syncAll(bob);
+        assertEquals(2, bobs.getEntriesCount());
+        ChatMessage original = bobs.getEntries(0).getMessage();
+        assertEquals(m.getMessageId(), original.getMessageId());
+        assertEquals("kim/recalled", original.getContentType());
+        assertTrue(original.getBody().isEmpty());
+        assertEquals(0, conversations(bob, 0, 0).getConversations(0).getUnread());
+
+        RawImClient alicePad = login("alice", "pad");
+        SyncResponse pads = syncAll(alicePad);
+        assertEquals(List.of("kim/recalled", "kim/recall"),
+                pads.getEntriesList().stream().map(e -> e.getMessage().getContentType()).toList());
+
+        Packet again = alice.expect(Status.FORBIDDEN, Command.RECALL, recall(m.getSequence(), m.getMessageId()));
+        assertTrue(again.getHeader().getStatusMessage().contains("recalled"));
+        alice.expect(Status.FORBIDDEN, Command.EDIT, edit(m.getSequence(), m.getMessageId(), "too late"));
+    }
+
+    @Test
+    void recall_windowAndWho() throws Exception {
+        RawImClient alice = login("alice", "phone");
+        RawImClient bob = login("bob", "phone");
+        SendResponse m = send(alice, "bob", "m1");
+        long atBob = received(bob, m.getMessageId());
+        Packet notSender = bob.expect(Status.FORBIDDEN, Command.RECALL, recall(atBob, m.getMessageId()));
+        assertTrue(notSender.getHeader().getStatusMessage().contains("sender"));
+        clock.advance(Duration.ofMinutes(2).plusSeconds(1));
+        Packet late = alice.expect(Status.FORBIDDEN, Command.RECALL, recall(m.getSequence(), m.getMessageId()));
+        assertTrue(late.getHeader().getStatusMessage().contains("window"));
+
+        // in a group, the owner may recall any message at any time; its sender only within the window
+        alice.expect(Status.OK, Command.GROUP_CREATE, GroupCreateRequest.newBuilder().setGroupId("team")
+                .setName("team").addMembers("bob").build());
+        SendResponse g = SendResponse.parseFrom(bob.expect(Status.OK, Command.SEND,
+                RawImClient.text(CHAT_GROUP, "team", "g1", "oops")).getBody());
+        long atAlice = received(alice, g.getMessageId());
+        clock.advance(Duration.ofHours(1));
+        bob.expect(Status.FORBIDDEN, Command.RECALL, recall(g.getSequence(), g.getMessageId()));
+        alice.expect(Status.OK, Command.RECALL, recall(atAlice, g.getMessageId()));
+        MessagePush notice = bob.nextMessage();
+        assertEquals("kim/recall", notice.getMessage().getContentType());
+        assertEquals(CHAT_GROUP, notice.getMessage().getChatType());
+        assertEquals("team", notice.getMessage().getTarget());
+
+        bob.expect(Status.INVALID_PACKET, Command.RECALL, recall(atBob, "m-other"));
+        bob.expect(Status.INVALID_PACKET, Command.RECALL, recall(0, m.getMessageId()));
+        bob.expect(Status.INVALID_PACKET, Command.RECALL, recall(atBob, ""));
+    }
+
+    @Test
+    void edit_bySenderWithinTheWindow_versionsTheMessage_andEveryInboxGetsTheNotice() throws Exception {
+        RawImClient alice = login("alice", "phone");
+        RawImClient bob = login("bob", "phone");
+        SendResponse m = send(alice, "bob", "m1");
+        long atBob = received(bob, m.getMessageId());
+
+        EditResponse first = EditResponse.parseFrom(alice.expect(Status.OK, Command.EDIT,
+                edit(m.getSequence(), m.getMessageId(), "fixed")).getBody());
+        assertEquals(1, first.getVersion());
+        EditNotice notice = EditNotice.parseFrom(bob.nextMessage().getMessage().getBody());
+        assertEquals(m.getMessageId(), notice.getMessageId());
+        assertEquals(1, notice.getVersion());
+        assertEquals("fixed", notice.getBody().toStringUtf8());
+        assertEquals(2, EditResponse.parseFrom(alice.expect(Status.OK, Command.EDIT,
+                edit(m.getSequence(), m.getMessageId(), "fixed twice")).getBody()).getVersion());
+        assertEquals(2, EditNotice.parseFrom(bob.nextMessage().getMessage().getBody()).getVersion());
+
+        SyncResponse bobs = syncAll(bob);
+        assertEquals("fixed twice", bobs.getEntries(0).getMessage().getBody().toStringUtf8());
+        assertEquals(List.of("text/plain", "kim/edit", "kim/edit"),
+                bobs.getEntriesList().stream().map(e -> e.getMessage().getContentType()).toList());
+        assertEquals(m.getMessageId(), conversations(bob, 0, 0).getConversations(0).getLastMessage().getMessageId());
+        assertEquals("fixed twice",
+                conversations(bob, 0, 0).getConversations(0).getLastMessage().getBody().toStringUtf8());
+
+        bob.expect(Status.FORBIDDEN, Command.EDIT, edit(atBob, m.getMessageId(), "not mine"));
+        alice.expect(Status.INVALID_PACKET, Command.EDIT, EditRequest.newBuilder().setSequence(m.getSequence())
+                .setMessageId(m.getMessageId()).setContentType("kim/recalled").build());
+        clock.advance(Duration.ofMinutes(3));
+        assertTrue(alice.expect(Status.FORBIDDEN, Command.EDIT, edit(m.getSequence(), m.getMessageId(), "late"))
+                .getHeader().getStatusMessage().contains("window"));
     }
 }

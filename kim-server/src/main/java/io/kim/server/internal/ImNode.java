@@ -10,6 +10,7 @@ import io.kim.net.StateListener;
 import io.kim.protocol.Command;
 import io.kim.server.DevicePolicy;
 import io.kim.server.internal.chat.SendCommand;
+import io.kim.server.internal.conversation.AmendCommands;
 import io.kim.server.internal.conversation.ConversationCommands;
 import io.kim.server.RateLimits;
 import io.kim.server.internal.dispatch.Dispatcher;
@@ -42,6 +43,9 @@ import java.util.function.Function;
  */
 public final class ImNode {
 
+    /** How long after sending a sender may recall or edit a message, unless configured: 2 minutes. */
+    public static final java.time.Duration DEFAULT_AMEND_WINDOW = java.time.Duration.ofMinutes(2);
+
     private final String nodeId;
     private final ChannelMap channels;
     private final ClusterBus bus;
@@ -70,6 +74,8 @@ public final class ImNode {
         SyncCommands sync = new SyncCommands(messages, events, b.metrics, b.defaultSyncLimit, b.maxSyncLimit,
                 b.maxFrameLength);
         ConversationCommands conversations = new ConversationCommands(messages, delivery, ids, b.clock);
+        AmendCommands amend = new AmendCommands(messages, groups, b.contentFilter, b.filterPolicy, b.recallWindow,
+                b.editWindow, delivery, ids, b.metrics, b.clock, b.maxBodyLength);
         Dispatcher.Builder dispatch = Dispatcher.builder();
         if (b.rateLimits != null) {
             dispatch.rateLimiter(new RateLimiter(b.rateLimits, System::nanoTime));
@@ -83,6 +89,8 @@ public final class ImNode {
                 .handle(Command.ACK, sync::ack)
                 .handle(Command.CONVERSATIONS, conversations::conversations)
                 .handle(Command.READ, conversations::read)
+                .handle(Command.RECALL, amend::recall)
+                .handle(Command.EDIT, amend::edit)
                 .handle(Command.GROUP_CREATE, group::create)
                 .handle(Command.GROUP_GET, group::get)
                 .handle(Command.GROUP_JOIN, group::join)
@@ -144,6 +152,8 @@ public final class ImNode {
         private GroupStore groupStore;
         private ContentFilter contentFilter = ContentFilter.none();
         private Function<String, FilterPolicy> filterPolicy = tenant -> FilterPolicy.MASK;
+        private Function<String, java.time.Duration> recallWindow = tenant -> DEFAULT_AMEND_WINDOW;
+        private Function<String, java.time.Duration> editWindow = tenant -> DEFAULT_AMEND_WINDOW;
         private EventListener eventListener = EventListener.none();
         private Function<String, DevicePolicy> devicePolicy = tenant -> DevicePolicy.ONE_PER_DEVICE_TYPE;
         private Clock clock = Clock.systemUTC();
@@ -202,6 +212,16 @@ public final class ImNode {
 
         public Builder contentFilter(ContentFilter f) {
             this.contentFilter = f;
+            return this;
+        }
+
+        public Builder recallWindow(Function<String, java.time.Duration> w) {
+            this.recallWindow = w;
+            return this;
+        }
+
+        public Builder editWindow(Function<String, java.time.Duration> w) {
+            this.editWindow = w;
             return this;
         }
 

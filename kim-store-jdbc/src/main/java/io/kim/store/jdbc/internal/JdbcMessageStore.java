@@ -1,5 +1,6 @@
 package io.kim.store.jdbc.internal;
 
+import io.kim.spi.AmendResult;
 import io.kim.spi.AppendResult;
 import io.kim.spi.ChatType;
 import io.kim.spi.Conversation;
@@ -972,6 +973,92 @@ public final class JdbcMessageStore implements MessageStore {
                     return Optional.of(conversation(tenant, rs));
                 }
             }
+        });
+    }
+
+    /**
+     * Locks the message's row, writes the new content and version, and, for a notice content type (a recall), takes
+     * the message out of the unread counts of every owner that had not read it, in conversation key order.
+     * {@code body_size} keeps the size the quota counted, which the sweeper gives back.
+     */
+    @Override
+    public CompletionStage<Optional<AmendResult>> amend(String tenant, String userId, long sequence,
+            String messageId, String contentType, byte[] body) {
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
+        Validate.positive(sequence, "sequence");
+        Validate.nonBlank(messageId, "messageId");
+        Validate.nonBlank(contentType, "contentType");
+        Objects.requireNonNull(body, "body");
+        return db.tx(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT message_id FROM kim_inbox_entry"
+                    + " WHERE tenant = ? AND user_id = ? AND seq = ?")) {
+                ps.setString(1, tenant);
+                ps.setString(2, userId);
+                ps.setLong(3, sequence);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next() || !rs.getString(1).equals(messageId)) {
+                        return Optional.<AmendResult>empty();
+                    }
+                }
+            }
+            Message original;
+            int version;
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + MESSAGE_COLUMNS + ", m.version"
+                    + " FROM kim_message m WHERE m.tenant = ? AND m.message_id = ? FOR UPDATE")) {
+                ps.setString(1, tenant);
+                ps.setString(2, messageId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.<AmendResult>empty();
+                    }
+                    original = message(tenant, rs, 1);
+                    version = rs.getInt(10) + 1;
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE kim_message SET content_type = ?, body = ?,"
+                    + " version = ? WHERE tenant = ? AND message_id = ?")) {
+                ps.setString(1, contentType);
+                ps.setBytes(2, body);
+                ps.setInt(3, version);
+                ps.setString(4, tenant);
+                ps.setString(5, messageId);
+                ps.executeUpdate();
+            }
+            TreeMap<String, Long> owners = new TreeMap<>();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT user_id, seq FROM kim_inbox_entry WHERE tenant = ? AND message_id = ?")) {
+                ps.setString(1, tenant);
+                ps.setString(2, messageId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        owners.put(rs.getString(1), rs.getLong(2));
+                    }
+                }
+            }
+            if (contentType.startsWith(Message.NOTICE_PREFIX) && !original.isNotice()) {
+                short type = (short) (original.chatType() == ChatType.GROUP ? 1 : 0);
+                try (PreparedStatement ps = c.prepareStatement("UPDATE kim_conversation SET unread = unread - 1"
+                        + " WHERE tenant = ? AND user_id = ? AND chat_type = ? AND peer = ? AND read_seq < ?"
+                        + " AND unread > 0")) {
+                    for (Map.Entry<String, Long> e : owners.entrySet()) {
+                        if (e.getKey().equals(original.senderId())) {
+                            continue; // never unread for its sender
+                        }
+                        ps.setString(1, tenant);
+                        ps.setString(2, e.getKey());
+                        ps.setShort(3, type);
+                        ps.setString(4, Conversation.peerOf(original, e.getKey()));
+                        ps.setLong(5, e.getValue());
+                        ps.addBatch();
+                    }
+                    ps.executeBatch();
+                }
+            }
+            Message now = new Message(tenant, original.messageId(), original.senderId(), original.senderDevice(),
+                    original.chatType(), original.target(), original.clientMessageId(), contentType, body,
+                    original.timestamp());
+            return Optional.of(new AmendResult(now, owners, version));
         });
     }
 
