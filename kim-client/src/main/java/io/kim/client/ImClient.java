@@ -325,6 +325,48 @@ public final class ImClient implements AutoCloseable {
         return core.markRead(chatType, target, sequence);
     }
 
+    /**
+     * Recalls a message: its body is deleted on the server and every inbox holding it gets a notice
+     * ({@link ImClientListener#onRecalled}). Its sender may recall it within the server's recall window (2 minutes
+     * by default); the owner of a group may recall any message of the group at any time. Not retried (a repeat
+     * after a recall that got through is refused).
+     *
+     * @param sequence  the message's sequence in this user's inbox
+     * @param messageId the message's id
+     * @return completes once recalled; fails with an {@link ImStatusException} of {@code FORBIDDEN} (not allowed,
+     *         the window has passed, or already recalled) or {@code INVALID_PACKET} (no such entry)
+     * @throws IllegalArgumentException if {@code sequence} is not positive or {@code messageId} is blank
+     */
+    public CompletableFuture<Void> recall(long sequence, String messageId) {
+        if (sequence <= 0) {
+            throw new IllegalArgumentException("sequence: " + sequence + " (expected: > 0)");
+        }
+        checkId(messageId, "messageId");
+        return core.recall(sequence, messageId);
+    }
+
+    /**
+     * Replaces the content of a message this user sent, within the server's edit window (2 minutes by default);
+     * every inbox holding it gets a notice ({@link ImClientListener#onEdited}). The body is checked like a send's
+     * (size, content filter). Not retried.
+     *
+     * @param sequence  the message's sequence in this user's inbox
+     * @param messageId the message's id
+     * @return the message's new version (1 for the first edit); fails with an {@link ImStatusException} of
+     *         {@code FORBIDDEN} (not the sender, the window has passed, or recalled), {@code INVALID_PACKET},
+     *         {@code TOO_LARGE} or {@code CONTENT_REJECTED}
+     * @throws IllegalArgumentException if an argument is out of range
+     */
+    public CompletableFuture<Integer> edit(long sequence, String messageId, String contentType, byte[] body) {
+        if (sequence <= 0) {
+            throw new IllegalArgumentException("sequence: " + sequence + " (expected: > 0)");
+        }
+        checkId(messageId, "messageId");
+        checkId(contentType, "contentType");
+        Objects.requireNonNull(body, "body");
+        return core.edit(sequence, messageId, contentType, body);
+    }
+
     /** Checks an id (or a name or content type) of 1-128 characters, not blank. */
     static void checkId(String value, String name) {
         Objects.requireNonNull(value, name);

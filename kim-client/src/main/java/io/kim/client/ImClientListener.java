@@ -78,4 +78,19 @@ public interface ImClientListener {
      */
     default void onRead(long sequence, ReadNotice notice) {
     }
+
+    /**
+     * A message of this user's inbox was recalled; the notice is the inbox entry at {@code sequence}, delivered in
+     * order instead of {@link #onMessage}, and also to devices that were offline (through sync). Default: does
+     * nothing.
+     */
+    default void onRecalled(long sequence, MessageRecalled recall) {
+    }
+
+    /**
+     * A message of this user's inbox was edited; the notice is the inbox entry at {@code sequence}, delivered like
+     * {@link #onRecalled}. Default: does nothing.
+     */
+    default void onEdited(long sequence, MessageEdited edit) {
+    }
 }

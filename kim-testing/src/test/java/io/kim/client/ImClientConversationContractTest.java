@@ -82,6 +82,16 @@ public abstract class ImClientConversationContractTest {
             events.add(notice);
         }
 
+        @Override
+        public void onRecalled(long sequence, MessageRecalled recall) {
+            events.add(recall);
+        }
+
+        @Override
+        public void onEdited(long sequence, MessageEdited edit) {
+            events.add(edit);
+        }
+
         <T> T next(Class<T> type) throws InterruptedException {
             Object e = events.poll(WAIT_SECONDS, TimeUnit.SECONDS);
             if (e == null) {
@@ -160,5 +170,40 @@ public abstract class ImClientConversationContractTest {
                 () -> bob.markRead(ChatKind.USER, "alice", 5).get(WAIT_SECONDS, TimeUnit.SECONDS));
         assertEquals(Status.INVALID_PACKET, assertInstanceOf(ImStatusException.class, e.getCause()).status());
         assertEquals(List.of(), await(bob.conversations(0, 0)).conversations());
+    }
+
+    @Test
+    void edit_thenRecall_reachTheReceiverAndAnOfflineDevice() throws Exception {
+        Recorder aliceInbox = new Recorder();
+        Recorder bobInbox = new Recorder();
+        ImClient alice = online("alice", "phone", aliceInbox);
+        online("bob", "phone", bobInbox);
+        SendResult sent = await(alice.send("bob", "text/plain", "helo".getBytes(StandardCharsets.UTF_8)));
+        aliceInbox.next(ReceivedMessage.class);
+        bobInbox.next(ReceivedMessage.class);
+
+        assertEquals(1, await(alice.edit(sent.sequence(), sent.messageId(), "text/plain",
+                "hello".getBytes(StandardCharsets.UTF_8))));
+        MessageEdited edited = bobInbox.next(MessageEdited.class);
+        assertEquals(sent.messageId(), edited.messageId());
+        assertEquals(1, edited.version());
+        assertEquals("hello", new String(edited.body(), StandardCharsets.UTF_8));
+        assertEquals(ChatKind.USER, edited.chatType());
+
+        await(alice.recall(sent.sequence(), sent.messageId()));
+        MessageRecalled recalled = bobInbox.next(MessageRecalled.class);
+        assertEquals(sent.messageId(), recalled.messageId());
+        assertEquals("alice", recalled.recalledBy());
+        ExecutionException twice = assertThrows(ExecutionException.class,
+                () -> alice.recall(sent.sequence(), sent.messageId()).get(WAIT_SECONDS, TimeUnit.SECONDS));
+        assertEquals(Status.FORBIDDEN, assertInstanceOf(ImStatusException.class, twice.getCause()).status());
+
+        Recorder padInbox = new Recorder();
+        online("bob", "pad", padInbox);
+        ReceivedMessage original = padInbox.next(ReceivedMessage.class);
+        assertEquals("kim/recalled", original.contentType());
+        assertEquals(0, original.body().length);
+        assertEquals(1, padInbox.next(MessageEdited.class).version());
+        assertEquals(sent.messageId(), padInbox.next(MessageRecalled.class).messageId());
     }
 }

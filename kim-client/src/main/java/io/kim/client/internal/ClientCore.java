@@ -13,6 +13,8 @@ import io.kim.client.ImClientListener;
 import io.kim.client.ImStatusException;
 import io.kim.client.InboxPosition;
 import io.kim.client.LoginInfo;
+import io.kim.client.MessageEdited;
+import io.kim.client.MessageRecalled;
 import io.kim.client.NewGroup;
 import io.kim.client.ReadNotice;
 import io.kim.client.ReceivedMessage;
@@ -309,6 +311,18 @@ public final class ClientCore {
                                 : io.kim.protocol.TargetType.CHAT_USER)
                         .setTarget(target).setSequence(sequence).build(), true, "READ " + target + " " + sequence,
                 (c, answer) -> summary(io.kim.protocol.ReadResponse.parseFrom(answer).getConversation()));
+    }
+
+    public CompletableFuture<Void> recall(long sequence, String messageId) {
+        return request(Command.RECALL, io.kim.protocol.RecallRequest.newBuilder().setSequence(sequence)
+                .setMessageId(messageId).build(), false, "RECALL " + messageId, (c, answer) -> null);
+    }
+
+    public CompletableFuture<Integer> edit(long sequence, String messageId, String contentType, byte[] body) {
+        return request(Command.EDIT, io.kim.protocol.EditRequest.newBuilder().setSequence(sequence)
+                        .setMessageId(messageId).setContentType(contentType).setBody(ByteString.copyFrom(body)).build(),
+                false, "EDIT " + messageId,
+                (c, answer) -> io.kim.protocol.EditResponse.parseFrom(answer).getVersion());
     }
 
     private static ConversationSummary summary(io.kim.protocol.ConversationInfo c) {
@@ -727,7 +741,7 @@ public final class ClientCore {
     private void onResponse(Conn c, Header h, ByteString body) throws InvalidProtocolBufferException {
         switch (h.getCommand()) {
             case SEND, GROUP_CREATE, GROUP_GET, GROUP_JOIN, GROUP_QUIT, GROUP_MEMBERS, GROUP_DISSOLVE, CONVERSATIONS,
-                    READ ->
+                    READ, RECALL, EDIT ->
                     onOpResponse(c, h, body);
             case SYNC -> onSyncResponse(c, h, body);
             default -> {
@@ -754,10 +768,7 @@ public final class ClientCore {
 
     private void deliver(long sequence, ReceivedMessage message) {
         position = new InboxPosition(epoch, sequence);
-        ReadNotice read = READ_RECEIPT.equals(message.contentType()) ? readNotice(message) : null;
-        if (read != null) {
-            safely(() -> s.listener().onRead(sequence, read));
-        } else {
+        if (!notice(sequence, message)) {
             safely(() -> s.listener().onMessage(sequence, message));
         }
         if (++unacked >= ACK_BATCH) {
@@ -770,18 +781,40 @@ public final class ClientCore {
         }
     }
 
-    /** The content type of read receipts (see {@code io.kim.spi.Message.READ_RECEIPT} on the server). */
-    private static final String READ_RECEIPT = "kim/read";
-
-    /** The receipt in {@code m}, or {@code null} if its body is malformed (then it goes to onMessage as it is). */
-    private static ReadNotice readNotice(ReceivedMessage m) {
+    /**
+     * Delivers {@code m} to its listener method if it is a server notice this client knows ({@code kim/read},
+     * {@code kim/recall}, {@code kim/edit}); {@code false} if it is not one or is malformed (then it goes to
+     * onMessage as it is).
+     */
+    private boolean notice(long sequence, ReceivedMessage m) {
         try {
-            io.kim.protocol.ReadReceipt r = io.kim.protocol.ReadReceipt.parseFrom(m.body());
-            return new ReadNotice(m.senderId(), m.senderDevice(), m.target(), r.getMessageId(), r.getTimestamp(),
-                    r.getReaderSequence());
+            switch (m.contentType()) {
+                case "kim/read" -> {
+                    io.kim.protocol.ReadReceipt r = io.kim.protocol.ReadReceipt.parseFrom(m.body());
+                    ReadNotice n = new ReadNotice(m.senderId(), m.senderDevice(), m.target(), r.getMessageId(),
+                            r.getTimestamp(), r.getReaderSequence());
+                    safely(() -> s.listener().onRead(sequence, n));
+                }
+                case "kim/recall" -> {
+                    io.kim.protocol.RecallNotice r = io.kim.protocol.RecallNotice.parseFrom(m.body());
+                    MessageRecalled n = new MessageRecalled(r.getMessageId(), m.senderId(), m.chatType(), m.target(),
+                            m.timestamp());
+                    safely(() -> s.listener().onRecalled(sequence, n));
+                }
+                case "kim/edit" -> {
+                    io.kim.protocol.EditNotice e = io.kim.protocol.EditNotice.parseFrom(m.body());
+                    MessageEdited n = new MessageEdited(e.getMessageId(), e.getVersion(), e.getContentType(),
+                            e.getBody().toByteArray(), m.chatType(), m.target());
+                    safely(() -> s.listener().onEdited(sequence, n));
+                }
+                default -> {
+                    return false;
+                }
+            }
+            return true;
         } catch (InvalidProtocolBufferException e) {
-            log.debug("a malformed read receipt {}", m.messageId());
-            return null;
+            log.debug("a malformed {} notice {}", m.contentType(), m.messageId());
+            return false;
         }
     }
 
