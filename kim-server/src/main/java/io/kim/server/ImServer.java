@@ -297,6 +297,20 @@ public final class ImServer implements AutoCloseable {
             return d;
         }
 
+        /**
+         * The most users one connection may watch the presence of (PRESENCE); a request that would pass it is
+         * FORBIDDEN. Default 200.
+         *
+         * @param users &gt; 0
+         */
+        public Builder maxPresenceSubscriptions(int users) {
+            if (users <= 0) {
+                throw new IllegalArgumentException("maxPresenceSubscriptions: " + users + " (expected: > 0)");
+            }
+            node.maxPresenceSubscriptions(users);
+            return this;
+        }
+
         /** The clock for message timestamps and login times. Default: the system UTC clock. */
         public Builder clock(Clock clock) {
             node.clock(Objects.requireNonNull(clock, "clock"));
