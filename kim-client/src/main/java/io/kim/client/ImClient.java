@@ -367,6 +367,40 @@ public final class ImClient implements AutoCloseable {
         return core.edit(sequence, messageId, contentType, body);
     }
 
+    // ---- typing and presence --------------------------------------------------------------------------------
+
+    /**
+     * Tells the peer (or the group's other members) that this user is typing; nothing is stored. The server drops
+     * repeats within about 2 seconds per conversation, so calling this on every key stroke is fine. Not retried.
+     *
+     * @return completes when the server took it; fails with an {@link ImStatusException} of {@code FORBIDDEN} for a
+     *         group this user is not a member of
+     * @throws IllegalArgumentException if {@code target} is blank or too long
+     */
+    public CompletableFuture<Void> typing(ChatKind chatType, String target) {
+        Objects.requireNonNull(chatType, "chatType");
+        checkId(target, "target");
+        return core.typing(chatType, target);
+    }
+
+    /**
+     * Starts watching the presence of {@code subscribe} and stops watching {@code unsubscribe}; changes come to
+     * {@link ImClientListener#onPresence} for as long as this connection lasts (watch again after a reconnect). A
+     * connection may watch up to the server's limit (200 by default). Retried like a send.
+     *
+     * @return the state now of each user in {@code subscribe}, in order; fails with an {@link ImStatusException} of
+     *         {@code FORBIDDEN} beyond the server's limit
+     * @throws IllegalArgumentException if an id is blank or too long
+     */
+    public CompletableFuture<List<PresenceState>> watchPresence(Collection<String> subscribe,
+            Collection<String> unsubscribe) {
+        List<String> add = List.copyOf(subscribe);
+        List<String> remove = List.copyOf(unsubscribe);
+        add.forEach(id -> checkId(id, "subscribe"));
+        remove.forEach(id -> checkId(id, "unsubscribe"));
+        return core.watchPresence(add, remove);
+    }
+
     /** Checks an id (or a name or content type) of 1-128 characters, not blank. */
     static void checkId(String value, String name) {
         Objects.requireNonNull(value, name);

@@ -93,4 +93,15 @@ public interface ImClientListener {
      */
     default void onEdited(long sequence, MessageEdited edit) {
     }
+
+    /** Someone is typing in one of this user's conversations (see {@link TypingEvent}). Default: does nothing. */
+    default void onTyping(TypingEvent event) {
+    }
+
+    /**
+     * A user this client watches (see {@link ImClient#watchPresence}) came online or went offline. Watches last as
+     * long as the connection: after a reconnect, call {@link ImClient#watchPresence} again. Default: does nothing.
+     */
+    default void onPresence(PresenceState state) {
+    }
 }

@@ -92,6 +92,16 @@ public abstract class ImClientConversationContractTest {
             events.add(edit);
         }
 
+        @Override
+        public void onTyping(TypingEvent event) {
+            events.add(event);
+        }
+
+        @Override
+        public void onPresence(PresenceState state) {
+            events.add(state);
+        }
+
         <T> T next(Class<T> type) throws InterruptedException {
             Object e = events.poll(WAIT_SECONDS, TimeUnit.SECONDS);
             if (e == null) {
@@ -205,5 +215,30 @@ public abstract class ImClientConversationContractTest {
         assertEquals(0, original.body().length);
         assertEquals(1, padInbox.next(MessageEdited.class).version());
         assertEquals(sent.messageId(), padInbox.next(MessageRecalled.class).messageId());
+    }
+
+    @Test
+    void typingAndPresence() throws Exception {
+        Recorder carolInbox = new Recorder();
+        ImClient carol = online("carol", "phone", carolInbox);
+        List<PresenceState> now = await(carol.watchPresence(List.of("bob"), List.of()));
+        assertEquals(List.of(new PresenceState("bob", false, 0)), now);
+
+        Recorder bobInbox = new Recorder();
+        ImClient bob = online("bob", "phone", bobInbox);
+        PresenceState online = carolInbox.next(PresenceState.class);
+        assertEquals("bob", online.userId());
+        assertTrue(online.online());
+
+        await(bob.typing(ChatKind.USER, "carol"));
+        TypingEvent typing = carolInbox.next(TypingEvent.class);
+        assertEquals("bob", typing.senderId());
+        assertEquals(ChatKind.USER, typing.chatType());
+        assertEquals("carol", typing.target());
+
+        bob.close();
+        PresenceState offline = carolInbox.next(PresenceState.class);
+        assertFalse(offline.online());
+        assertTrue(offline.lastSeen() > 0);
     }
 }

@@ -16,6 +16,8 @@ import io.kim.client.LoginInfo;
 import io.kim.client.MessageEdited;
 import io.kim.client.MessageRecalled;
 import io.kim.client.NewGroup;
+import io.kim.client.PresenceState;
+import io.kim.client.TypingEvent;
 import io.kim.client.ReadNotice;
 import io.kim.client.ReceivedMessage;
 import io.kim.client.SendResult;
@@ -323,6 +325,29 @@ public final class ClientCore {
                         .setMessageId(messageId).setContentType(contentType).setBody(ByteString.copyFrom(body)).build(),
                 false, "EDIT " + messageId,
                 (c, answer) -> io.kim.protocol.EditResponse.parseFrom(answer).getVersion());
+    }
+
+    public CompletableFuture<Void> typing(ChatKind chatType, String target) {
+        return request(Command.TYPING, io.kim.protocol.TypingRequest.newBuilder()
+                .setChatType(chatType == ChatKind.GROUP ? io.kim.protocol.TargetType.CHAT_GROUP
+                        : io.kim.protocol.TargetType.CHAT_USER)
+                .setTarget(target).build(), false, "TYPING " + target, (c, answer) -> null);
+    }
+
+    public CompletableFuture<List<PresenceState>> watchPresence(List<String> subscribe, List<String> unsubscribe) {
+        return request(Command.PRESENCE, io.kim.protocol.PresenceRequest.newBuilder().addAllSubscribe(subscribe)
+                .addAllUnsubscribe(unsubscribe).build(), true, "PRESENCE", (c, answer) -> {
+                    List<PresenceState> states = new ArrayList<>();
+                    for (io.kim.protocol.UserPresence p
+                            : io.kim.protocol.PresenceResponse.parseFrom(answer).getPresencesList()) {
+                        states.add(presence(p));
+                    }
+                    return List.copyOf(states);
+                });
+    }
+
+    private static PresenceState presence(io.kim.protocol.UserPresence p) {
+        return new PresenceState(p.getUserId(), p.getOnline(), p.getLastSeen());
     }
 
     private static ConversationSummary summary(io.kim.protocol.ConversationInfo c) {
@@ -713,6 +738,17 @@ public final class ClientCore {
                 offer(push.getSequence(), received(push.getMessage()));
                 afterOffer();
             }
+            case TYPING -> {
+                io.kim.protocol.TypingPush t = io.kim.protocol.TypingPush.parseFrom(body);
+                TypingEvent event = new TypingEvent(t.getSenderId(), t.getSenderDevice(),
+                        t.getChatType() == io.kim.protocol.TargetType.CHAT_GROUP ? ChatKind.GROUP : ChatKind.USER,
+                        t.getTarget());
+                safely(() -> s.listener().onTyping(event));
+            }
+            case PRESENCE -> {
+                PresenceState state = presence(io.kim.protocol.UserPresence.parseFrom(body));
+                safely(() -> s.listener().onPresence(state));
+            }
             case KICK -> {
                 KickPush kick = KickPush.parseFrom(body);
                 kicked(kick.getReason().isEmpty() ? "kicked" : kick.getReason());
@@ -741,7 +777,7 @@ public final class ClientCore {
     private void onResponse(Conn c, Header h, ByteString body) throws InvalidProtocolBufferException {
         switch (h.getCommand()) {
             case SEND, GROUP_CREATE, GROUP_GET, GROUP_JOIN, GROUP_QUIT, GROUP_MEMBERS, GROUP_DISSOLVE, CONVERSATIONS,
-                    READ, RECALL, EDIT ->
+                    READ, RECALL, EDIT, TYPING, PRESENCE ->
                     onOpResponse(c, h, body);
             case SYNC -> onSyncResponse(c, h, body);
             default -> {
