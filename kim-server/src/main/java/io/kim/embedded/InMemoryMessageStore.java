@@ -77,6 +77,7 @@ public final class InMemoryMessageStore implements MessageStore {
     private final int maxInboxSize;
     private final long quotaMessages;
     private final long quotaBytes;
+    private final boolean conversations;
     /** Keys the hash of client message ids, so that which ids share a slot cannot be known in advance. */
     private final long hashSeed = new SecureRandom().nextLong();
     private final ConcurrentHashMap<String, TenantState> tenants = new ConcurrentHashMap<>();
@@ -90,6 +91,7 @@ public final class InMemoryMessageStore implements MessageStore {
         this.maxInboxSize = builder.maxInboxSize;
         this.quotaMessages = builder.quotaMessages;
         this.quotaBytes = builder.quotaBytes;
+        this.conversations = builder.conversations;
     }
 
     /**
@@ -163,7 +165,7 @@ public final class InMemoryMessageStore implements MessageStore {
             sender.reserveSent(tenant.log);
             // nothing can fail after the record is written: every array it goes into has room
             long position = tenant.log.append(message, indexes, sequences, now);
-            boolean notice = message.isNotice();
+            boolean notice = !conversations || message.isNotice();
             for (User u : users) {
                 u.add(position, now, maxInboxSize, tenant.log);
                 if (!notice) {
@@ -371,6 +373,9 @@ public final class InMemoryMessageStore implements MessageStore {
         if (user == null) {
             return CompletableFuture.completedStage(List.of());
         }
+        if (!conversations) {
+            return MessageStore.super.conversations(tenant, userId, beforeSequence, limit);
+        }
         long before = beforeSequence == 0 ? Long.MAX_VALUE : beforeSequence;
         List<Conv.Snapshot> found = new ArrayList<>();
         user.lock.lock();
@@ -401,6 +406,9 @@ public final class InMemoryMessageStore implements MessageStore {
         Objects.requireNonNull(chatType, "chatType");
         Validate.nonBlank(peer, "peer");
         Validate.notNegative(sequence, "sequence");
+        if (!conversations) {
+            return MessageStore.super.markRead(tenant, userId, chatType, peer, sequence);
+        }
         TenantState state = tenants.get(tenant);
         User user = state == null ? null : state.users.get(userId);
         if (user == null) {
@@ -565,8 +573,21 @@ public final class InMemoryMessageStore implements MessageStore {
         private int maxInboxSize;
         private long quotaMessages = DEFAULT_QUOTA_MESSAGES;
         private long quotaBytes = DEFAULT_QUOTA_BYTES;
+        private boolean conversations = true;
 
         private Builder() {
+        }
+
+        /**
+         * Whether the store keeps conversations ({@link InMemoryMessageStore#conversations},
+         * {@link InMemoryMessageStore#markRead}); without them, those fail with
+         * {@link UnsupportedOperationException} (the server answers CONVERSATIONS and READ with FORBIDDEN) and an
+         * append does a little less work. Default
+         * {@code true}.
+         */
+        public Builder conversations(boolean keep) {
+            this.conversations = keep;
+            return this;
         }
 
         /**

@@ -17,7 +17,7 @@ import java.util.function.IntSupplier;
 
 /**
  * The server side of a load run, in a JVM of its own: {@code --kind kim} (an {@link ImServer} with TCP and
- * WebSocket listeners, the in-memory stores and {@link BenchAuthenticator}) or {@code --kind baseline} (the
+ * WebSocket listeners, the in-memory stores and {@link BenchAuthenticator}) or {@code --kind kim-plain} (the same with a message store that keeps no conversations), {@code --kind baseline} (the
  * {@link RelayServer}), bound to {@code --host} (a loopback address, default 127.0.0.1) on ephemeral ports.
  *
  * <p>Once listening it prints {@code READY tcp=<port> ws=<port> pid=<pid>} on standard output, then answers one
@@ -44,13 +44,14 @@ public final class BenchServerMain {
         IntSupplier conns;
         String ready;
         switch (kind) {
-            case "kim" -> {
+            case "kim", "kim-plain" -> {
                 ImServer im = ImServer.builder()
                         .listen(new TcpTransport(), new InetSocketAddress(host, 0))
                         .listen(new WebSocketTransport(), new InetSocketAddress(host, 0))
                         .authenticator(new BenchAuthenticator())
                         .messageStore(InMemoryMessageStore.builder()
-                                .retention(Duration.ofSeconds(a.getInt("retention-seconds", 3600))).build())
+                                .retention(Duration.ofSeconds(a.getInt("retention-seconds", 3600)))
+                                .conversations(kind.equals("kim")).build())
                         .ioThreads(threads)
                         .build()
                         .start();
@@ -65,7 +66,7 @@ public final class BenchServerMain {
                 conns = relay::connections;
                 ready = "READY tcp=" + relay.address().getPort() + " ws=0";
             }
-            default -> throw new IllegalArgumentException("kind: " + kind + " (expected: kim or baseline)");
+            default -> throw new IllegalArgumentException("kind: " + kind + " (expected: kim, kim-plain or baseline)");
         }
         System.out.println(ready + " pid=" + ProcessHandle.current().pid());
         System.out.flush();

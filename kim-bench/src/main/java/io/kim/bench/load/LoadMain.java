@@ -23,7 +23,9 @@ import java.util.Map;
  * java -cp kim-bench/target/kim-bench.jar io.kim.bench.load.LoadMain SCENARIO [--option value]...
  *
  * SCENARIO   connect | login | chat | group
- * --target   kim | baseline | both (default both; baseline first)
+ * --target   kim | baseline | both (default both; baseline first) | conversations (kim with a message store
+ *            that keeps no conversations, then kim: what conversations and unread counts cost; compared as
+ *            kim vs kim-plain)
  * --runs     rounds of the target(s), default 1
  * --transport tcp | ws (kim only; the baseline always speaks TCP), default tcp
  * --host     the loopback address the server binds to, default 127.0.0.1
@@ -87,8 +89,10 @@ public final class LoadMain {
         }
         List<String> kinds = switch (targets) {
             case "both" -> List.of("baseline", "kim");
+            case "conversations" -> List.of("kim-plain", "kim");
             case "kim", "baseline" -> List.of(targets);
-            default -> throw new IllegalArgumentException("target: " + targets + " (expected: kim, baseline, both)");
+            default -> throw new IllegalArgumentException("target: " + targets
+                    + " (expected: kim, baseline, both, conversations)");
         };
         int cpus = Runtime.getRuntime().availableProcessors();
         int threads = clientThreads == 0 ? cpus : clientThreads;
@@ -120,7 +124,7 @@ public final class LoadMain {
             }
         }
         if (kinds.size() == 2) {
-            compare(results);
+            compare(results, kinds.get(0));
         }
         System.out.println("# load average after: " + ProcStat.loadAverage());
         boolean ok = results.stream().allMatch(r -> r.ok);
@@ -131,7 +135,7 @@ public final class LoadMain {
     private static Result runOnce(Settings s, String kind, String host, int ioThreads, int clientThreads,
             String heap, String jvmOpts, Path jfr) throws InterruptedException {
         List<String> opts = jvmOpts.isBlank() ? List.of() : List.of(jvmOpts.trim().split("\\s+"));
-        boolean kim = kind.equals("kim");
+        boolean kim = kind.startsWith("kim");
         String transportName = kim ? s.transport() : TcpTransport.NAME;
         Transport transport = switch (transportName) {
             case "tcp" -> new TcpTransport();
@@ -168,8 +172,8 @@ public final class LoadMain {
         System.out.flush();
     }
 
-    /** The mean of each metric per target over the runs, and kim / baseline. */
-    private static void compare(List<Result> results) {
+    /** The mean of each metric per target over the runs, and kim / {@code other} (the baseline or kim-plain). */
+    private static void compare(List<Result> results, String other) {
         Map<String, double[]> kim = new LinkedHashMap<>();
         Map<String, double[]> base = new LinkedHashMap<>();
         for (Result r : results) {
@@ -181,8 +185,8 @@ public final class LoadMain {
             });
         }
         System.out.println();
-        System.out.println("== kim vs baseline (mean over runs)");
-        System.out.printf(Locale.ROOT, "  %-28s %14s %14s %8s%n", "metric", "kim", "baseline", "ratio");
+        System.out.println("== kim vs " + other + " (mean over runs)");
+        System.out.printf(Locale.ROOT, "  %-28s %14s %14s %8s%n", "metric", "kim", other, "ratio");
         kim.forEach((k, v) -> {
             if (k.equals("run")) {
                 return;
