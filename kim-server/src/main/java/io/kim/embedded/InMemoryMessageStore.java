@@ -65,9 +65,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <h2>Conversations</h2>
  * Each user keeps a small record per conversation (a peer or a group: the last message's sequence, log position
- * and time, and the read position) in a hash map, updated by the append under the lock it already holds, plus the
- * sequences of its unread messages from others, 8 bytes each, forgotten once read or dropped from the inbox. The
- * last message is decoded from the log when {@link #conversations} lists it.
+ * and time, the read position and the unread count) in a hash map, updated by the append under the lock it already
+ * holds: a look-up and a few stores per owner. A READ up to the last message sets the count to 0; one up to an
+ * earlier message recounts the entries after it. Unread messages that retention drops still count until the next
+ * such READ. The last message is decoded from the log when {@link #conversations} lists it.
  */
 public final class InMemoryMessageStore implements MessageStore {
 
@@ -381,10 +382,9 @@ public final class InMemoryMessageStore implements MessageStore {
         user.lock.lock();
         try {
             user.expire(clock.millis(), retentionMillis, state.log);
-            long oldest = user.head - user.size() + 1;
             user.forEachConversation(c -> {
                 if (c.lastSequence < before) {
-                    found.add(c.snapshot(oldest));
+                    found.add(c.snapshot());
                 }
             });
         } finally {
@@ -421,12 +421,42 @@ public final class InMemoryMessageStore implements MessageStore {
             if (c == null) {
                 return CompletableFuture.completedStage(Optional.empty());
             }
-            c.read(sequence);
-            snapshot = c.snapshot(user.head - user.size() + 1);
+            if (sequence > c.readSequence) {
+                c.readSequence = sequence;
+                c.unread = sequence >= c.lastSequence ? 0 : countUnread(state, user, c, sequence + 1);
+            }
+            snapshot = c.snapshot();
         } finally {
             user.lock.unlock();
         }
         return CompletableFuture.completedStage(Optional.of(snapshot.toConversation(state)));
+    }
+
+    /**
+     * The kept messages of {@code c} from others in {@code user}'s inbox from sequence {@code from} on, notices and
+     * recalled messages aside. Decodes each entry after {@code from}: a READ up to an earlier message than the last
+     * costs the length of the inbox's tail. Called under the user's lock.
+     */
+    private static long countUnread(TenantState state, User user, Conv c, long from) {
+        long oldest = user.head - user.size() + 1;
+        long start = Math.max(from, oldest);
+        if (start > user.head) {
+            return 0;
+        }
+        long[] positions = user.positions(start, (int) Math.min(Integer.MAX_VALUE, user.head - start + 1));
+        long n = 0;
+        for (long position : positions) {
+            MessageLog.Ref r = state.log.ref(position);
+            if (r == null) {
+                continue;
+            }
+            Message m = state.message(r, position);
+            if (!m.isNotice() && m.chatType() == c.type && !m.senderId().equals(user.id)
+                    && Conversation.peerOf(m, user.id).equals(c.peer)) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /**
@@ -487,8 +517,11 @@ public final class InMemoryMessageStore implements MessageStore {
             if (previous == null) {
                 state.log.eraseBody(r);
             }
-            if (gone) {
+            if (gone && (previous == null || !previous.contentType().startsWith(Message.NOTICE_PREFIX))) {
                 for (int i = 0; i < n; i++) {
+                    if (ids[i].equals(original.senderId())) {
+                        continue; // never unread for its sender
+                    }
                     User owner = state.users.get(ids[i]);
                     Conv c = owner.conversation(original.chatType(), Conversation.peerOf(original, owner.id));
                     if (c != null) {
@@ -783,7 +816,7 @@ public final class InMemoryMessageStore implements MessageStore {
                 c = new Conv(m.chatType(), peer);
                 map.put(peer, c);
             }
-            c.add(head, position, m.timestamp(), !m.senderId().equals(id), head - size + 1);
+            c.add(head, position, m.timestamp(), !m.senderId().equals(id));
         }
 
         Conv conversation(ChatType type, String peer) {
@@ -955,9 +988,10 @@ public final class InMemoryMessageStore implements MessageStore {
     }
 
     /**
-     * One conversation of a user: its last message (sequence, log position, time), the read position, and the
-     * sequences of the unread messages from others, ascending (8 bytes each, dropped once read or expired). Guarded
-     * by the user's lock.
+     * One conversation of a user: its last message (sequence, log position, time), the read position and the number
+     * of unread messages from others. An append only raises the counter; a READ up to the last message sets it to
+     * 0, one up to an earlier message counts the inbox's entries after it (see {@link #markRead}). Guarded by the
+     * user's lock.
      */
     private static final class Conv {
         final ChatType type;
@@ -966,68 +1000,32 @@ public final class InMemoryMessageStore implements MessageStore {
         long lastPosition;
         long lastTimestamp;
         long readSequence;
-        private long[] unread = User.NONE;
-        private int unreadStart;
-        private int unreadCount;
+        long unread;
 
         Conv(ChatType type, String peer) {
             this.type = type;
             this.peer = peer;
         }
 
-        void add(long sequence, long position, long timestamp, boolean incoming, long oldestKept) {
-            dropUnreadBelow(oldestKept); // keeps the ring within the inbox
+        void add(long sequence, long position, long timestamp, boolean incoming) {
             lastSequence = sequence;
             lastPosition = position;
             lastTimestamp = timestamp;
-            if (!incoming || sequence <= readSequence) {
-                return;
-            }
-            if (unreadStart + unreadCount == unread.length) {
-                if (unreadStart > 0 && unreadCount <= unread.length / 2) {
-                    System.arraycopy(unread, unreadStart, unread, 0, unreadCount);
-                } else {
-                    unread = Arrays.copyOfRange(unread, unreadStart, unreadStart + Math.max(4, 2 * unreadCount));
-                }
-                unreadStart = 0;
-            }
-            unread[unreadStart + unreadCount++] = sequence;
-        }
-
-        void read(long sequence) {
-            if (sequence > readSequence) {
-                readSequence = sequence;
-                dropUnreadBelow(sequence + 1);
+            if (incoming && sequence > readSequence) {
+                unread++;
             }
         }
 
-        /** Stops counting the message at {@code sequence} as unread (it was recalled). */
+        /** Stops counting the incoming message at {@code sequence} as unread (it was recalled). */
         void forget(long sequence) {
-            int at = Arrays.binarySearch(unread, unreadStart, unreadStart + unreadCount, sequence);
-            if (at >= 0) {
-                System.arraycopy(unread, at + 1, unread, at, unreadStart + unreadCount - at - 1);
-                unreadCount--;
+            if (sequence > readSequence && unread > 0) {
+                unread--;
             }
         }
 
-        /** Forgets the unread sequences below {@code from}. */
-        private void dropUnreadBelow(long from) {
-            while (unreadCount > 0 && unread[unreadStart] < from) {
-                unreadStart++;
-                unreadCount--;
-            }
-            if (unreadCount == 0) {
-                unreadStart = 0;
-                if (unread.length > 64) {
-                    unread = User.NONE;
-                }
-            }
-        }
-
-        /** The conversation now; unread messages older than {@code oldestKept} (expired) no longer count. */
-        Snapshot snapshot(long oldestKept) {
-            dropUnreadBelow(oldestKept);
-            return new Snapshot(type, peer, lastSequence, lastPosition, lastTimestamp, readSequence, unreadCount);
+        /** The conversation now. */
+        Snapshot snapshot() {
+            return new Snapshot(type, peer, lastSequence, lastPosition, lastTimestamp, readSequence, unread);
         }
 
         record Snapshot(ChatType type, String peer, long lastSequence, long lastPosition, long lastTimestamp,

@@ -934,6 +934,18 @@ public abstract class MessageStoreContract {
     }
 
     @Test
+    void amend_recallOfOwnMessage_leavesTheSendersUnreadAlone() {
+        append(tenant, "alice", "c1", "bob", "bob", "alice");
+        AppendResult mine = append(tenant, "bob", "c2", "alice", "alice", "bob");
+        await(store.amend(tenant, "bob", mine.sequence("bob"), mine.message().messageId(), Message.RECALLED,
+                new byte[0])).orElseThrow();
+        await(store.amend(tenant, "bob", mine.sequence("bob"), mine.message().messageId(), Message.RECALLED,
+                new byte[0])).orElseThrow(); // a second recall changes no count
+        assertEquals(1, await(store.conversations(tenant, "bob", 0, 10)).get(0).unread());
+        assertEquals(0, await(store.conversations(tenant, "alice", 0, 10)).get(0).unread());
+    }
+
+    @Test
     void amend_recallInAGroup_leavesOnlyTheUnreadOfThoseWhoHadNotReadIt() {
         AppendResult m = await(store.append(message(tenant, "alice", "g1", ChatType.GROUP, "team"),
                 List.of("alice", "bob", "carol")));
