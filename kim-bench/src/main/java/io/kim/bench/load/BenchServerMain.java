@@ -1,6 +1,7 @@
 package io.kim.bench.load;
 
 import io.kim.embedded.InMemoryMessageStore;
+import io.kim.server.RateLimits;
 import io.kim.server.ImServer;
 import io.kim.transport.tcp.TcpTransport;
 import io.kim.transport.ws.WebSocketTransport;
@@ -49,6 +50,7 @@ public final class BenchServerMain {
                         .listen(new TcpTransport(), new InetSocketAddress(host, 0))
                         .listen(new WebSocketTransport(), new InetSocketAddress(host, 0))
                         .authenticator(new BenchAuthenticator())
+                        .rateLimits(RateLimits.none()) // the load is the point: the defaults allow 20 SENDs/s
                         .messageStore(InMemoryMessageStore.builder()
                                 .retention(Duration.ofSeconds(a.getInt("retention-seconds", 3600)))
                                 .conversations(kind.equals("kim")).build())
