@@ -326,6 +326,24 @@ public final class ImClient implements AutoCloseable {
     }
 
     /**
+     * Who has read a message (for a group message: the members whose read position is at or past it; in a
+     * one-to-one conversation the peer, or no one), its sender aside. Retried like a send.
+     *
+     * @param sequence  the message's sequence in this user's inbox
+     * @param messageId the message's id
+     * @return the readers' user ids in ascending order (immutable); fails with an {@link ImStatusException} of
+     *         {@code INVALID_PACKET} if the entry is not kept or holds another message
+     * @throws IllegalArgumentException if {@code sequence} is not positive or {@code messageId} is blank
+     */
+    public CompletableFuture<List<String>> readers(long sequence, String messageId) {
+        if (sequence <= 0) {
+            throw new IllegalArgumentException("sequence: " + sequence + " (expected: > 0)");
+        }
+        checkId(messageId, "messageId");
+        return core.readers(sequence, messageId);
+    }
+
+    /**
      * Recalls a message: its body is deleted on the server and every inbox holding it gets a notice
      * ({@link ImClientListener#onRecalled}). Its sender may recall it within the server's recall window (2 minutes
      * by default); the owner of a group may recall any message of the group at any time. Not retried (a repeat

@@ -459,6 +459,63 @@ public final class InMemoryMessageStore implements MessageStore {
         return n;
     }
 
+    @Override
+    public CompletionStage<Optional<List<String>>> readers(String tenant, String userId, long sequence,
+            String messageId) {
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
+        Validate.positive(sequence, "sequence");
+        Validate.nonBlank(messageId, "messageId");
+        if (!conversations) {
+            return MessageStore.super.readers(tenant, userId, sequence, messageId);
+        }
+        TenantState state = tenants.get(tenant);
+        User user = state == null ? null : state.users.get(userId);
+        if (user == null) {
+            return CompletableFuture.completedStage(Optional.empty());
+        }
+        long position;
+        user.lock.lock();
+        try {
+            long[] at = user.positions(sequence, 1);
+            if (at.length == 0) {
+                return CompletableFuture.completedStage(Optional.empty());
+            }
+            position = at[0];
+        } finally {
+            user.lock.unlock();
+        }
+        MessageLog.Ref r = state.log.ref(position);
+        if (r == null) {
+            return CompletableFuture.completedStage(Optional.empty());
+        }
+        int n = state.log.ownerCount(r);
+        String[] ids = new String[n];
+        long[] sequences = new long[n];
+        Message m = state.log.message(r, ids, sequences);
+        if (!m.messageId().equals(messageId)) {
+            return CompletableFuture.completedStage(Optional.empty());
+        }
+        List<String> readers = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            if (ids[i].equals(m.senderId())) {
+                continue;
+            }
+            User owner = state.users.get(ids[i]);
+            owner.lock.lock();
+            try {
+                Conv c = owner.conversation(m.chatType(), Conversation.peerOf(m, owner.id));
+                if (c != null && c.readSequence >= sequences[i]) {
+                    readers.add(owner.id);
+                }
+            } finally {
+                owner.lock.unlock();
+            }
+        }
+        readers.sort(null);
+        return CompletableFuture.completedStage(Optional.of(List.copyOf(readers)));
+    }
+
     /**
      * Keeps the new content beside the record (whose own body is overwritten with zeros at the first amendment),
      * under the locks of every owner of the message, where its conversations are too.

@@ -171,4 +171,23 @@ public interface MessageStore {
         return CompletableFuture.failedFuture(new UnsupportedOperationException(
                 getClass().getName() + " does not support amending messages"));
     }
+
+    /**
+     * Who has read the message at inbox entry {@code sequence} of user {@code userId} in {@code tenant}, if that
+     * entry's message has id {@code messageId}: the users holding it, its sender aside, whose read position in
+     * their conversation of it ({@link #markRead}) is at or past its sequence in their inbox. Used for "read by" in
+     * groups.
+     *
+     * <p>The default implementation fails with {@link UnsupportedOperationException}, like {@link #conversations}.
+     *
+     * @param sequence  an entry of {@code userId}'s inbox; &gt; 0
+     * @param messageId the id the entry's message must have; non-blank
+     * @return a stage completed with the readers' user ids in ascending order (immutable, possibly empty), or empty
+     *         if the entry is not kept or holds another message
+     */
+    default CompletionStage<Optional<List<String>>> readers(String tenant, String userId, long sequence,
+            String messageId) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException(
+                getClass().getName() + " does not keep conversations"));
+    }
 }

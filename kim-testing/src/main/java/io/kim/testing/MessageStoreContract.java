@@ -840,6 +840,33 @@ public abstract class MessageStoreContract {
     }
 
     @Test
+    void readers_areTheOwnersWhoReadUpToTheMessage_senderAside() {
+        AppendResult m = await(store.append(message(tenant, "alice", "g1", ChatType.GROUP, "team"),
+                List.of("alice", "bob", "carol", "dave")));
+        AppendResult later = await(store.append(message(tenant, "alice", "g2", ChatType.GROUP, "team"),
+                List.of("alice", "bob", "carol", "dave")));
+        String id = m.message().messageId();
+        assertEquals(List.of(), await(store.readers(tenant, "alice", m.sequence("alice"), id)).orElseThrow());
+        await(store.markRead(tenant, "dave", ChatType.GROUP, "team", later.sequence("dave")));
+        await(store.markRead(tenant, "bob", ChatType.GROUP, "team", m.sequence("bob")));
+        await(store.markRead(tenant, "alice", ChatType.GROUP, "team", later.sequence("alice")));
+        assertEquals(List.of("bob", "dave"), await(store.readers(tenant, "carol", m.sequence("carol"), id))
+                .orElseThrow());
+        assertEquals(List.of("dave"), await(store.readers(tenant, "alice", later.sequence("alice"),
+                later.message().messageId())).orElseThrow());
+        assertTrue(await(store.readers(tenant, "carol", m.sequence("carol"), "m-other")).isEmpty());
+        assertTrue(await(store.readers(tenant, "carol", 99, id)).isEmpty());
+
+        AppendResult direct = append(tenant, "alice", "c1", "bob", "bob", "alice");
+        String directId = direct.message().messageId();
+        assertEquals(List.of(), await(store.readers(tenant, "alice", direct.sequence("alice"), directId))
+                .orElseThrow());
+        await(store.markRead(tenant, "bob", ChatType.USER, "alice", direct.sequence("bob")));
+        assertEquals(List.of("bob"), await(store.readers(tenant, "alice", direct.sequence("alice"), directId))
+                .orElseThrow());
+    }
+
+    @Test
     void notices_neitherStartConversationsNorCountAsUnread() {
         AppendResult m = append(tenant, "alice", "c1", "bob", "bob", "alice");
         Message receipt = new Message(tenant, "m-" + UUID.randomUUID(), "bob", "phone", ChatType.USER, "alice",

@@ -155,6 +155,7 @@ public abstract class ImClientConversationContractTest {
         assertEquals(0, read.unread());
         assertEquals(c.lastSequence(), read.readSequence());
 
+        assertEquals(List.of("bob"), await(alice.readers(second.sequence(), second.messageId())));
         ReadNotice notice = aliceInbox.next(ReadNotice.class);
         assertEquals("bob", notice.readerId());
         assertEquals("phone", notice.readerDevice());

@@ -220,6 +220,11 @@ public abstract class ImConversationContractTest {
         assertEquals("team", bobs.getPeer());
         assertEquals(0, bobs.getUnread());
         assertEquals(1, conversations(carol, 0, 0).getConversations(0).getUnread());
+        io.kim.protocol.ReadersRequest who = io.kim.protocol.ReadersRequest.newBuilder().setSequence(s)
+                .setMessageId(id).build();
+        assertEquals(List.of("bob"), io.kim.protocol.ReadersResponse.parseFrom(
+                bob.expect(Status.OK, Command.READERS, who).getBody()).getReadersList());
+        bob.expect(Status.INVALID_PACKET, Command.READERS, who.toBuilder().setMessageId("m-other").build());
         // no receipt in groups: alice's next push is carol's reply
         Packet reply = carol.expect(Status.OK, Command.SEND, RawImClient.text(CHAT_GROUP, "team", "g2", "yes"));
         received(alice, SendResponse.parseFrom(reply.getBody()).getMessageId());

@@ -315,6 +315,12 @@ public final class ClientCore {
                 (c, answer) -> summary(io.kim.protocol.ReadResponse.parseFrom(answer).getConversation()));
     }
 
+    public CompletableFuture<List<String>> readers(long sequence, String messageId) {
+        return request(Command.READERS, io.kim.protocol.ReadersRequest.newBuilder().setSequence(sequence)
+                .setMessageId(messageId).build(), true, "READERS " + messageId,
+                (c, answer) -> List.copyOf(io.kim.protocol.ReadersResponse.parseFrom(answer).getReadersList()));
+    }
+
     public CompletableFuture<Void> recall(long sequence, String messageId) {
         return request(Command.RECALL, io.kim.protocol.RecallRequest.newBuilder().setSequence(sequence)
                 .setMessageId(messageId).build(), false, "RECALL " + messageId, (c, answer) -> null);
@@ -777,7 +783,7 @@ public final class ClientCore {
     private void onResponse(Conn c, Header h, ByteString body) throws InvalidProtocolBufferException {
         switch (h.getCommand()) {
             case SEND, GROUP_CREATE, GROUP_GET, GROUP_JOIN, GROUP_QUIT, GROUP_MEMBERS, GROUP_DISSOLVE, CONVERSATIONS,
-                    READ, RECALL, EDIT, TYPING, PRESENCE ->
+                    READ, READERS, RECALL, EDIT, TYPING, PRESENCE ->
                     onOpResponse(c, h, body);
             case SYNC -> onSyncResponse(c, h, body);
             default -> {

@@ -102,6 +102,7 @@ public final class ImNode {
                 .handle(Command.ACK, sync::ack)
                 .handle(Command.CONVERSATIONS, conversations::conversations)
                 .handle(Command.READ, conversations::read)
+                .handle(Command.READERS, conversations::readers)
                 .handle(Command.RECALL, amend::recall)
                 .handle(Command.EDIT, amend::edit)
                 .handle(Command.TYPING, typing::typing)

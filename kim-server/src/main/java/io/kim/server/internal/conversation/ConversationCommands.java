@@ -6,6 +6,8 @@ import io.kim.protocol.ConversationInfo;
 import io.kim.protocol.ConversationsRequest;
 import io.kim.protocol.ConversationsResponse;
 import io.kim.protocol.ReadReceipt;
+import io.kim.protocol.ReadersRequest;
+import io.kim.protocol.ReadersResponse;
 import io.kim.protocol.ReadRequest;
 import io.kim.protocol.ReadResponse;
 import io.kim.protocol.TargetType;
@@ -98,6 +100,24 @@ public final class ConversationCommands {
                 }
                 return Stages.then(r.loop(), receipt(r, peer, read, sequence), v -> Stages.done(answer));
             });
+        });
+    }
+
+    /** READERS: who has read a message of the caller's inbox (for groups; in a one-to-one chat, the peer or none). */
+    public CompletionStage<byte[]> readers(Request r) throws Exception {
+        ReadersRequest req = r.body(ReadersRequest.parser());
+        long sequence = Fields.uint64("sequence", req.getSequence());
+        if (sequence == 0) {
+            throw RequestException.invalid("sequence: 0 (expected: > 0, the message's entry in the caller's inbox)");
+        }
+        String messageId = Fields.id("message_id", req.getMessageId());
+        Session me = r.session();
+        return Stages.then(r.loop(), messages.readers(me.tenant(), me.userId(), sequence, messageId), readers -> {
+            if (readers.isEmpty()) {
+                throw RequestException.invalid("sequence: " + sequence + " (expected: the kept entry of message "
+                        + messageId + ")");
+            }
+            return Stages.done(r.ok(ReadersResponse.newBuilder().addAllReaders(readers.get()).build()));
         });
     }
 

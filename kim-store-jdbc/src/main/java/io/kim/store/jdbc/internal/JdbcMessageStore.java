@@ -1062,6 +1062,46 @@ public final class JdbcMessageStore implements MessageStore {
         });
     }
 
+    /** One statement: the owners whose conversation row's read position is at or past their entry. */
+    @Override
+    public CompletionStage<Optional<List<String>>> readers(String tenant, String userId, long sequence,
+            String messageId) {
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
+        Validate.positive(sequence, "sequence");
+        Validate.nonBlank(messageId, "messageId");
+        return db.async(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT message_id FROM kim_inbox_entry"
+                    + " WHERE tenant = ? AND user_id = ? AND seq = ?")) {
+                ps.setString(1, tenant);
+                ps.setString(2, userId);
+                ps.setLong(3, sequence);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next() || !rs.getString(1).equals(messageId)) {
+                        return Optional.<List<String>>empty();
+                    }
+                }
+            }
+            List<String> readers = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT e.user_id FROM kim_inbox_entry e"
+                    + " JOIN kim_message m ON m.tenant = e.tenant AND m.message_id = e.message_id"
+                    + " JOIN kim_conversation c ON c.tenant = e.tenant AND c.user_id = e.user_id"
+                    + " AND c.chat_type = m.chat_type AND c.peer = (CASE WHEN m.chat_type = 1 THEN m.target"
+                    + " WHEN e.user_id = m.sender_id THEN m.target ELSE m.sender_id END)"
+                    + " WHERE e.tenant = ? AND e.message_id = ? AND e.user_id <> m.sender_id AND c.read_seq >= e.seq"
+                    + " ORDER BY e.user_id")) {
+                ps.setString(1, tenant);
+                ps.setString(2, messageId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        readers.add(rs.getString(1));
+                    }
+                }
+            }
+            return Optional.of(List.copyOf(readers));
+        });
+    }
+
     /** The kept messages from others of a conversation after inbox sequence {@code after}, notices aside. */
     private static long countUnread(Connection c, String tenant, String userId, short type, String peer, long after)
             throws SQLException {
