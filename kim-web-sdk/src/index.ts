@@ -1,7 +1,7 @@
 export { KimClient } from "./client.js";
 export type {
-  ChatKind, ConnectionState, GroupEvent, GroupInfo, KimClientOptions, KimEvents, KimMessage, LoginInfo, NewGroup,
-  SendOptions, SendResult, WebSocketConstructor, WebSocketLike,
+  ChatKind, ConnectionState, ConversationSummary, EditNotice, GroupEvent, GroupInfo, KimClientOptions, KimEvents, KimMessage, LoginInfo, NewGroup,
+  ReadNotice, RecallNotice, SendOptions, SendResult, WebSocketConstructor, WebSocketLike,
 } from "./client.js";
 export { KimClientError, KimStatusError, KimTimeoutError } from "./errors.js";
 export { LocalStorageAdapter, MemoryStorage } from "./storage.js";
