@@ -68,7 +68,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * and time, the read position and the unread count) in a hash map, updated by the append under the lock it already
  * holds: a look-up and a few stores per owner. A READ up to the last message sets the count to 0; one up to an
  * earlier message recounts the entries after it. Unread messages that retention drops still count until the next
- * such READ. The last message is decoded from the log when {@link #conversations} lists it.
+ * such READ. The last message is decoded from the log when {@link #conversations} lists it. A conversation's record
+ * (some 100 bytes) is kept for the life of the store, like the head sequences. Amended (edited, recalled) messages
+ * keep their new content in a map beside the log, dropped with their records by {@link #purgeExpired()}.
  */
 public final class InMemoryMessageStore implements MessageStore {
 
