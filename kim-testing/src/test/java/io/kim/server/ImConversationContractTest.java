@@ -257,6 +257,30 @@ public abstract class ImConversationContractTest {
     }
 
     @Test
+    void storeWithoutConversations_answersForbidden() throws Exception {
+        server.shutdown(Duration.ofSeconds(1));
+        server = ImServer.builder()
+                .listen(transport(), new InetSocketAddress("127.0.0.1", 0))
+                .ioThreads(2)
+                .messageStore(io.kim.embedded.InMemoryMessageStore.builder().conversations(false).build())
+                .authenticator(token -> {
+                    String[] p = token.split(":");
+                    return CompletableFuture.completedFuture(new Identity(p[0], p[1], p[2], p[3]));
+                })
+                .build().start();
+        RawImClient alice = login("alice", "phone");
+        RawImClient bob = login("bob", "phone");
+        SendResponse m = send(alice, "bob", "m1");
+        long s = received(bob, m.getMessageId());
+        bob.expect(Status.FORBIDDEN, Command.CONVERSATIONS, ConversationsRequest.newBuilder().build());
+        bob.expect(Status.FORBIDDEN, Command.READ, read(CHAT_USER, "alice", s));
+        bob.expect(Status.FORBIDDEN, Command.READERS, io.kim.protocol.ReadersRequest.newBuilder().setSequence(s)
+                .setMessageId(m.getMessageId()).build());
+        // recall and edit do not need conversations
+        alice.expect(Status.OK, Command.RECALL, recall(m.getSequence(), m.getMessageId()));
+    }
+
+    @Test
     void send_reservedContentType_isInvalid() throws Exception {
         RawImClient alice = login("alice", "phone");
         Packet p = alice.expect(Status.INVALID_PACKET, Command.SEND, SendRequest.newBuilder().setChatType(CHAT_USER)
