@@ -126,6 +126,8 @@ function start(s: Session): void {
   client = c;
   c.on("state", (st) => showState(st));
   c.on("message", (m) => received(m));
+  c.on("recalled", (r) => amended(r.messageId, "(recalled)"));
+  c.on("edited", (e) => amended(e.messageId, e.text ?? `[${e.contentType}, ${e.body.length} bytes]`));
   c.on("reset", () => showNotice("The server's inbox was reset (a fresh server): earlier messages stay on this page."));
   c.on("expired", (e) => showNotice(`Messages ${e.from}-${e.to} expired on the server before this page read them.`));
   c.on("kicked", () => {
@@ -162,13 +164,22 @@ function received(m: KimMessage): void {
   } else {
     line = {
       cmid: m.clientMessageId, messageId: m.messageId, conv, from: m.senderId, timestamp: m.timestamp, state: "acked",
-      text: m.text ?? `[${m.contentType}, ${m.body.length} bytes]`,
+      text: m.contentType === "kim/recalled" ? "(recalled)" : m.text ?? `[${m.contentType}, ${m.body.length} bytes]`,
     };
     history.lines.push(line);
     if (conv !== active && !mine) unread.set(conv, (unread.get(conv) ?? 0) + 1);
   }
   addConversation(conv);
   if (!active) active = conv;
+  saveHistory();
+  render();
+}
+
+/** A recall or an edit of a message on the page: its line shows the new text. */
+function amended(messageId: string, text: string): void {
+  const line = history.lines.find((l) => l.messageId === messageId);
+  if (!line) return;
+  line.text = text;
   saveHistory();
   render();
 }

@@ -2,7 +2,7 @@ import { Backoff } from "./backoff.js";
 import { KimClientError, KimStatusError, KimTimeoutError } from "./errors.js";
 import { Sequencer } from "./sequencer.js";
 import { MemoryStorage, type KimStorage } from "./storage.js";
-import { Command, Flag, Status, decode, num, pb, request, statusName, type ChatMessageFields, type Header } from "./wire.js";
+import { Command, Flag, Status, decode, num, pb, request, statusName, type ChatMessageFields, type ConversationFields, type Header } from "./wire.js";
 
 /** Where the client is; see docs/web-sdk.md. `kicked` and `closed` are terminal. */
 export type ConnectionState = "new" | "connecting" | "online" | "reconnecting" | "kicked" | "closed";
@@ -96,8 +96,62 @@ export interface SendOptions {
   contentType?: string;
 }
 
+/** A read receipt (an inbox entry of content type `kim/read`): `readerId` read the conversation with `peerId` up to `messageId`. */
+export interface ReadNotice {
+  sequence: number;
+  readerId: string;
+  readerDevice: string;
+  peerId: string;
+  messageId: string;
+  /** Every message of the conversation up to this time is read. */
+  timestamp: number;
+  readerSequence: number;
+}
+
+/** A recall (an inbox entry of content type `kim/recall`): show `messageId` as recalled. */
+export interface RecallNotice {
+  sequence: number;
+  messageId: string;
+  recalledBy: string;
+  chatType: ChatKind;
+  target: string;
+}
+
+/** An edit (an inbox entry of content type `kim/edit`): show the new content if `version` is above the one shown. */
+export interface EditNotice {
+  sequence: number;
+  messageId: string;
+  version: number;
+  contentType: string;
+  body: Uint8Array;
+  text?: string;
+  chatType: ChatKind;
+  target: string;
+}
+
+/** One conversation: a peer user or a group, its last message, the read position and the unread count. */
+export interface ConversationSummary {
+  chatType: ChatKind;
+  peer: string;
+  lastSequence: number;
+  lastTimestamp: number;
+  lastMessage?: KimMessage;
+  readSequence: number;
+  unread: number;
+}
+
 /** The events of {@link KimClient.on}. */
 export interface KimEvents {
+  /** A read receipt, in the inbox's order instead of a `message`. */
+  read: ReadNotice;
+  /** A recall, in the inbox's order instead of a `message`. */
+  recalled: RecallNotice;
+  /** An edit, in the inbox's order instead of a `message`. */
+  edited: EditNotice;
+  /** Someone is typing (never stored). */
+  typing: { senderId: string; senderDevice: string; chatType: ChatKind; target: string };
+  /** A watched user came online or went offline. */
+  presence: { userId: string; online: boolean; lastSeen: number };
   /** Every inbox entry after the last sequence, in order, once. */
   message: KimMessage;
   state: ConnectionState;
@@ -507,6 +561,43 @@ export class KimClient {
     return this.enqueue(this.newOp("dissolveGroup", Command.GROUP_DISSOLVE, groupBody(groupId), false, () => undefined));
   }
 
+  /** A page of this user's conversations, newest first (`beforeSequence` 0: from the newest). Retried like a send. */
+  conversations(beforeSequence = 0, limit = 0): Promise<{ conversations: ConversationSummary[]; hasMore: boolean }> {
+    const body = pb.ConversationsRequest.encode({ beforeSequence, limit }).finish();
+    return this.enqueue(this.newOp("conversations", Command.CONVERSATIONS, body, true, (b) => {
+      const r = pb.ConversationsResponse.decode(b);
+      return { conversations: r.conversations.map(summary), hasMore: r.hasMore };
+    }));
+  }
+
+  /** Marks a conversation read up to the inbox entry `sequence` (a message of it); one-to-one: sends a read receipt. */
+  markRead(chatType: ChatKind, target: string, sequence: number): Promise<ConversationSummary> {
+    const body = pb.ReadRequest.encode({ chatType: chatType === "group" ? pb.TargetType.CHAT_GROUP : pb.TargetType.CHAT_USER,
+      target, sequence }).finish();
+    return this.enqueue(this.newOp("markRead", Command.READ, body, true,
+      (b) => summary(pb.ReadResponse.decode(b).conversation ?? {})));
+  }
+
+  /** Recalls a message (its sequence in this user's inbox and its id). Sent at most once. */
+  recall(sequence: number, messageId: string): Promise<void> {
+    const body = pb.RecallRequest.encode({ sequence, messageId }).finish();
+    return this.enqueue(this.newOp("recall", Command.RECALL, body, false, () => undefined));
+  }
+
+  /** Replaces the content of a message this user sent; resolves with its new version. Sent at most once. */
+  edit(sequence: number, messageId: string, contentType: string, body: Uint8Array | string): Promise<number> {
+    const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+    const req = pb.EditRequest.encode({ sequence, messageId, contentType, body: bytes }).finish();
+    return this.enqueue(this.newOp("edit", Command.EDIT, req, false, (b) => pb.EditResponse.decode(b).version));
+  }
+
+  /** Tells the peer (or the group) that this user is typing; never stored, throttled by the server. */
+  typing(chatType: ChatKind, target: string): Promise<void> {
+    const body = pb.TypingRequest.encode({ chatType: chatType === "group" ? pb.TargetType.CHAT_GROUP : pb.TargetType.CHAT_USER,
+      target }).finish();
+    return this.enqueue(this.newOp("typing", Command.TYPING, body, false, () => undefined));
+  }
+
   /**
    * Logs out politely (acknowledges the last delivered entry, sends LOGOUT, gives the server up to a second to
    * close), stops reconnecting and rejects everything pending. Idempotent; resolves when the socket is closed.
@@ -814,6 +905,38 @@ export class KimClient {
     }
   }
 
+  /** Emits a server notice (`kim/read`, `kim/recall`, `kim/edit`) as its own event; `false` if `m` is none. */
+  private notice(m: KimMessage): boolean {
+    try {
+      switch (m.contentType) {
+        case "kim/read": {
+          const r = pb.ReadReceipt.decode(m.body);
+          this.emit("read", { sequence: m.sequence, readerId: m.senderId, readerDevice: m.senderDevice, peerId: m.target,
+            messageId: r.messageId, timestamp: num(r.timestamp), readerSequence: num(r.readerSequence) });
+          return true;
+        }
+        case "kim/recall": {
+          const r = pb.RecallNotice.decode(m.body);
+          this.emit("recalled", { sequence: m.sequence, messageId: r.messageId, recalledBy: m.senderId, chatType: m.chatType,
+            target: m.target });
+          return true;
+        }
+        case "kim/edit": {
+          const e = pb.EditNotice.decode(m.body);
+          const n: EditNotice = { sequence: m.sequence, messageId: e.messageId, version: e.version, contentType: e.contentType,
+            body: e.body, chatType: m.chatType, target: m.target };
+          if (e.contentType.startsWith("text")) n.text = decoder.decode(e.body);
+          this.emit("edited", n);
+          return true;
+        }
+        default:
+          return false;
+      }
+    } catch {
+      return false; // malformed: delivered as the message it is
+    }
+  }
+
   private startHeartbeat(c: Conn): void {
     this.stopHeartbeat();
     if (this.heartbeatMs === 0) return;
@@ -869,6 +992,17 @@ export class KimClient {
         if (kind) this.emit("group", { kind, groupId: e.groupId, userId: e.userId });
         break;
       }
+      case Command.TYPING: {
+        const t = pb.TypingPush.decode(body);
+        this.emit("typing", { senderId: t.senderId, senderDevice: t.senderDevice,
+          chatType: t.chatType === pb.TargetType.CHAT_GROUP ? "group" : "user", target: t.target });
+        break;
+      }
+      case Command.PRESENCE: {
+        const p = pb.UserPresence.decode(body);
+        this.emit("presence", { userId: p.userId, online: p.online, lastSeen: num(p.lastSeen) });
+        break;
+      }
       default:
         break;
     }
@@ -892,7 +1026,7 @@ export class KimClient {
 
   private deliver(sequence: number, message: KimMessage): void {
     this.savePosition();
-    this.emit("message", message);
+    if (!this.notice(message)) this.emit("message", message);
     if (++this.unacked >= ACK_BATCH) {
       this.sendAck();
     } else if (this.ackTimer === undefined) {
@@ -1133,6 +1267,21 @@ function toMessage(sequence: number, messageId: string, senderId: string, sender
   const m: KimMessage = { sequence, messageId, senderId, senderDevice, chatType, target, clientMessageId, contentType, body, timestamp };
   if (contentType.startsWith("text")) m.text = decoder.decode(body);
   return m;
+}
+
+function summary(c: ConversationFields): ConversationSummary {
+  const s: ConversationSummary = {
+    chatType: c.chatType === pb.TargetType.CHAT_GROUP ? "group" : "user", peer: c.peer ?? "",
+    lastSequence: num(c.lastSequence ?? 0), lastTimestamp: num(c.lastTimestamp ?? 0),
+    readSequence: num(c.readSequence ?? 0), unread: num(c.unread ?? 0),
+  };
+  const m = c.lastMessage;
+  if (m) {
+    s.lastMessage = toMessage(s.lastSequence, m.messageId ?? "", m.senderId ?? "", m.senderDevice ?? "",
+      m.chatType === pb.TargetType.CHAT_GROUP ? "group" : "user", m.target ?? "", m.clientMessageId ?? "",
+      m.contentType ?? "", m.body ?? new Uint8Array(0), num(m.timestamp ?? 0));
+  }
+  return s;
 }
 
 function groupBody(groupId: string): Uint8Array {

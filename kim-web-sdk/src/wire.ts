@@ -14,6 +14,9 @@ export interface Header {
   statusMessage: string;
 }
 
+/** A conversation as the generated classes decode it. */
+export type ConversationFields = kim.v1.ConversationInfo.$Properties;
+
 export interface Decoded {
   header: Header;
   body: Uint8Array;

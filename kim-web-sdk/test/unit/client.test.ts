@@ -518,3 +518,36 @@ describe("groups", () => {
     expect(alice.received.map((m) => m.text)).toEqual(["hello team"]);
   });
 });
+
+describe("notices", () => {
+  it("notices_arriveAsTheirOwnEvents_inInboxOrder_notAsMessages", async () => {
+    server.addUser("alice");
+    const { c, received } = client("alice");
+    const events: string[] = [];
+    c.on("edited", (e) => events.push(`edited ${e.messageId} v${e.version} ${e.text}`));
+    c.on("recalled", (r) => events.push(`recalled ${r.messageId} by ${r.recalledBy}`));
+    c.on("read", (r) => events.push(`read ${r.messageId} by ${r.readerId} at ${r.timestamp}`));
+    const login = c.connect();
+    await tick();
+    await login;
+    server.store("bob", "alice", "helo");
+    const notice = (contentType: string, body: Uint8Array) => {
+      const inbox = server.inbox("alice");
+      const sequence = inbox.length + 1;
+      const message: kim.v1.ChatMessage.$Properties = {
+        messageId: `n-${sequence}`, senderId: "bob", senderDevice: "bob-web", chatType: kim.v1.TargetType.CHAT_USER,
+        target: "alice", clientMessageId: `n-${sequence}`, contentType, body, timestamp: 9_000 + sequence,
+      };
+      inbox.push({ sequence, message });
+      server.pushEntry("alice", { sequence, message });
+    };
+    notice("kim/edit", kim.v1.EditNotice.encode({ messageId: "m-1", version: 1, contentType: "text/plain",
+      body: new TextEncoder().encode("hello") }).finish());
+    notice("kim/recall", kim.v1.RecallNotice.encode({ messageId: "m-1" }).finish());
+    notice("kim/read", kim.v1.ReadReceipt.encode({ messageId: "m-1", timestamp: 1_001, readerSequence: 1 }).finish());
+    await tick();
+    expect(texts(received)).toEqual(["helo"]);
+    expect(events).toEqual(["edited m-1 v1 hello", "recalled m-1 by bob", "read m-1 by bob at 1001"]);
+    expect(c.lastSequence).toBe(4);
+  });
+});

@@ -22,7 +22,8 @@ import org.openjdk.jmh.annotations.Setup;
  * The in-memory inbox ({@link InMemoryMessageStore}): {@link #append} stores a one-to-one message in the
  * receiver's and the sender's inbox (with its idempotency record), {@link #appendToGroupOf500} a group message in
  * 500 inboxes, {@link #readPage} reads a page of
- * {@code limit} entries from an inbox of 10,000. The store's clock moves 1 ms per append and its retention is one
+ * {@code limit} entries from an inbox of 10,000; the {@code ...WithoutConversations} variants append to a store that
+ * keeps no conversations, which prices keeping them (last message, unread count) on the SEND path. The store's clock moves 1 ms per append and its retention is one
  * second, so appends run against a steady state of about 1,000 entries per inbox instead of growing without
  * bound. The baselines do the same with an {@link ArrayList} under a {@link ReentrantLock}: the floor of an
  * ordered, locked log.
@@ -37,6 +38,7 @@ public class InboxBenchmark extends BenchmarkBase {
 
     private final TickingClock clock = new TickingClock();
     private InMemoryMessageStore appendStore;
+    private InMemoryMessageStore plainStore;
     private InMemoryMessageStore readStore;
     private final Set<String> owners = Set.of("alice", "bob");
     private final List<String> group = new ArrayList<>();
@@ -51,6 +53,8 @@ public class InboxBenchmark extends BenchmarkBase {
     @Setup
     public void setUp() {
         appendStore = InMemoryMessageStore.builder().clock(clock).retention(Duration.ofSeconds(1)).build();
+        plainStore = InMemoryMessageStore.builder().clock(clock).retention(Duration.ofSeconds(1))
+                .conversations(false).build();
         readStore = InMemoryMessageStore.builder().build();
         for (int i = 0; i < 500; i++) {
             group.add("member-" + i);
@@ -71,6 +75,20 @@ public class InboxBenchmark extends BenchmarkBase {
     public AppendResult appendToGroupOf500() {
         clock.millis++;
         return appendStore.append(message("g" + ++counter), group).toCompletableFuture().join();
+    }
+
+    /** {@link #append} on a store that keeps no conversations: what keeping them costs. */
+    @Benchmark
+    public AppendResult appendWithoutConversations() {
+        clock.millis++;
+        return plainStore.append(message("p" + ++counter), owners).toCompletableFuture().join();
+    }
+
+    /** {@link #appendToGroupOf500} on a store that keeps no conversations. */
+    @Benchmark
+    public AppendResult appendToGroupOf500WithoutConversations() {
+        clock.millis++;
+        return plainStore.append(message("q" + ++counter), group).toCompletableFuture().join();
     }
 
     @Benchmark

@@ -344,6 +344,137 @@ public final class ImClient implements AutoCloseable {
         return core.dissolveGroup(groupId);
     }
 
+    // ---- conversations -------------------------------------------------------------------------------------
+
+    /**
+     * A page of this user's conversations, newest first. Retried like a send.
+     *
+     * @param beforeSequence only conversations whose last message has a lower inbox sequence (the previous page's
+     *                       last {@link ConversationSummary#lastSequence()}); 0 for the newest
+     * @param limit          the most to return, 1-100, or 0 for the server's default (20)
+     * @throws IllegalArgumentException if an argument is out of range
+     */
+    public CompletableFuture<ConversationPage> conversations(long beforeSequence, int limit) {
+        if (beforeSequence < 0 || limit < 0 || limit > 100) {
+            throw new IllegalArgumentException("beforeSequence: " + beforeSequence + ", limit: " + limit
+                    + " (expected: >= 0, 0-100)");
+        }
+        return core.conversations(beforeSequence, limit);
+    }
+
+    /**
+     * Marks a conversation read up to and including the entry at inbox {@code sequence}, which must be a message of
+     * that conversation (for example its {@link ConversationSummary#lastSequence()}, or the sequence of the newest
+     * message on screen). In a one-to-one conversation the peer's devices, and this user's other devices, get a
+     * {@link ImClientListener#onRead read receipt}. Retried like a send (a repeat sends the receipt again).
+     *
+     * @return the conversation afterwards; fails with an {@link ImStatusException} of {@code INVALID_PACKET} if
+     *         {@code sequence} is not a kept message of that conversation
+     * @throws IllegalArgumentException if {@code target} is blank or too long, or {@code sequence} is not positive
+     */
+    public CompletableFuture<ConversationSummary> markRead(ChatKind chatType, String target, long sequence) {
+        Objects.requireNonNull(chatType, "chatType");
+        checkId(target, "target");
+        if (sequence <= 0) {
+            throw new IllegalArgumentException("sequence: " + sequence + " (expected: > 0)");
+        }
+        return core.markRead(chatType, target, sequence);
+    }
+
+    /**
+     * Who has read a message (for a group message: the members whose read position is at or past it; in a
+     * one-to-one conversation the peer, or no one), its sender aside. Retried like a send.
+     *
+     * @param sequence  the message's sequence in this user's inbox
+     * @param messageId the message's id
+     * @return the readers' user ids in ascending order (immutable); fails with an {@link ImStatusException} of
+     *         {@code INVALID_PACKET} if the entry is not kept or holds another message
+     * @throws IllegalArgumentException if {@code sequence} is not positive or {@code messageId} is blank
+     */
+    public CompletableFuture<List<String>> readers(long sequence, String messageId) {
+        if (sequence <= 0) {
+            throw new IllegalArgumentException("sequence: " + sequence + " (expected: > 0)");
+        }
+        checkId(messageId, "messageId");
+        return core.readers(sequence, messageId);
+    }
+
+    /**
+     * Recalls a message: its body is deleted on the server and every inbox holding it gets a notice
+     * ({@link ImClientListener#onRecalled}). Its sender may recall it within the server's recall window (2 minutes
+     * by default); the owner of a group may recall any message of the group at any time. Not retried (a repeat
+     * after a recall that got through is refused).
+     *
+     * @param sequence  the message's sequence in this user's inbox
+     * @param messageId the message's id
+     * @return completes once recalled; fails with an {@link ImStatusException} of {@code FORBIDDEN} (not allowed,
+     *         the window has passed, or already recalled) or {@code INVALID_PACKET} (no such entry)
+     * @throws IllegalArgumentException if {@code sequence} is not positive or {@code messageId} is blank
+     */
+    public CompletableFuture<Void> recall(long sequence, String messageId) {
+        if (sequence <= 0) {
+            throw new IllegalArgumentException("sequence: " + sequence + " (expected: > 0)");
+        }
+        checkId(messageId, "messageId");
+        return core.recall(sequence, messageId);
+    }
+
+    /**
+     * Replaces the content of a message this user sent, within the server's edit window (2 minutes by default);
+     * every inbox holding it gets a notice ({@link ImClientListener#onEdited}). The body is checked like a send's
+     * (size, content filter). Not retried.
+     *
+     * @param sequence  the message's sequence in this user's inbox
+     * @param messageId the message's id
+     * @return the message's new version (1 for the first edit); fails with an {@link ImStatusException} of
+     *         {@code FORBIDDEN} (not the sender, the window has passed, or recalled), {@code INVALID_PACKET},
+     *         {@code TOO_LARGE} or {@code CONTENT_REJECTED}
+     * @throws IllegalArgumentException if an argument is out of range
+     */
+    public CompletableFuture<Integer> edit(long sequence, String messageId, String contentType, byte[] body) {
+        if (sequence <= 0) {
+            throw new IllegalArgumentException("sequence: " + sequence + " (expected: > 0)");
+        }
+        checkId(messageId, "messageId");
+        checkId(contentType, "contentType");
+        Objects.requireNonNull(body, "body");
+        return core.edit(sequence, messageId, contentType, body);
+    }
+
+    // ---- typing and presence --------------------------------------------------------------------------------
+
+    /**
+     * Tells the peer (or the group's other members) that this user is typing; nothing is stored. The server drops
+     * repeats within about 2 seconds per conversation, so calling this on every key stroke is fine. Not retried.
+     *
+     * @return completes when the server took it; fails with an {@link ImStatusException} of {@code FORBIDDEN} for a
+     *         group this user is not a member of
+     * @throws IllegalArgumentException if {@code target} is blank or too long
+     */
+    public CompletableFuture<Void> typing(ChatKind chatType, String target) {
+        Objects.requireNonNull(chatType, "chatType");
+        checkId(target, "target");
+        return core.typing(chatType, target);
+    }
+
+    /**
+     * Starts watching the presence of {@code subscribe} and stops watching {@code unsubscribe}; changes come to
+     * {@link ImClientListener#onPresence} for as long as this connection lasts (watch again after a reconnect). A
+     * connection may watch up to the server's limit (200 by default). Retried like a send.
+     *
+     * @return the state now of each user in {@code subscribe}, in order; fails with an {@link ImStatusException} of
+     *         {@code FORBIDDEN} beyond the server's limit
+     * @throws IllegalArgumentException if an id is blank or too long
+     */
+    public CompletableFuture<List<PresenceState>> watchPresence(Collection<String> subscribe,
+            Collection<String> unsubscribe) {
+        List<String> add = List.copyOf(subscribe);
+        List<String> remove = List.copyOf(unsubscribe);
+        add.forEach(id -> checkId(id, "subscribe"));
+        remove.forEach(id -> checkId(id, "unsubscribe"));
+        return core.watchPresence(add, remove);
+    }
+
     /** Checks an id (or a name or content type) of 1-128 characters, not blank. */
     static void checkId(String value, String name) {
         Objects.requireNonNull(value, name);

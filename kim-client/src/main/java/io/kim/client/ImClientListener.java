@@ -70,4 +70,38 @@ public interface ImClientListener {
      */
     default void onGroupEvent(GroupEvent event) {
     }
+
+    /**
+     * A read receipt arrived as the inbox entry at {@code sequence} (see {@link ReadNotice}): it takes that
+     * sequence's place in the ordered stream instead of {@link #onMessage}, so it is delivered once, in order, and
+     * also found by a device that was offline (through sync). Default: does nothing.
+     */
+    default void onRead(long sequence, ReadNotice notice) {
+    }
+
+    /**
+     * A message of this user's inbox was recalled; the notice is the inbox entry at {@code sequence}, delivered in
+     * order instead of {@link #onMessage}, and also to devices that were offline (through sync). Default: does
+     * nothing.
+     */
+    default void onRecalled(long sequence, MessageRecalled recall) {
+    }
+
+    /**
+     * A message of this user's inbox was edited; the notice is the inbox entry at {@code sequence}, delivered like
+     * {@link #onRecalled}. Default: does nothing.
+     */
+    default void onEdited(long sequence, MessageEdited edit) {
+    }
+
+    /** Someone is typing in one of this user's conversations (see {@link TypingEvent}). Default: does nothing. */
+    default void onTyping(TypingEvent event) {
+    }
+
+    /**
+     * A user this client watches (see {@link ImClient#watchPresence}) came online or went offline. Watches last as
+     * long as the connection: after a reconnect, call {@link ImClient#watchPresence} again. Default: does nothing.
+     */
+    default void onPresence(PresenceState state) {
+    }
 }

@@ -1,6 +1,9 @@
 package io.kim.embedded;
 
+import io.kim.spi.AmendResult;
 import io.kim.spi.AppendResult;
+import io.kim.spi.ChatType;
+import io.kim.spi.Conversation;
 import io.kim.spi.InboxEntry;
 import io.kim.spi.InboxPage;
 import io.kim.spi.Message;
@@ -17,6 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -58,6 +62,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * never restart.
  *
  * <p>Content is stored once: every inbox entry of one append refers to the same record.
+ *
+ * <h2>Conversations</h2>
+ * Each user keeps a small record per conversation (a peer or a group: the last message's sequence, log position
+ * and time, the read position and the unread count) in a hash map, updated by the append under the lock it already
+ * holds: a look-up and a few stores per owner. A READ up to the last message sets the count to 0; one up to an
+ * earlier message recounts the entries after it. Unread messages that retention drops still count until the next
+ * such READ. The last message is decoded from the log when {@link #conversations} lists it. A conversation's record
+ * (some 100 bytes) is kept for the life of the store, like the head sequences. Amended (edited, recalled) messages
+ * keep their new content in a map beside the log, dropped with their records by {@link #purgeExpired()}.
  */
 public final class InMemoryMessageStore implements MessageStore {
 
@@ -67,6 +80,7 @@ public final class InMemoryMessageStore implements MessageStore {
     private final int maxInboxSize;
     private final long quotaMessages;
     private final long quotaBytes;
+    private final boolean conversations;
     /** Keys the hash of client message ids, so that which ids share a slot cannot be known in advance. */
     private final long hashSeed = new SecureRandom().nextLong();
     private final ConcurrentHashMap<String, TenantState> tenants = new ConcurrentHashMap<>();
@@ -80,6 +94,7 @@ public final class InMemoryMessageStore implements MessageStore {
         this.maxInboxSize = builder.maxInboxSize;
         this.quotaMessages = builder.quotaMessages;
         this.quotaBytes = builder.quotaBytes;
+        this.conversations = builder.conversations;
     }
 
     /**
@@ -153,8 +168,12 @@ public final class InMemoryMessageStore implements MessageStore {
             sender.reserveSent(tenant.log);
             // nothing can fail after the record is written: every array it goes into has room
             long position = tenant.log.append(message, indexes, sequences, now);
+            boolean notice = !conversations || message.isNotice();
             for (User u : users) {
                 u.add(position, now, maxInboxSize, tenant.log);
+                if (!notice) {
+                    u.converse(message, position);
+                }
             }
             sender.addSent(hash, position);
             if (quotaMessages > 0 || quotaBytes > 0) {
@@ -285,7 +304,7 @@ public final class InMemoryMessageStore implements MessageStore {
             if (r == null) {
                 break; // its array expired since: the page ends early, the next read says truncated
             }
-            entries.add(new InboxEntry(from + i, state.log.message(r)));
+            entries.add(new InboxEntry(from + i, state.message(r, positions[i])));
         }
         return CompletableFuture.completedFuture(new InboxPage(entries, bounds.headSequence(),
                 bounds.oldestSequence(), bounds.truncated(), from + entries.size() - 1 < bounds.headSequence()));
@@ -343,6 +362,242 @@ public final class InMemoryMessageStore implements MessageStore {
         return CompletableFuture.completedFuture(sequence == null ? 0L : sequence);
     }
 
+    @Override
+    public CompletionStage<List<Conversation>> conversations(String tenant, String userId, long beforeSequence,
+            int limit) {
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
+        Validate.notNegative(beforeSequence, "beforeSequence");
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit: " + limit + " (expected: > 0)");
+        }
+        TenantState state = tenants.get(tenant);
+        User user = state == null ? null : state.users.get(userId);
+        if (user == null) {
+            return CompletableFuture.completedStage(List.of());
+        }
+        if (!conversations) {
+            return MessageStore.super.conversations(tenant, userId, beforeSequence, limit);
+        }
+        long before = beforeSequence == 0 ? Long.MAX_VALUE : beforeSequence;
+        List<Conv.Snapshot> found = new ArrayList<>();
+        user.lock.lock();
+        try {
+            user.expire(clock.millis(), retentionMillis, state.log);
+            user.forEachConversation(c -> {
+                if (c.lastSequence < before) {
+                    found.add(c.snapshot());
+                }
+            });
+        } finally {
+            user.lock.unlock();
+        }
+        found.sort((a, b) -> Long.compare(b.lastSequence(), a.lastSequence()));
+        List<Conversation> page = new ArrayList<>(Math.min(limit, found.size()));
+        for (int i = 0; i < found.size() && i < limit; i++) {
+            page.add(found.get(i).toConversation(state));
+        }
+        return CompletableFuture.completedStage(List.copyOf(page));
+    }
+
+    @Override
+    public CompletionStage<Optional<Conversation>> markRead(String tenant, String userId, ChatType chatType,
+            String peer, long sequence) {
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
+        Objects.requireNonNull(chatType, "chatType");
+        Validate.nonBlank(peer, "peer");
+        Validate.notNegative(sequence, "sequence");
+        if (!conversations) {
+            return MessageStore.super.markRead(tenant, userId, chatType, peer, sequence);
+        }
+        TenantState state = tenants.get(tenant);
+        User user = state == null ? null : state.users.get(userId);
+        if (user == null) {
+            return CompletableFuture.completedStage(Optional.empty());
+        }
+        Conv.Snapshot snapshot;
+        user.lock.lock();
+        try {
+            Conv c = user.conversation(chatType, peer);
+            if (c == null) {
+                return CompletableFuture.completedStage(Optional.empty());
+            }
+            if (sequence > c.readSequence) {
+                c.readSequence = sequence;
+                c.unread = sequence >= c.lastSequence ? 0 : countUnread(state, user, c, sequence + 1);
+            }
+            snapshot = c.snapshot();
+        } finally {
+            user.lock.unlock();
+        }
+        return CompletableFuture.completedStage(Optional.of(snapshot.toConversation(state)));
+    }
+
+    /**
+     * The kept messages of {@code c} from others in {@code user}'s inbox from sequence {@code from} on, notices and
+     * recalled messages aside. Decodes each entry after {@code from}: a READ up to an earlier message than the last
+     * costs the length of the inbox's tail. Called under the user's lock.
+     */
+    private static long countUnread(TenantState state, User user, Conv c, long from) {
+        long oldest = user.head - user.size() + 1;
+        long start = Math.max(from, oldest);
+        if (start > user.head) {
+            return 0;
+        }
+        long[] positions = user.positions(start, (int) Math.min(Integer.MAX_VALUE, user.head - start + 1));
+        long n = 0;
+        for (long position : positions) {
+            MessageLog.Ref r = state.log.ref(position);
+            if (r == null) {
+                continue;
+            }
+            Message m = state.message(r, position);
+            if (!m.isNotice() && m.chatType() == c.type && !m.senderId().equals(user.id)
+                    && Conversation.peerOf(m, user.id).equals(c.peer)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public CompletionStage<Optional<List<String>>> readers(String tenant, String userId, long sequence,
+            String messageId) {
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
+        Validate.positive(sequence, "sequence");
+        Validate.nonBlank(messageId, "messageId");
+        if (!conversations) {
+            return MessageStore.super.readers(tenant, userId, sequence, messageId);
+        }
+        TenantState state = tenants.get(tenant);
+        User user = state == null ? null : state.users.get(userId);
+        if (user == null) {
+            return CompletableFuture.completedStage(Optional.empty());
+        }
+        long position;
+        user.lock.lock();
+        try {
+            long[] at = user.positions(sequence, 1);
+            if (at.length == 0) {
+                return CompletableFuture.completedStage(Optional.empty());
+            }
+            position = at[0];
+        } finally {
+            user.lock.unlock();
+        }
+        MessageLog.Ref r = state.log.ref(position);
+        if (r == null) {
+            return CompletableFuture.completedStage(Optional.empty());
+        }
+        int n = state.log.ownerCount(r);
+        String[] ids = new String[n];
+        long[] sequences = new long[n];
+        Message m = state.log.message(r, ids, sequences);
+        if (!m.messageId().equals(messageId)) {
+            return CompletableFuture.completedStage(Optional.empty());
+        }
+        List<String> readers = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            if (ids[i].equals(m.senderId())) {
+                continue;
+            }
+            User owner = state.users.get(ids[i]);
+            owner.lock.lock();
+            try {
+                Conv c = owner.conversation(m.chatType(), Conversation.peerOf(m, owner.id));
+                if (c != null && c.readSequence >= sequences[i]) {
+                    readers.add(owner.id);
+                }
+            } finally {
+                owner.lock.unlock();
+            }
+        }
+        readers.sort(null);
+        return CompletableFuture.completedStage(Optional.of(List.copyOf(readers)));
+    }
+
+    /**
+     * Keeps the new content beside the record (whose own body is overwritten with zeros at the first amendment),
+     * under the locks of every owner of the message, where its conversations are too.
+     */
+    @Override
+    public CompletionStage<Optional<AmendResult>> amend(String tenant, String userId, long sequence,
+            String messageId, String contentType, byte[] body) {
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
+        Validate.positive(sequence, "sequence");
+        Validate.nonBlank(messageId, "messageId");
+        Validate.nonBlank(contentType, "contentType");
+        Objects.requireNonNull(body, "body");
+        TenantState state = tenants.get(tenant);
+        User user = state == null ? null : state.users.get(userId);
+        if (user == null) {
+            return CompletableFuture.completedStage(Optional.empty());
+        }
+        long position;
+        user.lock.lock();
+        try {
+            user.expire(clock.millis(), retentionMillis, state.log);
+            long[] at = user.positions(sequence, 1);
+            if (at.length == 0) {
+                return CompletableFuture.completedStage(Optional.empty());
+            }
+            position = at[0];
+        } finally {
+            user.lock.unlock();
+        }
+        MessageLog.Ref r = state.log.ref(position);
+        if (r == null) {
+            return CompletableFuture.completedStage(Optional.empty());
+        }
+        int n = state.log.ownerCount(r);
+        String[] ids = new String[n];
+        long[] sequences = new long[n];
+        Message original = state.log.message(r, ids, sequences);
+        if (!original.messageId().equals(messageId)) {
+            return CompletableFuture.completedStage(Optional.empty());
+        }
+        String[] sorted = ids.clone();
+        Arrays.sort(sorted);
+        User[] owners = new User[n];
+        for (int i = 0; i < n; i++) {
+            owners[i] = state.user(sorted[i]);
+        }
+        boolean gone = contentType.startsWith(Message.NOTICE_PREFIX);
+        int version;
+        lock(owners, null);
+        try {
+            Amended previous = state.amendments.get(position);
+            version = previous == null ? 1 : previous.version() + 1;
+            state.amendments.put(position, new Amended(contentType, body, version));
+            state.anyAmended = true;
+            if (previous == null) {
+                state.log.eraseBody(r);
+            }
+            if (gone && (previous == null || !previous.contentType().startsWith(Message.NOTICE_PREFIX))) {
+                for (int i = 0; i < n; i++) {
+                    if (ids[i].equals(original.senderId())) {
+                        continue; // never unread for its sender
+                    }
+                    User owner = state.users.get(ids[i]);
+                    Conv c = owner.conversation(original.chatType(), Conversation.peerOf(original, owner.id));
+                    if (c != null) {
+                        c.forget(sequences[i]);
+                    }
+                }
+            }
+        } finally {
+            unlock(owners, null);
+        }
+        Message now = new Message(original.tenant(), original.messageId(), original.senderId(),
+                original.senderDevice(), original.chatType(), original.target(), original.clientMessageId(),
+                contentType, body, original.timestamp());
+        return CompletableFuture.completedStage(Optional.of(new AmendResult(now, sequenceMap(ids, sequences),
+                version)));
+    }
+
     /**
      * Drops every entry and client message id at least {@linkplain #retention() retention} old, in every inbox of
      * every tenant, and the log arrays that only held such records. Reads and appends already drop expired entries
@@ -356,6 +611,7 @@ public final class InMemoryMessageStore implements MessageStore {
         long dropped = 0;
         for (TenantState tenant : tenants.values()) {
             tenant.log.dropExpired(now);
+            tenant.amendments.keySet().removeIf(tenant.log::dropped);
             for (User user : tenant.users.values()) {
                 user.lock.lock();
                 try {
@@ -409,8 +665,21 @@ public final class InMemoryMessageStore implements MessageStore {
         private int maxInboxSize;
         private long quotaMessages = DEFAULT_QUOTA_MESSAGES;
         private long quotaBytes = DEFAULT_QUOTA_BYTES;
+        private boolean conversations = true;
 
         private Builder() {
+        }
+
+        /**
+         * Whether the store keeps conversations ({@link InMemoryMessageStore#conversations},
+         * {@link InMemoryMessageStore#markRead}); without them, those fail with
+         * {@link UnsupportedOperationException} (the server answers CONVERSATIONS and READ with FORBIDDEN) and an
+         * append does a little less work. Default
+         * {@code true}.
+         */
+        public Builder conversations(boolean keep) {
+            this.conversations = keep;
+            return this;
         }
 
         /**
@@ -525,12 +794,35 @@ public final class InMemoryMessageStore implements MessageStore {
             int n = log.ownerCount(r);
             String[] ids = new String[n];
             long[] sequences = new long[n];
-            Message m = log.message(r, ids, sequences);
+            Message m = amended(log.message(r, ids, sequences), position);
             return new AppendResult(m, sequenceMap(ids, sequences), true);
+        }
+
+        /** Amendments by log position; dropped with their records by {@link #purgeExpired()}. */
+        final ConcurrentHashMap<Long, Amended> amendments = new ConcurrentHashMap<>();
+        /** Whether {@link #amendments} was ever written to: reads skip the look-up until then. */
+        volatile boolean anyAmended;
+
+        /** The message of the record at {@code position}, with its amendment if it has one. */
+        Message message(MessageLog.Ref r, long position) {
+            return amended(log.message(r), position);
+        }
+
+        Message amended(Message m, long position) {
+            if (!anyAmended) {
+                return m;
+            }
+            Amended a = amendments.get(position);
+            return a == null ? m : new Message(m.tenant(), m.messageId(), m.senderId(), m.senderDevice(), m.chatType(),
+                    m.target(), m.clientMessageId(), a.contentType(), a.body(), m.timestamp());
         }
     }
 
     private record DeviceKey(String userId, String deviceId) {
+    }
+
+    /** A message's content since it was amended, and how many times it was. */
+    private record Amended(String contentType, byte[] body, int version) {
     }
 
     /**
@@ -559,6 +851,49 @@ public final class InMemoryMessageStore implements MessageStore {
         User(String id, int index) {
             this.id = id;
             this.index = index;
+        }
+
+        /** One-to-one conversations by peer user id, and group ones by group id; created on first use. */
+        private HashMap<String, Conv> peers;
+        private HashMap<String, Conv> groups;
+
+        /** Notes {@code m}, just added at sequence {@link #head} from log {@code position}, in its conversation. */
+        void converse(Message m, long position) {
+            boolean group = m.chatType() == ChatType.GROUP;
+            String peer = group ? m.target() : m.senderId().equals(id) ? m.target() : m.senderId();
+            HashMap<String, Conv> map = group ? groups : peers;
+            if (map == null) {
+                map = new HashMap<>();
+                if (group) {
+                    groups = map;
+                } else {
+                    peers = map;
+                }
+            }
+            Conv c = map.get(peer);
+            if (c == null) {
+                c = new Conv(m.chatType(), peer);
+                map.put(peer, c);
+            }
+            c.add(head, position, m.timestamp(), !m.senderId().equals(id));
+        }
+
+        Conv conversation(ChatType type, String peer) {
+            HashMap<String, Conv> map = type == ChatType.GROUP ? groups : peers;
+            return map == null ? null : map.get(peer);
+        }
+
+        void forEachConversation(java.util.function.Consumer<Conv> action) {
+            if (peers != null) {
+                peers.values().forEach(action);
+            }
+            if (groups != null) {
+                groups.values().forEach(action);
+            }
+        }
+
+        int size() {
+            return size;
         }
 
         /** Makes room for one more entry. */
@@ -708,6 +1043,58 @@ public final class InMemoryMessageStore implements MessageStore {
             sent[2 * slot] = hash;
             sent[2 * slot + 1] = position + 1;
             sentCount++;
+        }
+    }
+
+    /**
+     * One conversation of a user: its last message (sequence, log position, time), the read position and the number
+     * of unread messages from others. An append only raises the counter; a READ up to the last message sets it to
+     * 0, one up to an earlier message counts the inbox's entries after it (see {@link #markRead}). Guarded by the
+     * user's lock.
+     */
+    private static final class Conv {
+        final ChatType type;
+        final String peer;
+        long lastSequence;
+        long lastPosition;
+        long lastTimestamp;
+        long readSequence;
+        long unread;
+
+        Conv(ChatType type, String peer) {
+            this.type = type;
+            this.peer = peer;
+        }
+
+        void add(long sequence, long position, long timestamp, boolean incoming) {
+            lastSequence = sequence;
+            lastPosition = position;
+            lastTimestamp = timestamp;
+            if (incoming && sequence > readSequence) {
+                unread++;
+            }
+        }
+
+        /** Stops counting the incoming message at {@code sequence} as unread (it was recalled). */
+        void forget(long sequence) {
+            if (sequence > readSequence && unread > 0) {
+                unread--;
+            }
+        }
+
+        /** The conversation now. */
+        Snapshot snapshot() {
+            return new Snapshot(type, peer, lastSequence, lastPosition, lastTimestamp, readSequence, unread);
+        }
+
+        record Snapshot(ChatType type, String peer, long lastSequence, long lastPosition, long lastTimestamp,
+                long readSequence, long unread) {
+            /** Decodes the last message, outside the lock: records never change. */
+            Conversation toConversation(TenantState tenant) {
+                MessageLog.Ref r = tenant.log.ref(lastPosition);
+                return new Conversation(type, peer, lastSequence, lastTimestamp,
+                        r == null ? null : tenant.message(r, lastPosition), readSequence, unread);
+            }
         }
     }
 

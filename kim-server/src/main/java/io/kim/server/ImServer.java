@@ -269,6 +269,48 @@ public final class ImServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How long after sending it a sender may recall a message (RECALL), per tenant; the owner of a group may
+         * recall its messages at any time. {@link Duration#ZERO} leaves senders no time at all. Called on an event
+         * loop for each RECALL: must be fast and must not block. Default: 2 minutes for every tenant.
+         */
+        public Builder recallWindow(Function<String, Duration> windowByTenant) {
+            Objects.requireNonNull(windowByTenant, "recallWindow");
+            node.recallWindow(tenant -> nonNegative(windowByTenant.apply(tenant), "recallWindow"));
+            return this;
+        }
+
+        /**
+         * How long after sending it a sender may edit a message (EDIT), per tenant. Called on an event loop for
+         * each EDIT: must be fast and must not block. Default: 2 minutes for every tenant.
+         */
+        public Builder editWindow(Function<String, Duration> windowByTenant) {
+            Objects.requireNonNull(windowByTenant, "editWindow");
+            node.editWindow(tenant -> nonNegative(windowByTenant.apply(tenant), "editWindow"));
+            return this;
+        }
+
+        private static Duration nonNegative(Duration d, String name) {
+            if (d == null || d.isNegative()) {
+                throw new IllegalStateException(name + ": " + d + " (expected: >= 0)");
+            }
+            return d;
+        }
+
+        /**
+         * The most users one connection may watch the presence of (PRESENCE); a request that would pass it is
+         * FORBIDDEN. Default 200.
+         *
+         * @param users &gt; 0
+         */
+        public Builder maxPresenceSubscriptions(int users) {
+            if (users <= 0) {
+                throw new IllegalArgumentException("maxPresenceSubscriptions: " + users + " (expected: > 0)");
+            }
+            node.maxPresenceSubscriptions(users);
+            return this;
+        }
+
         /** The clock for message timestamps and login times. Default: the system UTC clock. */
         public Builder clock(Clock clock) {
             node.clock(Objects.requireNonNull(clock, "clock"));

@@ -39,6 +39,30 @@ public record Message(
         byte[] body,
         long timestamp) {
 
+    /**
+     * Content types starting with this prefix are reserved for the notices the server itself appends to inboxes (see
+     * {@link #isNotice()}); a client cannot send them.
+     */
+    public static final String NOTICE_PREFIX = "kim/";
+
+    /** The content type of a read receipt: the body is an encoded {@code kim.v1.ReadReceipt}. */
+    public static final String READ_RECEIPT = "kim/read";
+
+    /**
+     * The content type of a recall notice: the body is an encoded {@code kim.v1.RecallNotice}, naming the recalled
+     * message.
+     */
+    public static final String RECALL = "kim/recall";
+
+    /**
+     * The content type of an edit notice: the body is an encoded {@code kim.v1.EditNotice} with the message's new
+     * content and version.
+     */
+    public static final String EDIT = "kim/edit";
+
+    /** The content type a recalled message is stored with, its body deleted (empty). */
+    public static final String RECALLED = "kim/recalled";
+
     public Message {
         Validate.nonBlank(tenant, "tenant");
         Validate.nonBlank(messageId, "messageId");
@@ -50,6 +74,15 @@ public record Message(
         Validate.nonBlank(contentType, "contentType");
         Objects.requireNonNull(body, "body");
         Validate.notNegative(timestamp, "timestamp");
+    }
+
+    /**
+     * Whether this is a notice the server appended (its content type starts with {@value #NOTICE_PREFIX}), such as
+     * a {@linkplain #READ_RECEIPT read receipt}, rather than a message a user sent. Notices are synced like messages
+     * but are no conversation's last message and never unread.
+     */
+    public boolean isNotice() {
+        return contentType.startsWith(NOTICE_PREFIX);
     }
 
     @Override

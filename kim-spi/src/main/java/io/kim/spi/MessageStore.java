@@ -1,6 +1,9 @@
 package io.kim.spi;
 
 import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -104,4 +107,87 @@ public interface MessageStore {
      * duplicates. An inbox that never had an entry has an epoch too, and keeps it when the first entry arrives.
      */
     CompletionStage<String> epoch(String tenant, String userId);
+
+    /**
+     * The conversations of user {@code userId} in {@code tenant} (see {@link Conversation}), newest first: ordered by
+     * {@link Conversation#lastSequence()} descending, only those whose last sequence is below
+     * {@code beforeSequence}, at most {@code limit}. A client pages by passing the last sequence of the previous
+     * page's last conversation. Every {@link #append} keeps them up to date, in the same atomic step as the entry,
+     * and a durable store keeps them across restarts.
+     *
+     * <p>The default implementation fails with {@link UnsupportedOperationException}: a store written before
+     * conversations existed does not keep them, and the server answers CONVERSATIONS with FORBIDDEN.
+     *
+     * @param beforeSequence only conversations whose last sequence is lower; 0 for no bound (from the newest);
+     *                       &gt;= 0
+     * @param limit          the most conversations to return; &gt; 0
+     * @return a stage completed with an immutable list, empty if the user has none (an unknown user)
+     */
+    default CompletionStage<List<Conversation>> conversations(String tenant, String userId,
+            long beforeSequence, int limit) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException(
+                getClass().getName() + " does not keep conversations"));
+    }
+
+    /**
+     * Marks user {@code userId}'s conversation ({@code chatType}, {@code peer}) in {@code tenant} read up to and
+     * including inbox sequence {@code sequence}. The read position only grows: a lower sequence than the recorded
+     * one changes nothing. The unread count then counts the conversation's messages from others above the new
+     * position. The store does not check that {@code sequence} is an entry of the conversation; the server does.
+     *
+     * <p>The default implementation fails with {@link UnsupportedOperationException}, like {@link #conversations}.
+     *
+     * @param sequence the inbox sequence up to which the conversation is read; &gt;= 0
+     * @return a stage completed with the conversation after the change, or empty if the user has no such
+     *         conversation (nothing is recorded then)
+     */
+    default CompletionStage<Optional<Conversation>> markRead(String tenant, String userId,
+            ChatType chatType, String peer, long sequence) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException(
+                getClass().getName() + " does not keep conversations"));
+    }
+
+    /**
+     * Replaces the content of the message at inbox entry {@code sequence} of user {@code userId} in {@code tenant},
+     * if that entry's message has id {@code messageId}: from then on every inbox holding it returns it with
+     * {@code contentType} and {@code body}, and the old body is deleted. Its version (the number of amendments)
+     * grows by one. Used to edit a message and, with {@link Message#RECALLED} and an empty body, to recall it: a
+     * message amended to a {@linkplain Message#isNotice() notice} content type stops counting as unread in every
+     * inbox's conversation. The message's timestamp, ids and entries stay as they are; what it counts against its
+     * sender's quota too.
+     *
+     * <p>The default implementation fails with {@link UnsupportedOperationException}: a store written before
+     * amendments existed does not support them, and the server answers RECALL and EDIT with FORBIDDEN.
+     *
+     * @param sequence    an entry of {@code userId}'s inbox; &gt; 0
+     * @param messageId   the id the entry's message must have; non-blank
+     * @param contentType the new content type; non-blank
+     * @param body        the new body, handed over (not copied); non-null
+     * @return a stage completed with the amended message and its inboxes, or empty if the entry is not kept or
+     *         holds another message (nothing changes then)
+     */
+    default CompletionStage<Optional<AmendResult>> amend(String tenant, String userId, long sequence,
+            String messageId, String contentType, byte[] body) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException(
+                getClass().getName() + " does not support amending messages"));
+    }
+
+    /**
+     * Who has read the message at inbox entry {@code sequence} of user {@code userId} in {@code tenant}, if that
+     * entry's message has id {@code messageId}: the users holding it, its sender aside, whose read position in
+     * their conversation of it ({@link #markRead}) is at or past its sequence in their inbox. Used for "read by" in
+     * groups.
+     *
+     * <p>The default implementation fails with {@link UnsupportedOperationException}, like {@link #conversations}.
+     *
+     * @param sequence  an entry of {@code userId}'s inbox; &gt; 0
+     * @param messageId the id the entry's message must have; non-blank
+     * @return a stage completed with the readers' user ids in ascending order (immutable, possibly empty), or empty
+     *         if the entry is not kept or holds another message
+     */
+    default CompletionStage<Optional<List<String>>> readers(String tenant, String userId, long sequence,
+            String messageId) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException(
+                getClass().getName() + " does not keep conversations"));
+    }
 }

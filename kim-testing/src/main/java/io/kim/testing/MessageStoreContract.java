@@ -5,7 +5,9 @@ import io.kim.spi.Message;
 import io.kim.spi.InboxPage;
 import io.kim.spi.InboxEntry;
 import io.kim.spi.ChatType;
+import io.kim.spi.AmendResult;
 import io.kim.spi.AppendResult;
+import io.kim.spi.Conversation;
 import io.kim.spi.QuotaExceededException;
 import static io.kim.testing.Stages.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -722,6 +724,265 @@ public abstract class MessageStoreContract {
         await(store.acknowledge(tenant, "bob", "phone", 7));
 
         assertEquals(0L, await(store.acknowledged(otherTenant, "bob", "phone")));
+    }
+
+    // ---- conversations ----------------------------------------------------------------------------------------
+
+    @Test
+    void conversations_unknownUser_isEmpty() {
+        assertEquals(List.of(), await(store.conversations(tenant, "nobody", 0, 10)));
+    }
+
+    @Test
+    void conversations_oneToOne_haveTheLastMessageAndCountOnlyIncomingAsUnread() {
+        append(tenant, "alice", "c1", "bob", "bob", "alice");
+        AppendResult last = append(tenant, "alice", "c2", "bob", "bob", "alice");
+        AppendResult reply = append(tenant, "bob", "c3", "carol", "carol", "bob");
+
+        List<Conversation> bobs = await(store.conversations(tenant, "bob", 0, 10));
+        assertEquals(2, bobs.size());
+        Conversation withCarol = bobs.get(0); // newest first
+        assertEquals(ChatType.USER, withCarol.chatType());
+        assertEquals("carol", withCarol.peer());
+        assertEquals(reply.sequence("bob"), withCarol.lastSequence());
+        assertEquals(reply.message(), withCarol.lastMessage());
+        assertEquals(0, withCarol.unread()); // bob sent it
+        Conversation withAlice = bobs.get(1);
+        assertEquals("alice", withAlice.peer());
+        assertEquals(last.sequence("bob"), withAlice.lastSequence());
+        assertEquals(last.message().timestamp(), withAlice.lastTimestamp());
+        assertEquals(last.message(), withAlice.lastMessage());
+        assertEquals(2, withAlice.unread());
+        assertEquals(0, withAlice.readSequence());
+
+        List<Conversation> alices = await(store.conversations(tenant, "alice", 0, 10));
+        assertEquals(1, alices.size());
+        assertEquals("bob", alices.get(0).peer());
+        assertEquals(0, alices.get(0).unread());
+    }
+
+    @Test
+    void conversations_group_isKeyedByTheGroup() {
+        await(store.append(message(tenant, "alice", "g1", ChatType.GROUP, "team"), List.of("alice", "bob", "carol")));
+        await(store.append(message(tenant, "bob", "g2", ChatType.GROUP, "team"), List.of("alice", "bob", "carol")));
+        List<Conversation> carols = await(store.conversations(tenant, "carol", 0, 10));
+        assertEquals(1, carols.size());
+        assertEquals(ChatType.GROUP, carols.get(0).chatType());
+        assertEquals("team", carols.get(0).peer());
+        assertEquals(2, carols.get(0).unread());
+        assertEquals(1, await(store.conversations(tenant, "bob", 0, 10)).get(0).unread());
+    }
+
+    @Test
+    void conversations_pagedByRecency() {
+        for (int i = 0; i < 5; i++) {
+            append(tenant, "u" + i, "c" + i, "bob", "bob", "u" + i);
+        }
+        append(tenant, "u1", "again", "bob", "bob", "u1"); // u1 is now the most recent
+        List<Conversation> first = await(store.conversations(tenant, "bob", 0, 2));
+        assertEquals(List.of("u1", "u4"), first.stream().map(Conversation::peer).toList());
+        List<Conversation> second = await(store.conversations(tenant, "bob", first.get(1).lastSequence(), 2));
+        assertEquals(List.of("u3", "u2"), second.stream().map(Conversation::peer).toList());
+        List<Conversation> third = await(store.conversations(tenant, "bob", second.get(1).lastSequence(), 2));
+        assertEquals(List.of("u0"), third.stream().map(Conversation::peer).toList());
+        assertEquals(2, await(store.conversations(tenant, "bob", 0, 10)).get(0).unread());
+    }
+
+    @Test
+    void markRead_upToAMessage_leavesTheLaterOnesUnread() {
+        AppendResult first = append(tenant, "alice", "c1", "bob", "bob", "alice");
+        append(tenant, "bob", "mine", "alice", "alice", "bob");
+        append(tenant, "alice", "c2", "bob", "bob", "alice");
+        append(tenant, "alice", "c3", "bob", "bob", "alice");
+
+        Conversation c = await(store.markRead(tenant, "bob", ChatType.USER, "alice", first.sequence("bob")))
+                .orElseThrow();
+        assertEquals(first.sequence("bob"), c.readSequence());
+        assertEquals(2, c.unread());
+        assertEquals(2, await(store.conversations(tenant, "bob", 0, 10)).get(0).unread());
+
+        Conversation all = await(store.markRead(tenant, "bob", ChatType.USER, "alice", c.lastSequence()))
+                .orElseThrow();
+        assertEquals(0, all.unread());
+        assertEquals(0, await(store.conversations(tenant, "bob", 0, 10)).get(0).unread());
+
+        AppendResult later = append(tenant, "alice", "c4", "bob", "bob", "alice");
+        Conversation after = await(store.conversations(tenant, "bob", 0, 10)).get(0);
+        assertEquals(1, after.unread());
+        assertEquals(later.sequence("bob"), after.lastSequence());
+    }
+
+    @Test
+    void markRead_neverGoesBackwards() {
+        append(tenant, "alice", "c1", "bob", "bob", "alice");
+        AppendResult second = append(tenant, "alice", "c2", "bob", "bob", "alice");
+        await(store.markRead(tenant, "bob", ChatType.USER, "alice", second.sequence("bob")));
+        Conversation c = await(store.markRead(tenant, "bob", ChatType.USER, "alice", 1)).orElseThrow();
+        assertEquals(second.sequence("bob"), c.readSequence());
+        assertEquals(0, c.unread());
+    }
+
+    @Test
+    void markRead_unknownConversation_isEmpty() {
+        append(tenant, "alice", "c1", "bob", "bob", "alice");
+        assertTrue(await(store.markRead(tenant, "bob", ChatType.USER, "carol", 1)).isEmpty());
+        assertTrue(await(store.markRead(tenant, "bob", ChatType.GROUP, "alice", 1)).isEmpty());
+        assertTrue(await(store.markRead(tenant, "nobody", ChatType.USER, "alice", 1)).isEmpty());
+    }
+
+    @Test
+    void markRead_groupReadByOneMember_leavesTheOthersUnread() {
+        AppendResult m = await(store.append(message(tenant, "alice", "g1", ChatType.GROUP, "team"),
+                List.of("alice", "bob", "carol")));
+        assertEquals(0, await(store.markRead(tenant, "bob", ChatType.GROUP, "team", m.sequence("bob")))
+                .orElseThrow().unread());
+        assertEquals(1, await(store.conversations(tenant, "carol", 0, 10)).get(0).unread());
+    }
+
+    @Test
+    void readers_areTheOwnersWhoReadUpToTheMessage_senderAside() {
+        AppendResult m = await(store.append(message(tenant, "alice", "g1", ChatType.GROUP, "team"),
+                List.of("alice", "bob", "carol", "dave")));
+        AppendResult later = await(store.append(message(tenant, "alice", "g2", ChatType.GROUP, "team"),
+                List.of("alice", "bob", "carol", "dave")));
+        String id = m.message().messageId();
+        assertEquals(List.of(), await(store.readers(tenant, "alice", m.sequence("alice"), id)).orElseThrow());
+        await(store.markRead(tenant, "dave", ChatType.GROUP, "team", later.sequence("dave")));
+        await(store.markRead(tenant, "bob", ChatType.GROUP, "team", m.sequence("bob")));
+        await(store.markRead(tenant, "alice", ChatType.GROUP, "team", later.sequence("alice")));
+        assertEquals(List.of("bob", "dave"), await(store.readers(tenant, "carol", m.sequence("carol"), id))
+                .orElseThrow());
+        assertEquals(List.of("dave"), await(store.readers(tenant, "alice", later.sequence("alice"),
+                later.message().messageId())).orElseThrow());
+        assertTrue(await(store.readers(tenant, "carol", m.sequence("carol"), "m-other")).isEmpty());
+        assertTrue(await(store.readers(tenant, "carol", 99, id)).isEmpty());
+
+        AppendResult direct = append(tenant, "alice", "c1", "bob", "bob", "alice");
+        String directId = direct.message().messageId();
+        assertEquals(List.of(), await(store.readers(tenant, "alice", direct.sequence("alice"), directId))
+                .orElseThrow());
+        await(store.markRead(tenant, "bob", ChatType.USER, "alice", direct.sequence("bob")));
+        assertEquals(List.of("bob"), await(store.readers(tenant, "alice", direct.sequence("alice"), directId))
+                .orElseThrow());
+    }
+
+    @Test
+    void notices_neitherStartConversationsNorCountAsUnread() {
+        AppendResult m = append(tenant, "alice", "c1", "bob", "bob", "alice");
+        Message receipt = new Message(tenant, "m-" + UUID.randomUUID(), "bob", "phone", ChatType.USER, "alice",
+                "r-" + UUID.randomUUID(), Message.READ_RECEIPT, new byte[] {1}, clock.millis());
+        await(store.append(receipt, List.of("alice", "bob")));
+        Message stranger = new Message(tenant, "m-" + UUID.randomUUID(), "dave", "phone", ChatType.USER, "alice",
+                "r-" + UUID.randomUUID(), Message.READ_RECEIPT, new byte[] {1}, clock.millis());
+        await(store.append(stranger, List.of("alice")));
+
+        List<Conversation> alices = await(store.conversations(tenant, "alice", 0, 10));
+        assertEquals(1, alices.size());
+        assertEquals(m.sequence("alice"), alices.get(0).lastSequence());
+        assertEquals(m.message(), alices.get(0).lastMessage());
+        assertEquals(0, alices.get(0).unread());
+        assertEquals(1, await(store.conversations(tenant, "bob", 0, 10)).get(0).unread());
+    }
+
+    @Test
+    void conversations_tenantsAreIndependent() {
+        append(tenant, "alice", "c1", "bob", "bob", "alice");
+        append(otherTenant, "carol", "c1", "bob", "bob", "carol");
+        assertEquals(List.of("alice"),
+                await(store.conversations(tenant, "bob", 0, 10)).stream().map(Conversation::peer).toList());
+        assertEquals(List.of("carol"),
+                await(store.conversations(otherTenant, "bob", 0, 10)).stream().map(Conversation::peer).toList());
+    }
+
+    @Test
+    void conversations_badArguments_areRejected() {
+        assertThrows(IllegalArgumentException.class, () -> store.conversations(tenant, "bob", -1, 10));
+        assertThrows(IllegalArgumentException.class, () -> store.conversations(tenant, "bob", 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> store.conversations(tenant, " ", 0, 10));
+        assertThrows(IllegalArgumentException.class,
+                () -> store.markRead(tenant, "bob", ChatType.USER, "alice", -1));
+        assertThrows(IllegalArgumentException.class, () -> store.markRead(tenant, "bob", ChatType.USER, "", 1));
+    }
+
+    // ---- amendments (edit, recall) ----------------------------------------------------------------------------
+
+    @Test
+    void amend_replacesTheContentInEveryInbox_andCountsVersions() {
+        AppendResult m = append(tenant, "alice", "c1", "bob", "bob", "alice");
+        byte[] edited = "edited".getBytes(StandardCharsets.UTF_8);
+        AmendResult first = await(store.amend(tenant, "bob", m.sequence("bob"), m.message().messageId(),
+                "text/markdown", edited)).orElseThrow();
+        assertEquals(1, first.version());
+        assertEquals(m.sequences(), first.sequences());
+        assertEquals("text/markdown", first.message().contentType());
+        assertEquals(m.message().timestamp(), first.message().timestamp());
+        for (String owner : List.of("alice", "bob")) {
+            Message stored = await(store.read(tenant, owner, 0, 10)).entries().get(0).message();
+            assertEquals("text/markdown", stored.contentType());
+            assertArrayEquals(edited, stored.body());
+            assertEquals(m.message().messageId(), stored.messageId());
+        }
+        AmendResult second = await(store.amend(tenant, "alice", m.sequence("alice"), m.message().messageId(),
+                "text/plain", "again".getBytes(StandardCharsets.UTF_8))).orElseThrow();
+        assertEquals(2, second.version());
+        assertEquals("again", new String(await(store.read(tenant, "bob", 0, 10)).entries().get(0).message().body(),
+                StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void amend_unknownEntryOrOtherMessage_changesNothing() {
+        AppendResult m = append(tenant, "alice", "c1", "bob", "bob", "alice");
+        assertTrue(await(store.amend(tenant, "bob", m.sequence("bob"), "m-other", "text", new byte[0])).isEmpty());
+        assertTrue(await(store.amend(tenant, "bob", 99, m.message().messageId(), "text", new byte[0])).isEmpty());
+        assertTrue(await(store.amend(tenant, "carol", 1, m.message().messageId(), "text", new byte[0])).isEmpty());
+        assertEquals(m.message(), await(store.read(tenant, "bob", 0, 10)).entries().get(0).message());
+        assertThrows(IllegalArgumentException.class,
+                () -> store.amend(tenant, "bob", 0, m.message().messageId(), "text", new byte[0]));
+    }
+
+    @Test
+    void amend_recall_deletesTheBodyAndTheMessageIsNoLongerUnread() {
+        AppendResult first = append(tenant, "alice", "c1", "bob", "bob", "alice");
+        AppendResult second = append(tenant, "alice", "c2", "bob", "bob", "alice");
+        await(store.amend(tenant, "alice", first.sequence("alice"), first.message().messageId(), Message.RECALLED,
+                new byte[0])).orElseThrow();
+        Message recalled = await(store.read(tenant, "bob", 0, 10)).entries().get(0).message();
+        assertEquals(Message.RECALLED, recalled.contentType());
+        assertEquals(0, recalled.body().length);
+        Conversation c = await(store.conversations(tenant, "bob", 0, 10)).get(0);
+        assertEquals(1, c.unread());
+        assertEquals(second.message(), c.lastMessage());
+
+        await(store.amend(tenant, "alice", second.sequence("alice"), second.message().messageId(), Message.RECALLED,
+                new byte[0])).orElseThrow();
+        c = await(store.conversations(tenant, "bob", 0, 10)).get(0);
+        assertEquals(0, c.unread());
+        assertEquals(Message.RECALLED, c.lastMessage().contentType()); // still the last one, shown as recalled
+    }
+
+    @Test
+    void amend_recallOfOwnMessage_leavesTheSendersUnreadAlone() {
+        append(tenant, "alice", "c1", "bob", "bob", "alice");
+        AppendResult mine = append(tenant, "bob", "c2", "alice", "alice", "bob");
+        await(store.amend(tenant, "bob", mine.sequence("bob"), mine.message().messageId(), Message.RECALLED,
+                new byte[0])).orElseThrow();
+        await(store.amend(tenant, "bob", mine.sequence("bob"), mine.message().messageId(), Message.RECALLED,
+                new byte[0])).orElseThrow(); // a second recall changes no count
+        assertEquals(1, await(store.conversations(tenant, "bob", 0, 10)).get(0).unread());
+        assertEquals(0, await(store.conversations(tenant, "alice", 0, 10)).get(0).unread());
+    }
+
+    @Test
+    void amend_recallInAGroup_leavesOnlyTheUnreadOfThoseWhoHadNotReadIt() {
+        AppendResult m = await(store.append(message(tenant, "alice", "g1", ChatType.GROUP, "team"),
+                List.of("alice", "bob", "carol")));
+        await(store.append(message(tenant, "alice", "g2", ChatType.GROUP, "team"), List.of("alice", "bob", "carol")));
+        await(store.markRead(tenant, "bob", ChatType.GROUP, "team", m.sequence("bob")));
+        await(store.amend(tenant, "alice", m.sequence("alice"), m.message().messageId(), Message.RECALLED,
+                new byte[0])).orElseThrow();
+        assertEquals(1, await(store.conversations(tenant, "bob", 0, 10)).get(0).unread());
+        assertEquals(1, await(store.conversations(tenant, "carol", 0, 10)).get(0).unread());
+        assertEquals(0, await(store.conversations(tenant, "alice", 0, 10)).get(0).unread());
     }
 
     // ---- helpers ----------------------------------------------------------------------------------------------

@@ -21,7 +21,8 @@ import java.util.function.IntSupplier;
  * WebSocket listeners, {@link BenchAuthenticator} and the stores {@code --store} names: {@code memory}, the default,
  * {@code h2} (kim-store-jdbc on an H2 file in a temporary directory) or {@code postgres} (kim-store-jdbc on
  * {@code --jdbc-url}, default {@code jdbc:postgresql://127.0.0.1:5432/test}, user postgres, in a schema of its own
- * that is dropped at the end); see {@link BenchStore}) or {@code --kind baseline} (the
+ * that is dropped at the end); see {@link BenchStore}), {@code --kind kim-plain} (the same with a message store
+ * that keeps no conversations) or {@code --kind baseline} (the
  * {@link RelayServer}), bound to {@code --host} (a loopback address, default 127.0.0.1) on ephemeral ports.
  *
  * <p>Once listening it prints {@code READY tcp=<port> ws=<port> pid=<pid>} on standard output, then answers one
@@ -51,9 +52,10 @@ public final class BenchServerMain {
         IntSupplier conns;
         String ready;
         switch (kind) {
-            case "kim" -> {
+            case "kim", "kim-plain" -> {
                 Duration retention = Duration.ofSeconds(a.getInt("retention-seconds", 3600));
-                BenchStore store = BenchStore.open(a.get("store", "memory"), a.get("jdbc-url", ""), retention);
+                BenchStore store = BenchStore.open(a.get("store", "memory"), a.get("jdbc-url", ""), retention,
+                        kind.equals("kim"));
                 ImServer.Builder b = ImServer.builder();
                 String redis = a.get("redis", "");
                 if (!redis.isEmpty()) {
@@ -88,7 +90,7 @@ public final class BenchServerMain {
                 conns = relay::connections;
                 ready = "READY tcp=" + relay.address().getPort() + " ws=0";
             }
-            default -> throw new IllegalArgumentException("kind: " + kind + " (expected: kim or baseline)");
+            default -> throw new IllegalArgumentException("kind: " + kind + " (expected: kim, kim-plain or baseline)");
         }
         System.out.println(ready + " pid=" + ProcessHandle.current().pid());
         System.out.flush();

@@ -36,11 +36,13 @@ final class BenchStore implements AutoCloseable {
         this.cleanup = cleanup;
     }
 
-    static BenchStore open(String kind, String jdbcUrl, Duration retention) {
+    /** @param conversations whether the in-memory store keeps conversations (the JDBC store always does) */
+    static BenchStore open(String kind, String jdbcUrl, Duration retention, boolean conversations) {
         switch (kind) {
             case "memory" -> {
                 // no per-sender quota: a load run sends more than a person does
-                return new BenchStore(InMemoryMessageStore.builder().retention(retention).quota(0, 0).build(),
+                return new BenchStore(InMemoryMessageStore.builder().retention(retention).quota(0, 0)
+                        .conversations(conversations).build(),
                         null, null, () -> { });
             }
             case "h2" -> {

@@ -23,7 +23,9 @@ import java.util.Map;
  * java -cp kim-bench/target/kim-bench.jar io.kim.bench.load.LoadMain SCENARIO [--option value]...
  *
  * SCENARIO   connect | login | chat | group
- * --target   kim | baseline | both (default both; baseline first)
+ * --target   kim | baseline | both (default both; baseline first) | conversations (kim with a message store
+ *            that keeps no conversations, then kim: what conversations and unread counts cost; compared as
+ *            kim vs kim-plain)
  * --runs     rounds of the target(s), default 1
  * --transport tcp | ws (kim only; the baseline always speaks TCP), default tcp
  * --host     the loopback address the server binds to, default 127.0.0.1
@@ -107,8 +109,9 @@ public final class LoadMain {
             case "both" -> nodes > 1 ? List.of("kim", "cluster") : List.of("baseline", "kim");
             case "kim", "baseline" -> List.of(targets);
             case "cluster" -> List.of("cluster");
+            case "conversations" -> List.of("kim-plain", "kim");
             default -> throw new IllegalArgumentException("target: " + targets
-                    + " (expected: kim, baseline, both, or cluster with --nodes)");
+                    + " (expected: kim, baseline, both, conversations, or cluster with --nodes)");
         };
         if (kinds.contains("cluster") && nodes < 2) {
             throw new IllegalArgumentException("target: cluster (expected: --nodes 2 or more)");
@@ -157,7 +160,7 @@ public final class LoadMain {
     private static Result runOnce(Settings s, String kind, String host, int ioThreads, int clientThreads,
             String heap, String jvmOpts, Path jfr, List<String> serverArgs) throws InterruptedException {
         List<String> opts = jvmOpts.isBlank() ? List.of() : List.of(jvmOpts.trim().split("\\s+"));
-        boolean kim = kind.equals("kim");
+        boolean kim = kind.startsWith("kim");
         String transportName = kim ? s.transport() : TcpTransport.NAME;
         Transport transport = switch (transportName) {
             case "tcp" -> new TcpTransport();

@@ -3,6 +3,8 @@ package io.kim.client.internal;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
+import io.kim.client.ConversationPage;
+import io.kim.client.ConversationSummary;
 import io.kim.client.GroupEvent;
 import io.kim.client.GroupInfo;
 import io.kim.client.ImClient;
@@ -11,7 +13,12 @@ import io.kim.client.ImClientListener;
 import io.kim.client.ImStatusException;
 import io.kim.client.InboxPosition;
 import io.kim.client.LoginInfo;
+import io.kim.client.MessageEdited;
+import io.kim.client.MessageRecalled;
 import io.kim.client.NewGroup;
+import io.kim.client.PresenceState;
+import io.kim.client.TypingEvent;
+import io.kim.client.ReadNotice;
 import io.kim.client.ReceivedMessage;
 import io.kim.client.SendResult;
 import io.kim.protocol.internal.Packets;
@@ -312,6 +319,75 @@ public final class ClientCore {
         // Not retried: a repeat after a dissolve that got through would answer NO_SUCH_GROUP.
         return request(Command.GROUP_DISSOLVE, groupRequest(groupId), false, "GROUP_DISSOLVE " + groupId,
                 (c, answer) -> null);
+    }
+
+    public CompletableFuture<ConversationPage> conversations(long beforeSequence, int limit) {
+        return request(Command.CONVERSATIONS, io.kim.protocol.ConversationsRequest.newBuilder()
+                        .setBeforeSequence(beforeSequence).setLimit(limit).build(), true,
+                "CONVERSATIONS before " + beforeSequence, (c, answer) -> {
+                    io.kim.protocol.ConversationsResponse r = io.kim.protocol.ConversationsResponse.parseFrom(answer);
+                    List<ConversationSummary> list = new ArrayList<>(r.getConversationsCount());
+                    for (io.kim.protocol.ConversationInfo info : r.getConversationsList()) {
+                        list.add(summary(info));
+                    }
+                    return new ConversationPage(list, r.getHasMore());
+                });
+    }
+
+    public CompletableFuture<ConversationSummary> markRead(ChatKind chatType, String target, long sequence) {
+        return request(Command.READ, io.kim.protocol.ReadRequest.newBuilder()
+                        .setChatType(chatType == ChatKind.GROUP ? io.kim.protocol.TargetType.CHAT_GROUP
+                                : io.kim.protocol.TargetType.CHAT_USER)
+                        .setTarget(target).setSequence(sequence).build(), true, "READ " + target + " " + sequence,
+                (c, answer) -> summary(io.kim.protocol.ReadResponse.parseFrom(answer).getConversation()));
+    }
+
+    public CompletableFuture<List<String>> readers(long sequence, String messageId) {
+        return request(Command.READERS, io.kim.protocol.ReadersRequest.newBuilder().setSequence(sequence)
+                .setMessageId(messageId).build(), true, "READERS " + messageId,
+                (c, answer) -> List.copyOf(io.kim.protocol.ReadersResponse.parseFrom(answer).getReadersList()));
+    }
+
+    public CompletableFuture<Void> recall(long sequence, String messageId) {
+        return request(Command.RECALL, io.kim.protocol.RecallRequest.newBuilder().setSequence(sequence)
+                .setMessageId(messageId).build(), false, "RECALL " + messageId, (c, answer) -> null);
+    }
+
+    public CompletableFuture<Integer> edit(long sequence, String messageId, String contentType, byte[] body) {
+        return request(Command.EDIT, io.kim.protocol.EditRequest.newBuilder().setSequence(sequence)
+                        .setMessageId(messageId).setContentType(contentType).setBody(ByteString.copyFrom(body)).build(),
+                false, "EDIT " + messageId,
+                (c, answer) -> io.kim.protocol.EditResponse.parseFrom(answer).getVersion());
+    }
+
+    public CompletableFuture<Void> typing(ChatKind chatType, String target) {
+        return request(Command.TYPING, io.kim.protocol.TypingRequest.newBuilder()
+                .setChatType(chatType == ChatKind.GROUP ? io.kim.protocol.TargetType.CHAT_GROUP
+                        : io.kim.protocol.TargetType.CHAT_USER)
+                .setTarget(target).build(), false, "TYPING " + target, (c, answer) -> null);
+    }
+
+    public CompletableFuture<List<PresenceState>> watchPresence(List<String> subscribe, List<String> unsubscribe) {
+        return request(Command.PRESENCE, io.kim.protocol.PresenceRequest.newBuilder().addAllSubscribe(subscribe)
+                .addAllUnsubscribe(unsubscribe).build(), true, "PRESENCE", (c, answer) -> {
+                    List<PresenceState> states = new ArrayList<>();
+                    for (io.kim.protocol.UserPresence p
+                            : io.kim.protocol.PresenceResponse.parseFrom(answer).getPresencesList()) {
+                        states.add(presence(p));
+                    }
+                    return List.copyOf(states);
+                });
+    }
+
+    private static PresenceState presence(io.kim.protocol.UserPresence p) {
+        return new PresenceState(p.getUserId(), p.getOnline(), p.getLastSeen());
+    }
+
+    private static ConversationSummary summary(io.kim.protocol.ConversationInfo c) {
+        return new ConversationSummary(
+                c.getChatType() == io.kim.protocol.TargetType.CHAT_GROUP ? ChatKind.GROUP : ChatKind.USER,
+                c.getPeer(), c.getLastSequence(), c.getLastTimestamp(),
+                c.hasLastMessage() ? received(c.getLastMessage()) : null, c.getReadSequence(), c.getUnread());
     }
 
     private <T> CompletableFuture<T> request(Command command, MessageLite request, boolean retryable, String what,
@@ -695,6 +771,17 @@ public final class ClientCore {
                 offer(push.getSequence(), received(push.getMessage()));
                 afterOffer();
             }
+            case TYPING -> {
+                io.kim.protocol.TypingPush t = io.kim.protocol.TypingPush.parseFrom(body);
+                TypingEvent event = new TypingEvent(t.getSenderId(), t.getSenderDevice(),
+                        t.getChatType() == io.kim.protocol.TargetType.CHAT_GROUP ? ChatKind.GROUP : ChatKind.USER,
+                        t.getTarget());
+                safely(() -> s.listener().onTyping(event));
+            }
+            case PRESENCE -> {
+                PresenceState state = presence(io.kim.protocol.UserPresence.parseFrom(body));
+                safely(() -> s.listener().onPresence(state));
+            }
             case KICK -> {
                 KickPush kick = KickPush.parseFrom(body);
                 kicked(kick.getReason().isEmpty() ? "kicked" : kick.getReason());
@@ -723,7 +810,7 @@ public final class ClientCore {
     private void onResponse(Conn c, Header h, ByteString body) throws InvalidProtocolBufferException {
         switch (h.getCommand()) {
             case SEND, GROUP_CREATE, GROUP_GET, GROUP_JOIN, GROUP_QUIT, GROUP_MEMBERS, GROUP_DISSOLVE, GROUP_ADD,
-                    GROUP_APPROVE ->
+                    GROUP_APPROVE, CONVERSATIONS, READ, READERS, RECALL, EDIT, TYPING, PRESENCE ->
                     onOpResponse(c, h, body);
             case SYNC -> onSyncResponse(c, h, body);
             default -> {
@@ -750,7 +837,9 @@ public final class ClientCore {
 
     private void deliver(long sequence, ReceivedMessage message) {
         position = new InboxPosition(epoch, sequence);
-        safely(() -> s.listener().onMessage(sequence, message));
+        if (!notice(sequence, message)) {
+            safely(() -> s.listener().onMessage(sequence, message));
+        }
         if (++unacked >= ACK_BATCH) {
             sendAck();
         } else if (ackTimer == null) {
@@ -758,6 +847,43 @@ public final class ClientCore {
                 ackTimer = null;
                 sendAck();
             }, ACK_DELAY_NANOS, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /**
+     * Delivers {@code m} to its listener method if it is a server notice this client knows ({@code kim/read},
+     * {@code kim/recall}, {@code kim/edit}); {@code false} if it is not one or is malformed (then it goes to
+     * onMessage as it is).
+     */
+    private boolean notice(long sequence, ReceivedMessage m) {
+        try {
+            switch (m.contentType()) {
+                case "kim/read" -> {
+                    io.kim.protocol.ReadReceipt r = io.kim.protocol.ReadReceipt.parseFrom(m.body());
+                    ReadNotice n = new ReadNotice(m.senderId(), m.senderDevice(), m.target(), r.getMessageId(),
+                            r.getTimestamp(), r.getReaderSequence());
+                    safely(() -> s.listener().onRead(sequence, n));
+                }
+                case "kim/recall" -> {
+                    io.kim.protocol.RecallNotice r = io.kim.protocol.RecallNotice.parseFrom(m.body());
+                    MessageRecalled n = new MessageRecalled(r.getMessageId(), m.senderId(), m.chatType(), m.target(),
+                            m.timestamp());
+                    safely(() -> s.listener().onRecalled(sequence, n));
+                }
+                case "kim/edit" -> {
+                    io.kim.protocol.EditNotice e = io.kim.protocol.EditNotice.parseFrom(m.body());
+                    MessageEdited n = new MessageEdited(e.getMessageId(), e.getVersion(), e.getContentType(),
+                            e.getBody().toByteArray(), m.chatType(), m.target());
+                    safely(() -> s.listener().onEdited(sequence, n));
+                }
+                default -> {
+                    return false;
+                }
+            }
+            return true;
+        } catch (InvalidProtocolBufferException e) {
+            log.debug("a malformed {} notice {}", m.contentType(), m.messageId());
+            return false;
         }
     }
 

@@ -22,6 +22,8 @@ public final class Connection {
     private boolean paused;
     private RateLimiter.PerConnection rateLimits;
     private CompletableFuture<Void> sendTurn;
+    private java.util.HashMap<String, Long> typingAt;
+    private java.util.Set<String> watching;
 
     /**
      * @param loginDone run once when the login is over (the channel is registered, or the login was abandoned);
@@ -116,5 +118,39 @@ public final class Connection {
 
     public void rateLimits(RateLimiter.PerConnection buckets) {
         this.rateLimits = buckets;
+    }
+
+    /**
+     * Whether a typing push to conversation {@code key} may go out at {@code now}: not if one went out less than
+     * {@code intervalMillis} before. Remembers at most 64 conversations (the oldest are forgotten).
+     */
+    public boolean typingAllowed(String key, long now, long intervalMillis) {
+        if (typingAt == null) {
+            typingAt = new java.util.LinkedHashMap<>(16, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(java.util.Map.Entry<String, Long> eldest) {
+                    return size() > 64;
+                }
+            };
+        }
+        Long last = typingAt.get(key);
+        if (last != null && now - last < intervalMillis) {
+            return false;
+        }
+        typingAt.put(key, now);
+        return true;
+    }
+
+    /** The users this connection watches the presence of (PRESENCE); created on first use. */
+    public java.util.Set<String> watching() {
+        if (watching == null) {
+            watching = new java.util.HashSet<>();
+        }
+        return watching;
+    }
+
+    /** {@code true} if the connection watches anyone. */
+    public boolean watchesAnyone() {
+        return watching != null && !watching.isEmpty();
     }
 }

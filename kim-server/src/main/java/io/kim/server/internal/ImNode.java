@@ -10,6 +10,10 @@ import io.kim.net.StateListener;
 import io.kim.protocol.Command;
 import io.kim.server.DevicePolicy;
 import io.kim.server.internal.chat.SendCommand;
+import io.kim.server.internal.conversation.AmendCommands;
+import io.kim.server.internal.conversation.ConversationCommands;
+import io.kim.server.internal.presence.PresenceHub;
+import io.kim.server.internal.presence.TypingCommand;
 import io.kim.server.RateLimits;
 import io.kim.server.internal.dispatch.Dispatcher;
 import io.kim.server.internal.dispatch.RateLimiter;
@@ -31,6 +35,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 
 /**
@@ -41,11 +46,17 @@ import java.util.function.Function;
  */
 public final class ImNode {
 
+    /** How long after sending a sender may recall or edit a message, unless configured: 2 minutes. */
+    public static final java.time.Duration DEFAULT_AMEND_WINDOW = java.time.Duration.ofMinutes(2);
+
     private final String nodeId;
     private final ChannelMap channels;
     private final ClusterBus bus;
     private final Delivery delivery;
     private final LoginAcceptor login;
+    private final PresenceHub presence;
+    private final Acceptor acceptor;
+    private final StateListener stateListener;
     private final Dispatcher dispatcher;
 
     private ImNode(Builder b) {
@@ -68,6 +79,16 @@ public final class ImNode {
                 delivery, ids, events, b.metrics, b.clock, b.maxBodyLength);
         SyncCommands sync = new SyncCommands(messages, events, b.metrics, b.defaultSyncLimit, b.maxSyncLimit,
                 b.maxFrameLength);
+        ConversationCommands conversations = new ConversationCommands(messages, delivery, ids, b.clock);
+        AmendCommands amend = new AmendCommands(messages, groups, b.contentFilter, b.filterPolicy, b.recallWindow,
+                b.editWindow, delivery, ids, b.metrics, b.clock, b.maxBodyLength);
+        TypingCommand typing = new TypingCommand(groups, delivery, b.clock);
+        this.presence = new PresenceHub(sessions, b.clock, b.maxPresenceSubscriptions);
+        this.acceptor = newAcceptor();
+        this.stateListener = channel -> {
+            login.disconnected(channel);
+            presence.disconnected(channel);
+        };
         Dispatcher.Builder dispatch = Dispatcher.builder();
         if (b.rateLimits != null) {
             dispatch.rateLimiter(new RateLimiter(b.rateLimits, System::nanoTime));
@@ -79,6 +100,13 @@ public final class ImNode {
                 .handle(Command.SEND, send::send)
                 .handle(Command.SYNC, sync::sync)
                 .handle(Command.ACK, sync::ack)
+                .handle(Command.CONVERSATIONS, conversations::conversations)
+                .handle(Command.READ, conversations::read)
+                .handle(Command.READERS, conversations::readers)
+                .handle(Command.RECALL, amend::recall)
+                .handle(Command.EDIT, amend::edit)
+                .handle(Command.TYPING, typing::typing)
+                .handle(Command.PRESENCE, presence::presence)
                 .handle(Command.GROUP_CREATE, group::create)
                 .handle(Command.GROUP_GET, group::get)
                 .handle(Command.GROUP_JOIN, group::join)
@@ -103,14 +131,34 @@ public final class ImNode {
         return channels;
     }
 
-    /** The login acceptor. */
+    /** The login acceptor (which also tells presence watchers). */
     public Acceptor acceptor() {
-        return login;
+        return acceptor;
+    }
+
+    private Acceptor newAcceptor() {
+        return new Acceptor() {
+            @Override
+            public CompletionStage<io.kim.net.Acceptance> accept(io.kim.net.Handshake handshake) {
+                return login.accept(handshake);
+            }
+
+            @Override
+            public void accepted(io.kim.net.Channel channel) {
+                login.accepted(channel);
+                presence.loggedIn(channel);
+            }
+
+            @Override
+            public void abandoned(io.kim.net.Acceptance acceptance) {
+                login.abandoned(acceptance);
+            }
+        };
     }
 
     /** The disconnect cleanup. */
     public StateListener stateListener() {
-        return login;
+        return stateListener;
     }
 
     /** The dispatcher. */
@@ -140,6 +188,9 @@ public final class ImNode {
         private GroupStore groupStore;
         private ContentFilter contentFilter = ContentFilter.none();
         private Function<String, FilterPolicy> filterPolicy = tenant -> FilterPolicy.MASK;
+        private int maxPresenceSubscriptions = 200;
+        private Function<String, java.time.Duration> recallWindow = tenant -> DEFAULT_AMEND_WINDOW;
+        private Function<String, java.time.Duration> editWindow = tenant -> DEFAULT_AMEND_WINDOW;
         private EventListener eventListener = EventListener.none();
         private Function<String, DevicePolicy> devicePolicy = tenant -> DevicePolicy.ONE_PER_DEVICE_TYPE;
         private Clock clock = Clock.systemUTC();
@@ -198,6 +249,21 @@ public final class ImNode {
 
         public Builder contentFilter(ContentFilter f) {
             this.contentFilter = f;
+            return this;
+        }
+
+        public Builder maxPresenceSubscriptions(int n) {
+            this.maxPresenceSubscriptions = n;
+            return this;
+        }
+
+        public Builder recallWindow(Function<String, java.time.Duration> w) {
+            this.recallWindow = w;
+            return this;
+        }
+
+        public Builder editWindow(Function<String, java.time.Duration> w) {
+            this.editWindow = w;
             return this;
         }
 

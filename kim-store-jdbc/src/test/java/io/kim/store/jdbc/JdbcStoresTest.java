@@ -94,6 +94,30 @@ class JdbcStoresTest {
     }
 
     @Test
+    void reopen_keepsConversationsReadPositionsAndAmendments() {
+        JdbcStores first = open(h2());
+        AppendResult one = await(first.messages().append(message("alice", "c1", "bob", 5), List.of("bob", "alice")));
+        await(first.messages().append(message("alice", "c2", "bob", 5), List.of("bob", "alice")));
+        AppendResult three = await(first.messages().append(message("alice", "c3", "bob", 5),
+                List.of("bob", "alice")));
+        await(first.messages().markRead("t1", "bob", ChatType.USER, "alice", one.sequence("bob")));
+        await(first.messages().amend("t1", "alice", three.sequence("alice"), three.message().messageId(),
+                Message.RECALLED, new byte[0]));
+        first.close();
+
+        JdbcStores second = open(h2());
+        List<io.kim.spi.Conversation> bobs = await(second.messages().conversations("t1", "bob", 0, 10));
+        assertEquals(1, bobs.size());
+        assertEquals("alice", bobs.get(0).peer());
+        assertEquals(one.sequence("bob"), bobs.get(0).readSequence());
+        assertEquals(1, bobs.get(0).unread()); // c2; c3 was recalled
+        assertEquals(three.sequence("bob"), bobs.get(0).lastSequence());
+        assertEquals(Message.RECALLED, bobs.get(0).lastMessage().contentType());
+        assertEquals(2, await(second.messages().amend("t1", "bob", three.sequence("bob"),
+                three.message().messageId(), Message.RECALLED, new byte[0])).orElseThrow().version());
+    }
+
+    @Test
     void append_fullQueue_failsAtOnceWithStoreUnavailableAndTheRetrySucceeds() {
         JdbcStores s = open(h2().queueCapacity(1).maxBatchSize(1));
         List<CompletableFuture<AppendResult>> stages = new ArrayList<>();

@@ -25,7 +25,6 @@ import io.kim.spi.Message;
 import io.kim.spi.MessageStore;
 import io.kim.spi.Session;
 import io.kim.spi.UserDirectory;
-import io.kim.spi.Validate;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Collection;
@@ -78,7 +77,7 @@ public final class SendCommand {
         }
         String target = Fields.id("target", req.getTarget());
         Fields.id("client_message_id", req.getClientMessageId());
-        Fields.text("content_type", req.getContentType(), Validate.MAX_CONTENT_TYPE_LENGTH);
+        Fields.contentType("content_type", req.getContentType());
         if (req.getBody().size() > maxBodyLength) {
             metrics.rejected("too_large");
             throw new RequestException(Status.TOO_LARGE, "body: " + req.getBody().size()

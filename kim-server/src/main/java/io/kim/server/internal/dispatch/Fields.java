@@ -39,6 +39,19 @@ public final class Fields {
         return value;
     }
 
+    /**
+     * An optional content type: at most {@link Validate#MAX_CONTENT_TYPE_LENGTH} characters, and not one of the
+     * server's own ({@value io.kim.spi.Message#NOTICE_PREFIX}...).
+     */
+    public static String contentType(String name, String value) {
+        text(name, value, Validate.MAX_CONTENT_TYPE_LENGTH);
+        if (value.startsWith(io.kim.spi.Message.NOTICE_PREFIX)) {
+            throw RequestException.invalid(name + ": " + value + " (expected: not starting with "
+                    + io.kim.spi.Message.NOTICE_PREFIX + ", which is reserved for the server's notices)");
+        }
+        return value;
+    }
+
     /** A required text: not blank, at most {@code max} characters. */
     public static String requiredText(String name, String value, int max) {
         if (value.isBlank()) {

@@ -8,7 +8,13 @@ public enum Dialect {
                     + " ON CONFLICT DO NOTHING",
             "INSERT INTO kim_ack (tenant, user_id, device_id, seq) VALUES (?, ?, ?, ?)"
                     + " ON CONFLICT (tenant, user_id, device_id) DO UPDATE SET seq = GREATEST(kim_ack.seq, EXCLUDED.seq)",
-            " FOR UPDATE SKIP LOCKED", true),
+            " FOR UPDATE SKIP LOCKED",
+            "INSERT INTO kim_conversation (tenant, user_id, chat_type, peer, last_seq, last_message_id, last_at,"
+                    + " read_seq, unread) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)"
+                    + " ON CONFLICT (tenant, user_id, chat_type, peer) DO UPDATE SET last_seq = EXCLUDED.last_seq,"
+                    + " last_message_id = EXCLUDED.last_message_id, last_at = EXCLUDED.last_at,"
+                    + " unread = kim_conversation.unread + EXCLUDED.unread",
+            true),
 
     H2("classpath:db/kim/h2",
             "INSERT INTO kim_inbox (tenant, user_id, head, sent_entries, sent_bytes) SELECT ?1, ?2, 0, 0, 0"
@@ -19,7 +25,19 @@ public enum Dialect {
                     + " WHEN MATCHED AND t.seq < s.seq THEN UPDATE SET seq = s.seq"
                     + " WHEN NOT MATCHED THEN INSERT (tenant, user_id, device_id, seq)"
                     + " VALUES (s.tenant, s.user_id, s.device_id, s.seq)",
-            "", false);
+            "",
+            "MERGE INTO kim_conversation t USING (SELECT CAST(? AS VARCHAR(128)) tenant,"
+                    + " CAST(? AS VARCHAR(128)) user_id, CAST(? AS SMALLINT) chat_type, CAST(? AS VARCHAR(128)) peer,"
+                    + " CAST(? AS BIGINT) last_seq, CAST(? AS VARCHAR(128)) last_message_id, CAST(? AS BIGINT) last_at,"
+                    + " CAST(? AS BIGINT) unread) s"
+                    + " ON t.tenant = s.tenant AND t.user_id = s.user_id AND t.chat_type = s.chat_type"
+                    + " AND t.peer = s.peer"
+                    + " WHEN MATCHED THEN UPDATE SET last_seq = s.last_seq, last_message_id = s.last_message_id,"
+                    + " last_at = s.last_at, unread = t.unread + s.unread"
+                    + " WHEN NOT MATCHED THEN INSERT (tenant, user_id, chat_type, peer, last_seq, last_message_id,"
+                    + " last_at, read_seq, unread) VALUES (s.tenant, s.user_id, s.chat_type, s.peer, s.last_seq,"
+                    + " s.last_message_id, s.last_at, 0, s.unread)",
+            false);
 
     /** Flyway location of this dialect's migrations. */
     final String migrations;
@@ -30,13 +48,20 @@ public enum Dialect {
     /** Appended to the sweeper's select: lock the rows, skipping those another sweeper holds. */
     final String lockForSweep;
     /**
+     * Creates or raises a conversation row (tenant, user_id, chat_type, peer, last_seq, last_message_id, last_at,
+     * unread to add).
+     */
+    final String upsertConversation;
+    /**
      * Whether a batch of appends is written with arrays bound to one statement per step ({@code unnest}), which
      * keeps round trips to a server few whatever the batch size; otherwise with JDBC batches, which cost nothing
      * more on a database in the same process.
      */
     final boolean arrays;
 
-    Dialect(String migrations, String insertInboxIfAbsent, String upsertAck, String lockForSweep, boolean arrays) {
+    Dialect(String migrations, String insertInboxIfAbsent, String upsertAck, String lockForSweep,
+            String upsertConversation, boolean arrays) {
+        this.upsertConversation = upsertConversation;
         this.arrays = arrays;
         this.migrations = migrations;
         this.insertInboxIfAbsent = insertInboxIfAbsent;

@@ -1,7 +1,9 @@
 package io.kim.store.jdbc.internal;
 
+import io.kim.spi.AmendResult;
 import io.kim.spi.AppendResult;
 import io.kim.spi.ChatType;
+import io.kim.spi.Conversation;
 import io.kim.spi.InboxEntry;
 import io.kim.spi.InboxPage;
 import io.kim.spi.Message;
@@ -22,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -272,6 +275,7 @@ public final class JdbcMessageStore implements MessageStore {
             } else {
                 insert(c, written, rows, now);
             }
+            upsertConversations(c, written);
         }
         for (Map.Entry<Pending, Pending> e : followers.entrySet()) {
             Pending first = e.getValue();
@@ -281,6 +285,78 @@ public final class JdbcMessageStore implements MessageStore {
             } else {
                 p.result = new AppendResult(first.result.message(), first.result.sequences(), true);
             }
+        }
+    }
+
+    /** A conversation row: an owner's peer or group. Ordered like the primary key, the order rows are locked in. */
+    private record ConversationKey(String tenant, String userId, short chatType, String peer)
+            implements Comparable<ConversationKey> {
+        @Override
+        public int compareTo(ConversationKey o) {
+            int c = tenant.compareTo(o.tenant);
+            if (c == 0) {
+                c = userId.compareTo(o.userId);
+            }
+            if (c == 0) {
+                c = Short.compare(chatType, o.chatType);
+            }
+            return c != 0 ? c : peer.compareTo(o.peer);
+        }
+    }
+
+    /** What a batch changes in one conversation row: its new last message and how many more are unread. */
+    private static final class ConversationChange {
+        long lastSequence;
+        String lastMessageId;
+        long lastAt;
+        long unread;
+    }
+
+    /**
+     * Raises the conversation rows of the owners of {@code written} (notices aside), one upsert per row in key order.
+     * The owners' inbox rows are locked by this transaction already, so no other append touches these rows.
+     */
+    private void upsertConversations(Connection c, List<Pending> written) throws SQLException {
+        TreeMap<ConversationKey, ConversationChange> changes = new TreeMap<>();
+        for (Pending p : written) {
+            Message m = p.message;
+            if (m.isNotice()) {
+                continue;
+            }
+            short type = (short) (m.chatType() == ChatType.GROUP ? 1 : 0);
+            for (String owner : p.owners) {
+                ConversationChange change = changes.computeIfAbsent(
+                        new ConversationKey(m.tenant(), owner, type, Conversation.peerOf(m, owner)),
+                        k -> new ConversationChange());
+                long sequence = p.result.sequence(owner);
+                if (sequence > change.lastSequence) {
+                    change.lastSequence = sequence;
+                    change.lastMessageId = m.messageId();
+                    change.lastAt = m.timestamp();
+                }
+                if (!m.senderId().equals(owner)) {
+                    change.unread++;
+                }
+            }
+        }
+        if (changes.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement(db.dialect().upsertConversation)) {
+            for (Map.Entry<ConversationKey, ConversationChange> e : changes.entrySet()) {
+                ConversationKey k = e.getKey();
+                ConversationChange change = e.getValue();
+                ps.setString(1, k.tenant());
+                ps.setString(2, k.userId());
+                ps.setShort(3, k.chatType());
+                ps.setString(4, k.peer());
+                ps.setLong(5, change.lastSequence);
+                ps.setString(6, change.lastMessageId);
+                ps.setLong(7, change.lastAt);
+                ps.setLong(8, change.unread);
+                ps.addBatch();
+            }
+            ps.executeBatch();
         }
     }
 
@@ -803,6 +879,247 @@ public final class JdbcMessageStore implements MessageStore {
                 }
             }
         });
+    }
+
+    // ---- conversations ----------------------------------------------------------------------------------------
+
+    private static final String CONVERSATION_COLUMNS =
+            "c.chat_type, c.peer, c.last_seq, c.last_at, c.read_seq, c.unread, m.message_id, m.sender_id,"
+                    + " m.sender_device, m.chat_type, m.target, m.client_message_id, m.content_type, m.body, m.sent_at"
+                    + " FROM kim_conversation c LEFT JOIN kim_message m"
+                    + " ON m.tenant = c.tenant AND m.message_id = c.last_message_id";
+
+    @Override
+    public CompletionStage<List<Conversation>> conversations(String tenant, String userId, long beforeSequence,
+            int limit) {
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
+        Validate.notNegative(beforeSequence, "beforeSequence");
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit: " + limit + " (expected: > 0)");
+        }
+        long before = beforeSequence == 0 ? Long.MAX_VALUE : beforeSequence;
+        return db.async(c -> {
+            List<Conversation> page = new ArrayList<>(Math.min(limit, 256));
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + CONVERSATION_COLUMNS
+                    + " WHERE c.tenant = ? AND c.user_id = ? AND c.last_seq < ? ORDER BY c.last_seq DESC LIMIT ?")) {
+                ps.setString(1, tenant);
+                ps.setString(2, userId);
+                ps.setLong(3, before);
+                ps.setInt(4, limit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        page.add(conversation(tenant, rs));
+                    }
+                }
+            }
+            return List.copyOf(page);
+        });
+    }
+
+    private static Conversation conversation(String tenant, ResultSet rs) throws SQLException {
+        Message last = rs.getString(7) == null ? null : message(tenant, rs, 7);
+        return new Conversation(rs.getShort(1) == 1 ? ChatType.GROUP : ChatType.USER, rs.getString(2),
+                rs.getLong(3), rs.getLong(4), last, rs.getLong(5), rs.getLong(6));
+    }
+
+    @Override
+    public CompletionStage<Optional<Conversation>> markRead(String tenant, String userId, ChatType chatType,
+            String peer, long sequence) {
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
+        Objects.requireNonNull(chatType, "chatType");
+        Validate.nonBlank(peer, "peer");
+        Validate.notNegative(sequence, "sequence");
+        short type = (short) (chatType == ChatType.GROUP ? 1 : 0);
+        return db.tx(c -> {
+            long lastSeq;
+            long readSeq;
+            try (PreparedStatement ps = c.prepareStatement("SELECT last_seq, read_seq FROM kim_conversation"
+                    + " WHERE tenant = ? AND user_id = ? AND chat_type = ? AND peer = ? FOR UPDATE")) {
+                ps.setString(1, tenant);
+                ps.setString(2, userId);
+                ps.setShort(3, type);
+                ps.setString(4, peer);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.<Conversation>empty();
+                    }
+                    lastSeq = rs.getLong(1);
+                    readSeq = rs.getLong(2);
+                }
+            }
+            if (sequence > readSeq) {
+                long unread = sequence >= lastSeq ? 0 : countUnread(c, tenant, userId, type, peer, sequence);
+                try (PreparedStatement ps = c.prepareStatement("UPDATE kim_conversation SET read_seq = ?, unread = ?"
+                        + " WHERE tenant = ? AND user_id = ? AND chat_type = ? AND peer = ?")) {
+                    ps.setLong(1, sequence);
+                    ps.setLong(2, unread);
+                    ps.setString(3, tenant);
+                    ps.setString(4, userId);
+                    ps.setShort(5, type);
+                    ps.setString(6, peer);
+                    ps.executeUpdate();
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + CONVERSATION_COLUMNS
+                    + " WHERE c.tenant = ? AND c.user_id = ? AND c.chat_type = ? AND c.peer = ?")) {
+                ps.setString(1, tenant);
+                ps.setString(2, userId);
+                ps.setShort(3, type);
+                ps.setString(4, peer);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return Optional.of(conversation(tenant, rs));
+                }
+            }
+        });
+    }
+
+    /**
+     * Locks the message's row, writes the new content and version, and, for a notice content type (a recall), takes
+     * the message out of the unread counts of every owner that had not read it, in conversation key order.
+     * {@code body_size} keeps the size the quota counted, which the sweeper gives back.
+     */
+    @Override
+    public CompletionStage<Optional<AmendResult>> amend(String tenant, String userId, long sequence,
+            String messageId, String contentType, byte[] body) {
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
+        Validate.positive(sequence, "sequence");
+        Validate.nonBlank(messageId, "messageId");
+        Validate.nonBlank(contentType, "contentType");
+        Objects.requireNonNull(body, "body");
+        return db.tx(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT message_id FROM kim_inbox_entry"
+                    + " WHERE tenant = ? AND user_id = ? AND seq = ?")) {
+                ps.setString(1, tenant);
+                ps.setString(2, userId);
+                ps.setLong(3, sequence);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next() || !rs.getString(1).equals(messageId)) {
+                        return Optional.<AmendResult>empty();
+                    }
+                }
+            }
+            Message original;
+            int version;
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + MESSAGE_COLUMNS + ", m.version"
+                    + " FROM kim_message m WHERE m.tenant = ? AND m.message_id = ? FOR UPDATE")) {
+                ps.setString(1, tenant);
+                ps.setString(2, messageId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.<AmendResult>empty();
+                    }
+                    original = message(tenant, rs, 1);
+                    version = rs.getInt(10) + 1;
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE kim_message SET content_type = ?, body = ?,"
+                    + " version = ? WHERE tenant = ? AND message_id = ?")) {
+                ps.setString(1, contentType);
+                ps.setBytes(2, body);
+                ps.setInt(3, version);
+                ps.setString(4, tenant);
+                ps.setString(5, messageId);
+                ps.executeUpdate();
+            }
+            TreeMap<String, Long> owners = new TreeMap<>();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT user_id, seq FROM kim_inbox_entry WHERE tenant = ? AND message_id = ?")) {
+                ps.setString(1, tenant);
+                ps.setString(2, messageId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        owners.put(rs.getString(1), rs.getLong(2));
+                    }
+                }
+            }
+            if (contentType.startsWith(Message.NOTICE_PREFIX) && !original.isNotice()) {
+                short type = (short) (original.chatType() == ChatType.GROUP ? 1 : 0);
+                try (PreparedStatement ps = c.prepareStatement("UPDATE kim_conversation SET unread = unread - 1"
+                        + " WHERE tenant = ? AND user_id = ? AND chat_type = ? AND peer = ? AND read_seq < ?"
+                        + " AND unread > 0")) {
+                    for (Map.Entry<String, Long> e : owners.entrySet()) {
+                        if (e.getKey().equals(original.senderId())) {
+                            continue; // never unread for its sender
+                        }
+                        ps.setString(1, tenant);
+                        ps.setString(2, e.getKey());
+                        ps.setShort(3, type);
+                        ps.setString(4, Conversation.peerOf(original, e.getKey()));
+                        ps.setLong(5, e.getValue());
+                        ps.addBatch();
+                    }
+                    ps.executeBatch();
+                }
+            }
+            Message now = new Message(tenant, original.messageId(), original.senderId(), original.senderDevice(),
+                    original.chatType(), original.target(), original.clientMessageId(), contentType, body,
+                    original.timestamp());
+            return Optional.of(new AmendResult(now, owners, version));
+        });
+    }
+
+    /** One statement: the owners whose conversation row's read position is at or past their entry. */
+    @Override
+    public CompletionStage<Optional<List<String>>> readers(String tenant, String userId, long sequence,
+            String messageId) {
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
+        Validate.positive(sequence, "sequence");
+        Validate.nonBlank(messageId, "messageId");
+        return db.async(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT message_id FROM kim_inbox_entry"
+                    + " WHERE tenant = ? AND user_id = ? AND seq = ?")) {
+                ps.setString(1, tenant);
+                ps.setString(2, userId);
+                ps.setLong(3, sequence);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next() || !rs.getString(1).equals(messageId)) {
+                        return Optional.<List<String>>empty();
+                    }
+                }
+            }
+            List<String> readers = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT e.user_id FROM kim_inbox_entry e"
+                    + " JOIN kim_message m ON m.tenant = e.tenant AND m.message_id = e.message_id"
+                    + " JOIN kim_conversation c ON c.tenant = e.tenant AND c.user_id = e.user_id"
+                    + " AND c.chat_type = m.chat_type AND c.peer = (CASE WHEN m.chat_type = 1 THEN m.target"
+                    + " WHEN e.user_id = m.sender_id THEN m.target ELSE m.sender_id END)"
+                    + " WHERE e.tenant = ? AND e.message_id = ? AND e.user_id <> m.sender_id AND c.read_seq >= e.seq"
+                    + " ORDER BY e.user_id")) {
+                ps.setString(1, tenant);
+                ps.setString(2, messageId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        readers.add(rs.getString(1));
+                    }
+                }
+            }
+            return Optional.of(List.copyOf(readers));
+        });
+    }
+
+    /** The kept messages from others of a conversation after inbox sequence {@code after}, notices aside. */
+    private static long countUnread(Connection c, String tenant, String userId, short type, String peer, long after)
+            throws SQLException {
+        String match = type == 1 ? " AND m.chat_type = 1 AND m.target = ? AND m.sender_id <> ?"
+                : " AND m.chat_type = 0 AND m.sender_id = ? AND m.sender_id <> ?";
+        try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM kim_inbox_entry e JOIN kim_message m"
+                + " ON m.tenant = e.tenant AND m.message_id = e.message_id"
+                + " WHERE e.tenant = ? AND e.user_id = ? AND e.seq > ? AND m.content_type NOT LIKE 'kim/%'" + match)) {
+            ps.setString(1, tenant);
+            ps.setString(2, userId);
+            ps.setLong(3, after);
+            ps.setString(4, peer);
+            ps.setString(5, userId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
     }
 
     /** The database's epoch, shared by all its inboxes: made once when the schema is first used. */

@@ -1,0 +1,198 @@
+package io.kim.server.internal.presence;
+
+import io.kim.net.Channel;
+import io.kim.protocol.Command;
+import io.kim.protocol.PresenceRequest;
+import io.kim.protocol.PresenceResponse;
+import io.kim.protocol.Status;
+import io.kim.protocol.UserPresence;
+import io.kim.protocol.internal.Packets;
+import io.kim.server.internal.Connection;
+import io.kim.server.internal.Stages;
+import io.kim.server.internal.dispatch.Failures;
+import io.kim.server.internal.dispatch.Fields;
+import io.kim.server.internal.dispatch.Request;
+import io.kim.server.internal.dispatch.RequestException;
+import io.kim.spi.Session;
+import io.kim.spi.SessionStore;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * PRESENCE: a connection watches up to {@code maxPerConnection} users of its tenant, gets their state now (online
+ * while any of their devices has a session) and a {@code UserPresence} push whenever one of them comes online (its
+ * first device logs in) or goes offline (its last device goes away). Watchers are this node's connections, and
+ * the changes it sees are of the logins on this node; last-seen times are this node's, kept in memory (a few
+ * dozen bytes per user who logged out here). Thread-safe.
+ */
+public final class PresenceHub {
+
+    private final SessionStore sessions;
+    private final Clock clock;
+    private final int maxPerConnection;
+    /** "tenant\0user" to the channels watching that user. */
+    private final ConcurrentHashMap<String, Set<Channel>> watchers = new ConcurrentHashMap<>();
+    /** "tenant\0user" to when its last device went away, as seen here. */
+    private final ConcurrentHashMap<String, Long> lastSeen = new ConcurrentHashMap<>();
+
+    public PresenceHub(SessionStore sessions, Clock clock, int maxPerConnection) {
+        this.sessions = sessions;
+        this.clock = clock;
+        this.maxPerConnection = maxPerConnection;
+    }
+
+    private static String key(String tenant, String user) {
+        return tenant + '\0' + user;
+    }
+
+    public CompletionStage<byte[]> presence(Request r) throws Exception {
+        PresenceRequest req = r.body(PresenceRequest.parser());
+        Session me = r.session();
+        Set<String> subscribe = new LinkedHashSet<>();
+        for (String id : req.getSubscribeList()) {
+            subscribe.add(Fields.id("subscribe", id));
+        }
+        for (String id : req.getUnsubscribeList()) {
+            Fields.id("unsubscribe", id);
+        }
+        Connection conn = r.connection();
+        Set<String> watching = conn.watching();
+        int after = watching.size();
+        for (String id : subscribe) {
+            if (!watching.contains(id)) {
+                after++;
+            }
+        }
+        for (String id : req.getUnsubscribeList()) {
+            if (watching.contains(id) && !subscribe.contains(id)) {
+                after--;
+            }
+        }
+        if (after > maxPerConnection) {
+            throw new RequestException(Status.FORBIDDEN, "presence subscriptions: " + after + " (expected: at most "
+                    + maxPerConnection + " per connection)");
+        }
+        for (String id : req.getUnsubscribeList()) {
+            if (watching.remove(id)) {
+                unwatch(key(me.tenant(), id), r.channel());
+            }
+        }
+        for (String id : subscribe) {
+            if (watching.add(id)) {
+                watchers.computeIfAbsent(key(me.tenant(), id), k -> ConcurrentHashMap.newKeySet()).add(r.channel());
+            }
+        }
+        if (subscribe.isEmpty()) {
+            return Stages.done(r.ok(null));
+        }
+        return Stages.then(r.loop(), sessions.findAll(me.tenant(), subscribe), found -> {
+            PresenceResponse.Builder out = PresenceResponse.newBuilder();
+            for (String id : subscribe) {
+                List<Session> list = found.getOrDefault(id, List.of());
+                out.addPresences(state(me.tenant(), id, !list.isEmpty()));
+            }
+            return Stages.done(r.ok(out.build()));
+        });
+    }
+
+    private void unwatch(String key, Channel channel) {
+        watchers.computeIfPresent(key, (k, set) -> {
+            set.remove(channel);
+            return set.isEmpty() ? null : set;
+        });
+    }
+
+    private UserPresence state(String tenant, String user, boolean online) {
+        UserPresence.Builder b = UserPresence.newBuilder().setUserId(user).setOnline(online);
+        if (!online) {
+            Long seen = lastSeen.get(key(tenant, user));
+            if (seen != null) {
+                b.setLastSeen(seen);
+            }
+        }
+        return b.build();
+    }
+
+    /** After {@code channel}'s login was accepted: its user came online if this is its only session. */
+    public void loggedIn(Channel channel) {
+        if (!(channel.attachment() instanceof Connection conn)) {
+            return;
+        }
+        Session s = conn.session();
+        String key = key(s.tenant(), s.userId());
+        if (!watchers.containsKey(key)) {
+            return;
+        }
+        Stages.whenDone(channel.executor(), sessions.find(s.tenant(), s.userId()), (list, error) -> {
+            if (error != null) {
+                Failures.logOncePerCause("session look-up for presence failed", error);
+            } else if (others(list, s.channelId()) == 0) {
+                notify(key, state(s.tenant(), s.userId(), true));
+            }
+        });
+    }
+
+    /** After {@code channel} closed: forgets what it watched; its user went offline if no session is left. */
+    public void disconnected(Channel channel) {
+        if (!(channel.attachment() instanceof Connection conn)) {
+            return;
+        }
+        Session s = conn.session();
+        if (conn.watchesAnyone()) {
+            for (String id : conn.watching()) {
+                unwatch(key(s.tenant(), id), channel);
+            }
+        }
+        String key = key(s.tenant(), s.userId());
+        long now = clock.millis();
+        lastSeen.put(key, now);
+        if (!watchers.containsKey(key)) {
+            return;
+        }
+        Stages.whenDone(channel.executor(), sessions.find(s.tenant(), s.userId()), (list, error) -> {
+            if (error != null) {
+                Failures.logOncePerCause("session look-up for presence failed", error);
+            } else if (others(list, s.channelId()) == 0) {
+                notify(key, state(s.tenant(), s.userId(), false));
+            }
+        });
+    }
+
+    /** Sessions in {@code list} other than channel {@code channelId}'s (whose removal may not have landed yet). */
+    private static int others(List<Session> list, String channelId) {
+        int n = 0;
+        for (Session s : list) {
+            if (!s.channelId().equals(channelId)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private void notify(String key, UserPresence state) {
+        Set<Channel> set = watchers.get(key);
+        if (set == null) {
+            return;
+        }
+        byte[] push = Packets.push(Command.PRESENCE, state);
+        for (Channel ch : new ArrayList<>(set)) {
+            ch.push(push);
+        }
+    }
+
+    /** Watched users, for tests. */
+    int watchedUsers() {
+        return watchers.size();
+    }
+
+    /** For symmetry with {@link Map}: the number of users with a last-seen time. */
+    int lastSeenUsers() {
+        return lastSeen.size();
+    }
+}

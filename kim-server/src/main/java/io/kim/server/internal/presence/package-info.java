@@ -1,0 +1,2 @@
+/** Ephemeral state: TYPING and PRESENCE, never stored. Internal: may change at any time. */
+package io.kim.server.internal.presence;
