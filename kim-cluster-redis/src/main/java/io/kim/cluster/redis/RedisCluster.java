@@ -5,6 +5,7 @@ import io.kim.spi.RemoteKick;
 import io.kim.spi.RemotePush;
 import io.kim.spi.SessionStore;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisURI;
 import java.time.Duration;
 import java.util.Collection;
@@ -62,24 +63,55 @@ public final class RedisCluster implements ClusterBus {
         this.ownsClient = b.client == null;
         this.client = ownsClient ? RedisClient.create(RedisURI.create(b.redisUri)) : b.client;
         this.nodeId = b.nodeId;
-        this.registry = RedisNodeRegistry.builder().client(client).keyPrefix(b.keyPrefix)
-                .self(b.nodeId, b.tcpAddress, b.wsAddress, b.region, b.label)
-                .connections(() -> {
-                    Receiver r = receiver;
-                    return r == null ? 0 : r.connectionCount();
-                })
-                .heartbeatInterval(b.heartbeatInterval).expiry(b.expiry).build();
-        this.sessions = RedisSessionStore.create(client, registry);
-        sessions.keepOwn(nodeId);
-        this.bus = RedisDeliveryBus.builder().client(client).keyPrefix(b.keyPrefix).nodeId(b.nodeId)
-                .flushDelay(b.flushDelay).build();
-        registry.onRegistrationLost(() -> sessions.restoreOwn().whenComplete((n, e) -> {
+        RedisNodeRegistry registry = null;
+        RedisSessionStore sessions = null;
+        try {
+            registry = RedisNodeRegistry.builder().client(client).keyPrefix(b.keyPrefix)
+                    .self(b.nodeId, b.tcpAddress, b.wsAddress, b.region, b.label)
+                    .connections(() -> {
+                        Receiver r = receiver;
+                        return r == null ? 0 : r.connectionCount();
+                    })
+                    .heartbeatInterval(b.heartbeatInterval).expiry(b.expiry).build();
+            sessions = RedisSessionStore.create(client, registry);
+            sessions.keepOwn(nodeId);
+            this.bus = RedisDeliveryBus.builder().client(client).keyPrefix(b.keyPrefix).nodeId(b.nodeId)
+                    .flushDelay(b.flushDelay).build();
+        } catch (RuntimeException | Error e) {
+            closeAfterFailedBuild(e, sessions, registry);
+            throw e;
+        }
+        this.registry = registry;
+        this.sessions = sessions;
+        RedisSessionStore own = sessions;
+        registry.onRegistrationLost(() -> own.restoreOwn().whenComplete((n, e) -> {
             if (e != null) {
                 log.warn("Could not write the sessions of {} again: {}", nodeId, e.toString());
             } else {
                 log.info("Wrote {} sessions of {} again", n, nodeId);
             }
         }));
+    }
+
+    /**
+     * Closes what a failed {@link Builder#build()} had connected: the session store's and the registry's connections
+     * (a host's client stays up), and the client the cluster created from {@link Builder#redisUri}, with its threads.
+     */
+    private void closeAfterFailedBuild(Throwable failure, RedisSessionStore sessions, RedisNodeRegistry registry) {
+        try {
+            if (ownsClient) {
+                client.shutdown(Duration.ZERO, Duration.ofSeconds(2)); // closes every connection of the client
+            } else {
+                if (sessions != null) {
+                    sessions.close();
+                }
+                if (registry != null) {
+                    registry.close();
+                }
+            }
+        } catch (RuntimeException e) {
+            failure.addSuppressed(e);
+        }
     }
 
     /** A new builder. */
@@ -257,7 +289,9 @@ public final class RedisCluster implements ClusterBus {
         /**
          * A cluster member with these settings, connected to Redis but not started (the server starts it).
          *
-         * @throws IllegalStateException if neither a URI nor a client, or no node id, is set
+         * @throws IllegalStateException    if neither a URI nor a client, or no node id, is set
+         * @throws RedisConnectionException if Redis does not answer; what was connected is closed again, and a
+         *                                  client created from {@link #redisUri} is shut down with its threads
          */
         public RedisCluster build() {
             if (redisUri == null && client == null) {

@@ -423,8 +423,9 @@ public class KimProperties {
         private boolean migrate = true;
 
         /**
-         * The schema kim's tables live in, created by the migrations if missing. Default: the DataSource's schema,
-         * else the connection's default (public on PostgreSQL).
+         * The schema kim's tables live in, created by the migrations if missing; the DataSource's connections are
+         * switched to it while kim uses them, and back. Default: the schema the DataSource's connections come in
+         * (public on PostgreSQL).
          */
         private String schema;
 
@@ -441,13 +442,11 @@ public class KimProperties {
         private int groupMemberLimit = 500;
 
         /**
-         * Threads and pooled connections of kim's own pool on the database for reads, acknowledgements and groups;
-         * the pool has two more, for the append writer and the retention sweeper.
+         * Threads of kim's stores for reads, acknowledgements and groups, each taking one of the DataSource's
+         * connections at a time; the append writer and the retention sweeper take one more each, so kim takes at
+         * most pool-size + 2 connections of the DataSource at once.
          */
         private int poolSize = 8;
-
-        /** How long a statement waits for a connection before the request fails with UNAVAILABLE. */
-        private Duration connectTimeout = Duration.ofSeconds(2);
 
         public boolean isMigrate() {
             return migrate;
@@ -503,14 +502,6 @@ public class KimProperties {
 
         public void setPoolSize(int poolSize) {
             this.poolSize = poolSize;
-        }
-
-        public Duration getConnectTimeout() {
-            return connectTimeout;
-        }
-
-        public void setConnectTimeout(Duration connectTimeout) {
-            this.connectTimeout = connectTimeout;
         }
     }
 

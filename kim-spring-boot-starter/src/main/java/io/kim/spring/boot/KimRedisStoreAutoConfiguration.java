@@ -3,9 +3,7 @@ package io.kim.spring.boot;
 import io.kim.cluster.redis.RedisCluster;
 import io.kim.server.ImServer;
 import io.kim.spi.SessionStore;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionException;
-import io.lettuce.core.RedisURI;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,9 +18,10 @@ import org.springframework.context.annotation.Bean;
 /**
  * This node's membership of a kim cluster on Redis ({@link RedisCluster} of kim-cluster-redis), under
  * {@code kim.store.type=redis}, when kim-cluster-redis is on the class path: sessions in Redis, the node's
- * registration with heartbeats, and cross-node delivery, on a Redis client of its own ({@code kimRedisClient}).
- * The cluster is the server's cluster bus (the server starts it with its listeners and closes it when it stops),
- * and its session store becomes the {@link SessionStore} bean unless the application declares one. Messages and
+ * registration with heartbeats, and cross-node delivery, on a Redis client of its own that the cluster shuts down
+ * when it closes, or at once if it cannot connect. The cluster is the server's cluster bus (the server starts it
+ * with its listeners and closes it when it stops; the context closes it too if it fails to start), and its session
+ * store becomes the {@link SessionStore} bean unless the application declares one. Messages and
  * groups come from {@link KimJdbcStoreAutoConfiguration}: every node must share them.
  *
  * <p>The node id is {@code kim.node-id}, else a random one per start; set it to an id unique in the cluster and
@@ -42,35 +41,21 @@ public class KimRedisStoreAutoConfiguration {
     }
 
     /**
-     * The Redis client of {@link #kimRedisCluster} on {@code kim.store.redis.url}, shut down when the context
-     * closes (after the cluster) or fails to start; not connected yet.
-     *
-     * @throws KimConfigurationException if {@code kim.store.redis.url} is no Redis URI
-     */
-    @Bean(destroyMethod = "shutdown")
-    @ConditionalOnMissingBean(RedisCluster.class)
-    public RedisClient kimRedisClient(KimProperties properties) {
-        String url = properties.getStore().getRedis().getUrl();
-        RedisURI[] uri = new RedisURI[1];
-        Properties.set("kim.store.redis.url", () -> uri[0] = RedisURI.create(url));
-        return RedisClient.create(uri[0]);
-    }
-
-    /**
-     * The cluster membership on {@link #kimRedisClient}, connected but not started (the server starts it). Blocks
-     * while it connects.
+     * The cluster membership on {@code kim.store.redis.url}, connected but not started (the server starts it).
+     * Blocks while it connects.
      *
      * @throws KimConfigurationException if a {@code kim.store.redis.*} property or {@code kim.node-id} is invalid,
      *                                   or Redis does not answer
      */
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
-    public RedisCluster kimRedisCluster(KimProperties properties, RedisClient kimRedisClient) {
+    public RedisCluster kimRedisCluster(KimProperties properties) {
         KimProperties.Redis redis = properties.getStore().getRedis();
-        RedisCluster.Builder b = RedisCluster.builder().client(kimRedisClient);
+        RedisCluster.Builder b = RedisCluster.builder();
         String nodeId = properties.getNodeId() != null && !properties.getNodeId().isBlank()
                 ? properties.getNodeId() : UUID.randomUUID().toString().substring(0, 8);
         String p = "kim.store.redis.";
+        Properties.set(p + "url", () -> b.redisUri(redis.getUrl()));
         Properties.set(p + "key-prefix", () -> b.keyPrefix(redis.getKeyPrefix()));
         Properties.set("kim.node-id", () -> b.nodeId(nodeId));
         Properties.set(p + "region", () -> b.region(redis.getRegion()));

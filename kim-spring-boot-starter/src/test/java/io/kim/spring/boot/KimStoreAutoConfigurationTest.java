@@ -2,32 +2,42 @@ package io.kim.spring.boot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.zaxxer.hikari.HikariDataSource;
 import io.kim.cluster.redis.RedisCluster;
 import io.kim.embedded.InMemoryGroupStore;
 import io.kim.embedded.InMemoryMessageStore;
 import io.kim.embedded.InMemorySessionStore;
 import io.kim.server.ImServer;
 import io.kim.spi.Authenticator;
+import io.kim.spi.ChatType;
 import io.kim.spi.GroupStore;
 import io.kim.spi.Identity;
+import io.kim.spi.Message;
 import io.kim.spi.MessageStore;
 import io.kim.spi.SessionStore;
 import io.kim.store.jdbc.JdbcStores;
 import io.kim.store.jdbc.StoreUnavailableException;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
-import org.h2.jdbcx.JdbcDataSource;
+import org.h2.jdbcx.JdbcConnectionPool;
+import org.hsqldb.jdbc.JDBCDataSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 /** The store choice {@code kim.store.type}: which store beans each type declares, and how each fails. */
+@ExtendWith(OutputCaptureExtension.class)
 class KimStoreAutoConfigurationTest {
 
     private static final Authenticator AUTH = token -> CompletableFuture.completedFuture(
@@ -56,10 +66,15 @@ class KimStoreAutoConfigurationTest {
     }
 
     @Test
-    void jdbc_onTheApplicationsDataSource_migratesAndDeclaresTheStores() {
+    void jdbc_onTheApplicationsDataSource_migratesAndDeclaresTheStores_andOpensNoPoolOfItsOwn() {
         runner.withPropertyValues(h2(), "kim.store.type=jdbc", "kim.store.jdbc.retention=3d").run(ctx -> {
             assertThat(ctx).hasNotFailed();
             JdbcStores stores = ctx.getBean(JdbcStores.class);
+            HikariDataSource pool = ctx.getBean(HikariDataSource.class);
+            stores.messages().headSequence("t", "alice").toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertThat(pool.getHikariPoolMXBean().getTotalConnections()).as("kim's statements use Boot's pool")
+                    .isPositive();
+            assertThat(threadNames()).as("no HikariCP pool of kim's own").noneMatch(n -> n.startsWith("kim-jdbc "));
             assertThat(ctx.getBean(MessageStore.class)).isSameAs(stores.messages());
             assertThat(ctx.getBean(GroupStore.class)).isSameAs(stores.groups());
             assertThat(ctx.getBean(SessionStore.class)).isInstanceOf(InMemorySessionStore.class);
@@ -94,13 +109,53 @@ class KimStoreAutoConfigurationTest {
     }
 
     @Test
-    void jdbc_onASpringDriverManagerDataSource_readsItsUrl() {
+    void jdbc_onASpringDriverManagerDataSource_runs() {
         DriverManagerDataSource ds = new DriverManagerDataSource("jdbc:h2:mem:kim-" + UUID.randomUUID()
                 + ";DB_CLOSE_DELAY=-1");
         runner.withBean(DataSource.class, () -> ds).withPropertyValues("kim.store.type=jdbc").run(ctx -> {
             assertThat(ctx).hasNotFailed();
             assertThat(ctx.getBean(JdbcStores.class).toString()).contains("H2");
         });
+    }
+
+    @Test
+    void jdbc_onAnyDataSource_keepsItsMessagesInThatDatabase_andHandsBackEveryConnection()
+            throws Exception {
+        JdbcConnectionPool ds = JdbcConnectionPool.create("jdbc:h2:mem:kim-" + UUID.randomUUID(), "", "");
+        try (Connection keepAlive = ds.getConnection()) { // an in-memory H2 lives while a connection is open
+            runner.withBean(DataSource.class, () -> ds).withPropertyValues("kim.store.type=jdbc").run(ctx -> {
+                assertThat(ctx).hasNotFailed();
+                ctx.getBean(MessageStore.class).append(new Message("t", "m1", "alice", "d1", ChatType.USER, "bob",
+                        "c1", "text", new byte[] {1}, 1), List.of("bob", "alice"))
+                        .toCompletableFuture().get(10, TimeUnit.SECONDS);
+            });
+            assertThat(ds.getActiveConnections()).as("kim handed back every connection").isEqualTo(1);
+            try (ResultSet rs = keepAlive.createStatement().executeQuery("SELECT COUNT(*) FROM kim_message")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getInt(1)).as("the message is in the application's database").isEqualTo(1);
+            }
+        } finally {
+            ds.dispose();
+        }
+    }
+
+    @Test
+    void jdbc_onAHikariPoolNoLargerThanWhatKimTakes_warns(CapturedOutput output) {
+        runner.withPropertyValues(h2(), "kim.store.type=jdbc", "spring.datasource.hikari.maximum-pool-size=6",
+                "kim.store.jdbc.pool-size=4").run(ctx -> {
+                    assertThat(ctx).hasNotFailed();
+                    assertThat(output).contains("kim's stores take up to 6 connections of the application's "
+                            + "DataSource at once").contains("has at most 6");
+                });
+    }
+
+    @Test
+    void jdbc_onAHikariPoolLargerThanWhatKimTakes_doesNotWarn(CapturedOutput output) {
+        runner.withPropertyValues(h2(), "kim.store.type=jdbc", "spring.datasource.hikari.maximum-pool-size=7",
+                "kim.store.jdbc.pool-size=4").run(ctx -> {
+                    assertThat(ctx).hasNotFailed();
+                    assertThat(output).doesNotContain("kim's stores take up to");
+                });
     }
 
     @Test
@@ -129,25 +184,15 @@ class KimStoreAutoConfigurationTest {
     }
 
     @Test
-    void jdbc_onADataSourceThatDoesNotTellItsUrl_failsSayingSo() {
-        JdbcDataSource ds = new JdbcDataSource();
-        ds.setURL("jdbc:h2:mem:opaque");
-        runner.withBean(DataSource.class, () -> ds).withPropertyValues("kim.store.type=jdbc").run(ctx -> {
-            assertThat(ctx).hasFailed();
-            assertThat(ctx.getStartupFailure()).rootCause().isInstanceOf(KimConfigurationException.class)
-                    .hasMessageContaining("org.h2.jdbcx.JdbcDataSource does not tell its JDBC URL");
-        });
-    }
-
-    @Test
     void jdbc_onAnotherDatabase_failsNamingTheSupportedOnes() {
-        DriverManagerDataSource ds = new DriverManagerDataSource("jdbc:mysql://127.0.0.1:1/kim?password=secret");
+        JDBCDataSource ds = new JDBCDataSource();
+        ds.setUrl("jdbc:hsqldb:mem:kim-" + UUID.randomUUID());
+        ds.setUser("SA");
         runner.withBean(DataSource.class, () -> ds).withPropertyValues("kim.store.type=jdbc").run(ctx -> {
             assertThat(ctx).hasFailed();
             assertThat(ctx.getStartupFailure()).rootCause().isInstanceOf(KimConfigurationException.class)
                     .hasMessageContaining("runs on PostgreSQL and H2")
-                    .hasMessageContaining("jdbc:mysql://127.0.0.1:1/kim.")
-                    .hasMessageNotContaining("secret");
+                    .hasMessageContaining("a HSQL Database Engine database");
         });
     }
 
@@ -185,6 +230,10 @@ class KimStoreAutoConfigurationTest {
             Thread.sleep(20); // Lettuce's threads end shortly after its client shut down
         }
         assertThat(lettuceThreads()).as("the failed start shut its Redis client down").isLessThanOrEqualTo(before);
+    }
+
+    private static List<String> threadNames() {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName).toList();
     }
 
     private static long lettuceThreads() {

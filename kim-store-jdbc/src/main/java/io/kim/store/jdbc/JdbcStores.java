@@ -11,6 +11,7 @@ import io.kim.store.jdbc.internal.Dialect;
 import io.kim.store.jdbc.internal.JdbcGroupStore;
 import io.kim.store.jdbc.internal.JdbcMessageStore;
 import io.kim.store.jdbc.internal.JdbcUserDirectory;
+import io.kim.store.jdbc.internal.LentDataSource;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.Connection;
@@ -29,6 +30,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.slf4j.Logger;
@@ -48,6 +50,17 @@ import org.slf4j.LoggerFactory;
  *         ...
  * stores.close();   // after the server stopped
  * }</pre>
+ *
+ * <h2>On the application's DataSource</h2>
+ * Instead of a URL, the stores may use a {@link DataSource} of the host's ({@link Builder#dataSource}), such as the
+ * application's connection pool: they read the database (PostgreSQL or H2) from the first connection's metadata,
+ * run the migrations on it unless {@linkplain Builder#migrate turned off}, and never close it. Their threads take
+ * at most {@linkplain Builder#poolSize poolSize} + 2 of its connections at once (one per statement thread, one for
+ * the append writer, one for the retention sweeper; one more while {@link #sweep()} runs on a caller's thread), and
+ * hold none while idle; size the pool for those on top of what the application uses, or a statement waits for a
+ * connection as long as the pool lets it (its own timeout) and then fails with {@link StoreUnavailableException}.
+ * Each connection is switched to auto-commit, read committed and the {@linkplain Builder#schema schema} while the
+ * stores use it, and handed back in the state the pool lent it in.
  *
  * <h2>Threads and blocking</h2>
  * No method of the stores blocks the caller: every statement runs on the stores' own threads ({@code kim-jdbc-*}),
@@ -74,7 +87,9 @@ public final class JdbcStores implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(JdbcStores.class);
 
     private final Dialect dialect;
-    private final HikariDataSource dataSource;
+    /** The pool the stores opened on {@link Builder#url}, closed with them; {@code null} on a host's DataSource. */
+    private final HikariDataSource ownPool;
+    private final DataSource dataSource;
     private final ThreadPoolExecutor executor;
     private final ScheduledExecutorService sweeper;
     private final JdbcMessageStore messages;
@@ -85,32 +100,29 @@ public final class JdbcStores implements AutoCloseable {
     private volatile boolean closed;
 
     private JdbcStores(Builder b) {
-        this.dialect = Dialect.of(b.url);
         this.closeTimeout = b.closeTimeout;
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(b.url);
-        if (b.user != null) {
-            config.setUsername(b.user);
+        long startupWait = Math.max(STARTUP_WAIT.toMillis(), b.connectTimeout.toMillis());
+        DataSource migrateOn;
+        if (b.dataSource != null) {
+            this.ownPool = null;
+            Probe probe = firstConnection(b.dataSource, startupWait,
+                    "the database of the DataSource (" + b.dataSource.getClass().getName() + ")");
+            this.dialect = probe.dialect();
+            this.dataSource = new LentDataSource(b.dataSource, b.schema, probe.state());
+            migrateOn = b.dataSource;
+        } else {
+            this.dialect = Dialect.of(b.url);
+            this.ownPool = pool(b);
+            this.dataSource = ownPool;
+            migrateOn = ownPool;
         }
-        if (b.password != null) {
-            config.setPassword(b.password);
-        }
-        if (b.schema != null) {
-            config.setSchema(b.schema);
-        }
-        config.setMaximumPoolSize(b.poolSize + 2); // + the append writer and the sweeper
-        config.setMinimumIdle(1);
-        config.setConnectionTimeout(Math.max(250, b.connectTimeout.toMillis()));
-        config.setValidationTimeout(Math.max(250, Math.min(b.connectTimeout.toMillis(), 5_000)));
-        config.setInitializationFailTimeout(-1); // fail below, with a clear message, rather than in the pool
-        config.setPoolName("kim-jdbc");
-        config.setAutoCommit(true);
-        this.dataSource = new HikariDataSource(config);
         try {
-            awaitDatabase(Math.max(STARTUP_WAIT.toMillis(), b.connectTimeout.toMillis()));
+            if (ownPool != null) {
+                firstConnection(ownPool, startupWait, dialect.toString());
+            }
             if (b.migrate) {
                 Flyway flyway = Flyway.configure()
-                        .dataSource(dataSource)
+                        .dataSource(migrateOn)
                         .locations(dialect.migrations())
                         .table("kim_schema_history")
                         .schemas(b.schema == null ? new String[0] : new String[] {b.schema})
@@ -149,12 +161,37 @@ public final class JdbcStores implements AutoCloseable {
             }
             this.sweeper = s;
         } catch (RuntimeException e) {
-            dataSource.close();
+            if (ownPool != null) {
+                ownPool.close();
+            }
             throw e;
         }
     }
 
-    /** A builder; set either {@link Builder#url} or {@link Builder#h2File}. */
+    /** kim's own pool on {@link Builder#url}: the store's threads, the append writer and the sweeper. */
+    private static HikariDataSource pool(Builder b) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(b.url);
+        if (b.user != null) {
+            config.setUsername(b.user);
+        }
+        if (b.password != null) {
+            config.setPassword(b.password);
+        }
+        if (b.schema != null) {
+            config.setSchema(b.schema);
+        }
+        config.setMaximumPoolSize(b.poolSize + 2); // + the append writer and the sweeper
+        config.setMinimumIdle(1);
+        config.setConnectionTimeout(Math.max(250, b.connectTimeout.toMillis()));
+        config.setValidationTimeout(Math.max(250, Math.min(b.connectTimeout.toMillis(), 5_000)));
+        config.setInitializationFailTimeout(-1); // fail below, with a clear message, rather than in the pool
+        config.setPoolName("kim-jdbc");
+        config.setAutoCommit(true);
+        return new HikariDataSource(config);
+    }
+
+    /** A builder; set one of {@link Builder#url}, {@link Builder#h2File} or {@link Builder#dataSource}. */
     public static Builder builder() {
         return new Builder();
     }
@@ -202,7 +239,8 @@ public final class JdbcStores implements AutoCloseable {
 
     /**
      * Stops the sweeper, writes the appends already queued (waiting at most the close timeout), fails the rest with
-     * {@link StoreUnavailableException}, and closes the pool. Idempotent. Close the server first.
+     * {@link StoreUnavailableException}, and closes the pool the stores opened on a {@linkplain Builder#url URL}; a
+     * {@linkplain Builder#dataSource host's DataSource} is left open. Idempotent. Close the server first.
      */
     @Override
     public void close() {
@@ -219,7 +257,9 @@ public final class JdbcStores implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         executor.shutdownNow();
-        dataSource.close();
+        if (ownPool != null) {
+            ownPool.close();
+        }
     }
 
     @Override
@@ -230,22 +270,56 @@ public final class JdbcStores implements AutoCloseable {
     /** How long {@link Builder#build()} waits at least for the first connection. */
     private static final Duration STARTUP_WAIT = Duration.ofSeconds(20);
 
+    /** What the first connection told: the database, and the state the DataSource's connections come in. */
+    private record Probe(Dialect dialect, LentDataSource.HostState state) {
+    }
+
     /**
-     * Waits until the pool hands out a connection, for at most {@code millis}: a database that is starting, or a
-     * busy machine opening an H2 file, may take longer than one statement's connect timeout.
+     * Waits until {@code dataSource} hands out a connection, for at most {@code millis}, and reads the database and
+     * the connection's state from it: a database that is starting, or a busy machine opening an H2 file, may take
+     * longer than one statement's connect timeout.
+     *
+     * @throws StoreUnavailableException if no connection came in time
+     * @throws IllegalArgumentException  if the database is neither PostgreSQL nor H2
      */
-    private void awaitDatabase(long millis) {
+    private static Probe firstConnection(DataSource dataSource, long millis, String what) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        long pause = 10;
         while (true) {
-            try (Connection c = dataSource.getConnection()) {
-                return;
+            Connection c;
+            try {
+                c = dataSource.getConnection();
             } catch (SQLException e) {
                 if (System.nanoTime() - deadline >= 0) {
-                    throw new StoreUnavailableException("cannot connect to " + dialect + " within " + millis
+                    throw new StoreUnavailableException("cannot connect to " + what + " within " + millis
                             + " ms: " + e.getMessage(), e);
                 }
+                try {
+                    Thread.sleep(pause); // a data source that fails at once must not make this loop spin
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new StoreUnavailableException("interrupted while connecting to " + what, e);
+                }
+                pause = Math.min(pause * 2, 250);
+                continue;
+            }
+            try (c) {
+                return new Probe(dialectOf(c.getMetaData().getDatabaseProductName()), LentDataSource.HostState.of(c));
+            } catch (SQLException e) {
+                throw new StoreUnavailableException("cannot start on " + what + ": " + e.getMessage(), e);
             }
         }
+    }
+
+    /** The dialect of a database by its product name ({@link java.sql.DatabaseMetaData#getDatabaseProductName}). */
+    private static Dialect dialectOf(String product) {
+        if ("PostgreSQL".equalsIgnoreCase(product)) {
+            return Dialect.POSTGRESQL;
+        }
+        if ("H2".equalsIgnoreCase(product)) {
+            return Dialect.H2;
+        }
+        throw new IllegalArgumentException("dataSource: a " + product + " database (expected: PostgreSQL or H2)");
     }
 
     /** The database's epoch, made at its first use: a reset or re-created database gets a new one. */
@@ -300,6 +374,7 @@ public final class JdbcStores implements AutoCloseable {
         public static final long DEFAULT_QUOTA_BYTES = 1L << 30;
 
         private String url;
+        private DataSource dataSource;
         private String user;
         private String password;
         private String schema;
@@ -324,8 +399,9 @@ public final class JdbcStores implements AutoCloseable {
         }
 
         /**
-         * The database: {@code jdbc:postgresql://host:port/db} or any {@code jdbc:h2:} URL. No default; this or
-         * {@link #h2File} is required.
+         * The database: {@code jdbc:postgresql://host:port/db} or any {@code jdbc:h2:} URL; the stores open a
+         * HikariCP pool of their own on it and close it with them. No default; this, {@link #h2File} or
+         * {@link #dataSource} is required (only one of them).
          */
         public Builder url(String url) {
             Objects.requireNonNull(url, "url");
@@ -337,7 +413,7 @@ public final class JdbcStores implements AutoCloseable {
         /**
          * An H2 database in the file {@code kim.mv.db} inside {@code directory} (created if missing), the embedded
          * default: every commit is written to the file before the append completes, so a killed process loses no
-         * acknowledged message. One process at a time may open it.
+         * acknowledged message. One process at a time may open it. Sets the {@link #url}.
          */
         public Builder h2File(Path directory) {
             Objects.requireNonNull(directory, "directory");
@@ -345,13 +421,29 @@ public final class JdbcStores implements AutoCloseable {
             return this;
         }
 
-        /** The database user. Default: none (the driver's default). */
+        /**
+         * A data source of the host's, such as the application's connection pool, instead of a {@link #url}: the
+         * stores take their connections from it and never close it, not even on {@link JdbcStores#close()}. The
+         * database (PostgreSQL or H2) is read from the first connection's metadata. The stores' threads take at most
+         * {@linkplain #poolSize poolSize} + 2 connections at once (10 by default), and one more while
+         * {@link JdbcStores#sweep()} runs on a caller's thread: a pool must allow that many on top of what the host
+         * uses, or the stores' statements wait for the pool's own timeout ({@link #connectTimeout} applies only to
+         * the first connection) and fail with {@link StoreUnavailableException}. Each connection is switched to
+         * auto-commit, read committed and the {@link #schema} while the stores use it, and handed back in the state
+         * it was lent in. {@link #user} and {@link #password} do not apply: the data source has its own.
+         */
+        public Builder dataSource(DataSource dataSource) {
+            this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+            return this;
+        }
+
+        /** The database user of a {@link #url}. Default: none (the driver's default). */
         public Builder user(String user) {
             this.user = Objects.requireNonNull(user, "user");
             return this;
         }
 
-        /** The database password. Default: none. Never logged. */
+        /** The database password of a {@link #url}. Default: none. Never logged. */
         public Builder password(String password) {
             this.password = Objects.requireNonNull(password, "password");
             return this;
@@ -359,7 +451,10 @@ public final class JdbcStores implements AutoCloseable {
 
         /**
          * The schema the tables live in, created by the migration if missing. Default: the connection's default
-         * ({@code public} on PostgreSQL).
+         * ({@code public} on PostgreSQL; on a {@link #dataSource}, the schema its connections come in). On a data
+         * source whose connections come in another schema, each connection is switched to this one while the stores
+         * use it and back afterwards, which costs two more round trips per statement on PostgreSQL; a data source of
+         * the stores' own whose connections come in this schema avoids them.
          */
         public Builder schema(String schema) {
             if (Objects.requireNonNull(schema, "schema").isBlank()) {
@@ -425,7 +520,8 @@ public final class JdbcStores implements AutoCloseable {
 
         /**
          * Threads (and pooled connections) for reads, acknowledgements, groups and users; the pool has two more
-         * connections, for the append writer and the sweeper. Default 8.
+         * connections, for the append writer and the sweeper. Default 8. On a {@link #dataSource}, the threads
+         * (the stores then take up to this + 2 of its connections at once).
          */
         public Builder poolSize(int poolSize) {
             this.poolSize = positive(poolSize, "poolSize");
@@ -434,7 +530,9 @@ public final class JdbcStores implements AutoCloseable {
 
         /**
          * How long a statement waits for a connection before it fails with {@link StoreUnavailableException}
-         * (while the database is down, this is how long a send waits for its {@code UNAVAILABLE}). Default 2 s.
+         * (while the database is down, this is how long a send waits for its {@code UNAVAILABLE}). Default 2 s. On
+         * a {@link #dataSource}, the pool's own timeout applies instead, and this only lengthens the wait of
+         * {@link #build()} for the first connection beyond 20 s.
          */
         public Builder connectTimeout(Duration connectTimeout) {
             this.connectTimeout = positive(connectTimeout, "connectTimeout");
@@ -489,12 +587,23 @@ public final class JdbcStores implements AutoCloseable {
          * Blocks while it does; waits up to 20 s (or the {@linkplain #connectTimeout connect timeout} if longer)
          * for the first connection.
          *
-         * @throws IllegalStateException     if no {@link #url} nor {@link #h2File} was set
-         * @throws StoreUnavailableException if the database cannot be reached
+         * @throws IllegalStateException     if none or both of a {@link #url} (or {@link #h2File}) and a
+         *                                   {@link #dataSource} were set, or a {@link #user} or {@link #password}
+         *                                   with a data source
+         * @throws IllegalArgumentException  if the {@link #dataSource}'s database is neither PostgreSQL nor H2
+         * @throws StoreUnavailableException if the database cannot be reached or migrated
          */
         public JdbcStores build() {
-            if (url == null) {
-                throw new IllegalStateException("url: not set (expected: url(...) or h2File(...))");
+            if (url == null && dataSource == null) {
+                throw new IllegalStateException("url: not set (expected: url(...), h2File(...) or dataSource(...))");
+            }
+            if (url != null && dataSource != null) {
+                throw new IllegalStateException("url and dataSource: both set (expected: url(...) or h2File(...), "
+                        + "or dataSource(...), not both)");
+            }
+            if (dataSource != null && (user != null || password != null)) {
+                throw new IllegalStateException("user and password: set with dataSource(...) (expected: none; the "
+                        + "data source connects with its own)");
             }
             return new JdbcStores(this);
         }

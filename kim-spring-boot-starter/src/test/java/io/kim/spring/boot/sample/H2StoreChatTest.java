@@ -8,7 +8,8 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * {@link JdbcStoreChatTestBase} on an H2 file, the application's DataSource, in a temporary directory that is
+ * {@link JdbcStoreChatTestBase} on an H2 file, the application's DataSource (kim's tables in its default schema), in
+ * a temporary directory that is
  * deleted after the test's context closed.
  */
 class H2StoreChatTest extends JdbcStoreChatTestBase {
@@ -28,5 +29,10 @@ class H2StoreChatTest extends JdbcStoreChatTestBase {
     @DynamicPropertySource
     static void database(DynamicPropertyRegistry registry) {
         registry.add("spring.datasource.url", H2StoreChatTest::url);
+    }
+
+    @Override
+    String kimTable(String table) {
+        return table;
     }
 }

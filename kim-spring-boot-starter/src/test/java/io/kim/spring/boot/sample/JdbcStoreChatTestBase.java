@@ -3,6 +3,7 @@ package io.kim.spring.boot.sample;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.zaxxer.hikari.HikariDataSource;
 import io.kim.embedded.InMemorySessionStore;
 import io.kim.net.Client;
 import io.kim.protocol.Command;
@@ -21,9 +22,12 @@ import io.kim.store.jdbc.JdbcStores;
 import io.kim.testing.RawImClient;
 import io.kim.transport.tcp.TcpTransport;
 import io.netty.channel.EventLoopGroup;
+import java.sql.Connection;
+import java.sql.ResultSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,8 +38,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.test.annotation.DirtiesContext;
 
 /**
- * The sample application with {@code kim.store.type=jdbc} on the application's DataSource (the subclass says which
- * database). Before the test's context starts, a first run of the application on the same database lets two users
+ * The sample application with {@code kim.store.type=jdbc} on the application's DataSource, Spring Boot's HikariCP
+ * pool (the subclass says which database), which kim's stores use directly. Before the test's context starts, a first run of the application on the same database lets two users
  * chat over TCP and is closed ({@link #firstRun}); the test's context is the restarted application, which must
  * serve the same messages from the store and go on from there.
  */
@@ -69,6 +73,12 @@ abstract class JdbcStoreChatTestBase {
 
     @Autowired
     SessionStore sessions;
+
+    @Autowired
+    DataSource dataSource;
+
+    /** {@code table} of kim's as the application's own connections name it. */
+    abstract String kimTable(String table);
 
     @BeforeAll
     static void startGroup() {
@@ -139,6 +149,15 @@ abstract class JdbcStoreChatTestBase {
             assertThat(push.getMessage().getBody().toStringUtf8()).isEqualTo("again");
             assertThat(push.getSequence()).as("bob's inbox goes on after the restart").isEqualTo(3);
         }
+        try (Connection c = dataSource.getConnection();
+             ResultSet rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM " + kimTable("kim_message"))) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getInt(1)).as("kim's messages, seen through the application's pool").isEqualTo(3);
+        }
+        assertThat(dataSource.unwrap(HikariDataSource.class).getHikariPoolMXBean().getActiveConnections())
+                .as("kim holds no connection while idle").isZero();
+        assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName)
+                .as("no HikariCP pool of kim's own").noneMatch(n -> n.startsWith("kim-jdbc "));
     }
 
     private static RawImClient login(ImServer server, String token) throws Exception {
