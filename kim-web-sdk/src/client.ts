@@ -293,6 +293,9 @@ export class KimClient {
   private addresses: string[];
   private readonly router?: string;
   private readonly fetchFn?: FetchLike;
+  /** Users watched with PRESENCE that the server accepted; watched again after each reconnect. */
+  private readonly watching = new Set<string>();
+  private loggedInBefore = false;
   /** Whether the router should be asked before the next attempt. */
   private routeStale = true;
   /** Counts attempts, so that one that waited for the router sees whether another one started meanwhile. */
@@ -591,6 +594,34 @@ export class KimClient {
     return this.enqueue(this.newOp("edit", Command.EDIT, req, false, (b) => pb.EditResponse.decode(b).version));
   }
 
+  /**
+   * Watches users' presence: resolves with the state now of each user in `subscribe`, and from then on emits
+   * `presence` on every change, across reconnects (the client watches them again after each one and emits their
+   * state then). `unsubscribe` stops watching. The server bounds the users watched per connection. Retried like a send.
+   */
+  watchPresence(subscribe: string[], unsubscribe: string[] = []): Promise<Array<{ userId: string; online: boolean; lastSeen: number }>> {
+    if (![...subscribe, ...unsubscribe].every((u) => typeof u === "string" && u.trim() !== "" && u.length <= 128)) {
+      return Promise.reject(new TypeError("subscribe, unsubscribe: expected user ids of 1-128 characters"));
+    }
+    const body = pb.PresenceRequest.encode({ subscribe, unsubscribe }).finish();
+    return this.enqueue(this.newOp("watchPresence", Command.PRESENCE, body, true, (b) => {
+      for (const u of unsubscribe) this.watching.delete(u);
+      for (const u of subscribe) this.watching.add(u);
+      return pb.PresenceResponse.decode(b).presences.map(presenceOf);
+    }));
+  }
+
+  /** After a reconnect the new connection watches nobody: ask again, and emit each watched user's state now. */
+  private watchAgain(): void {
+    if (this.watching.size === 0) return;
+    const body = pb.PresenceRequest.encode({ subscribe: [...this.watching] }).finish();
+    void this.enqueue(this.newOp("watchPresence", Command.PRESENCE, body, true, (b) => {
+      for (const p of pb.PresenceResponse.decode(b).presences) {
+        this.emit("presence", presenceOf(p));
+      }
+    })).catch(() => undefined); // closed or refused: nothing more to do
+  }
+
   /** Tells the peer (or the group) that this user is typing; never stored, throttled by the server. */
   typing(chatType: ChatKind, target: string): Promise<void> {
     const body = pb.TypingRequest.encode({ chatType: chatType === "group" ? pb.TargetType.CHAT_GROUP : pb.TargetType.CHAT_USER,
@@ -776,6 +807,8 @@ export class KimClient {
     this.setState("online");
     this.startHeartbeat(c);
     this.requestSync();
+    if (this.loggedInBefore) this.watchAgain();
+    this.loggedInBefore = true;
     for (const op of [...this.ops]) {
       if (!op.conn && !op.done && !op.retryTimer) this.transmit(c, op);
     }
@@ -1294,6 +1327,10 @@ function groupInfo(b: Uint8Array): GroupInfo {
     groupId: g.groupId, ownerId: g.ownerId, name: g.name, avatar: g.avatar, introduction: g.introduction,
     createdAt: num(g.createdAt), memberCount: g.memberCount, joinPolicy: joinPolicyName(g.joinPolicy),
   };
+}
+
+function presenceOf(p: { userId?: string | null; online?: boolean | null; lastSeen?: unknown }): { userId: string; online: boolean; lastSeen: number } {
+  return { userId: p.userId ?? "", online: p.online ?? false, lastSeen: num(p.lastSeen ?? 0) };
 }
 
 function joinPolicyNumber(p: JoinPolicy): number {

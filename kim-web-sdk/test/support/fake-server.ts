@@ -269,6 +269,13 @@ export class FakeServer {
         if (!g) return response(r, Status.NO_SUCH_GROUP);
         return response(r, Status.OK, pb.GroupMembers.encode({ groupId: "", members: g.members }).finish());
       }
+      case Command.PRESENCE: {
+        // online: anyone with an open socket now
+        const q = pb.PresenceRequest.decode(r.body);
+        const online = new Set([...this.sockets].filter((s) => s.identity).map((s) => s.identity!.user));
+        const presences = q.subscribe.map((userId) => ({ userId, online: online.has(userId), lastSeen: 0 }));
+        return response(r, Status.OK, pb.PresenceResponse.encode({ presences }).finish());
+      }
       default:
         return response(r, Status.UNKNOWN_COMMAND);
     }

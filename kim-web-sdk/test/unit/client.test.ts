@@ -7,6 +7,7 @@ import {
 import { FakeServer, n, settle } from "../support/fake-server.js";
 
 const { Command, Status } = kim.v1;
+const pb = kim.v1;
 const URL_A = "ws://a.invalid/ws";
 const URL_B = "ws://b.invalid/ws";
 
@@ -411,6 +412,27 @@ describe("reconnect", () => {
     expect(() => new KimClient({ router: "ftp://r.invalid/g", token: "t", WebSocket, fetch: async () => { throw new Error(); } }))
       .toThrow(/router/);
     expect(() => new KimClient({ token: "t", WebSocket })).toThrow(/addresses/);
+  });
+
+  it("presence_watchedUsers_areWatchedAgainAfterAReconnect_andTheirStateIsEmitted", async () => {
+    server.addUser("alice");
+    const { c } = client("alice", { backoff: { initialMs: 10, maxMs: 10 } });
+    const seen: Array<{ userId: string; online: boolean }> = [];
+    c.on("presence", (p) => seen.push({ userId: p.userId, online: p.online }));
+    void c.connect();
+    await tick();
+    const now = c.watchPresence(["dave"]);
+    await tick();
+    expect(await now).toEqual([{ userId: "dave", online: false, lastSeen: 0 }]);
+    expect(seen).toEqual([]);
+
+    server.closeAll(1001, "restart");
+    await tick(100);
+    expect(c.state).toBe("online");
+    const asked = server.requests(Command.PRESENCE).map((r) => [...pb.PresenceRequest.decode(r.body).subscribe]);
+    expect(asked).toEqual([["dave"], ["dave"]]);
+    expect(seen).toEqual([{ userId: "dave", online: false }]);
+    await expect(c.watchPresence([" "])).rejects.toBeInstanceOf(TypeError);
   });
 
   it("reconnect_tokenFunction_isCalledBeforeEveryLogin", async () => {

@@ -242,4 +242,36 @@ public abstract class ImClientConversationContractTest {
         assertFalse(offline.online());
         assertTrue(offline.lastSeen() > 0);
     }
+
+    @Test
+    void presence_watchedUsers_areWatchedAgainAfterAReconnect() throws Exception {
+        Recorder carolInbox = new Recorder();
+        ImClient carol = ImClient.builder()
+                .address(server.boundAddress(transport().name()))
+                .transport(transport())
+                .token("acme:carol:phone:phone")
+                .listener(carolInbox)
+                .eventLoopGroup(group)
+                .reconnectBackoff(Duration.ofMillis(20), Duration.ofMillis(200))
+                .build();
+        clients.add(carol);
+        await(carol.connect());
+        assertEquals(List.of(new PresenceState("dave", false, 0)),
+                await(carol.watchPresence(List.of("dave"), List.of())));
+
+        String before = carol.loginInfo().channelId();
+        server.channels().get(before).close(io.kim.net.CloseStatus.GOING_AWAY); // a lost connection
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+        while (carol.state() != ImClient.State.ONLINE || carol.loginInfo().channelId().equals(before)) {
+            assertTrue(System.nanoTime() < deadline, "carol online again");
+            Thread.sleep(5);
+        }
+        PresenceState again = carolInbox.next(PresenceState.class);
+        assertEquals(new PresenceState("dave", false, 0), again, "the state now, asked for again");
+
+        online("dave", "phone", new Recorder());
+        PresenceState online = carolInbox.next(PresenceState.class);
+        assertEquals("dave", online.userId());
+        assertTrue(online.online(), "the new connection watches dave too");
+    }
 }

@@ -145,6 +145,11 @@ public final class ClientCore {
      * One request (a message to send or a group command), across attempts and connections, until answered, refused
      * or timed out.
      */
+    /** The users watched with PRESENCE that the server accepted; event loop only. */
+    private final java.util.Set<String> watching = new java.util.LinkedHashSet<>();
+    /** Whether a connection logged in before this one; event loop only. */
+    private boolean loggedInBefore;
+
     /**
      * The largest request body a frame of the server's default limit (1 MiB) holds, leaving room for the packet
      * header: a larger request fails at once with {@code TOO_LARGE} instead of being sent.
@@ -370,12 +375,33 @@ public final class ClientCore {
     public CompletableFuture<List<PresenceState>> watchPresence(List<String> subscribe, List<String> unsubscribe) {
         return request(Command.PRESENCE, io.kim.protocol.PresenceRequest.newBuilder().addAllSubscribe(subscribe)
                 .addAllUnsubscribe(unsubscribe).build(), true, "PRESENCE", (c, answer) -> {
+                    watching.removeAll(unsubscribe); // the server accepted: watch again after a reconnect
+                    watching.addAll(subscribe);
                     List<PresenceState> states = new ArrayList<>();
                     for (io.kim.protocol.UserPresence p
                             : io.kim.protocol.PresenceResponse.parseFrom(answer).getPresencesList()) {
                         states.add(presence(p));
                     }
                     return List.copyOf(states);
+                });
+    }
+
+    /**
+     * After a reconnect: the new connection watches nobody yet, so ask again for every user watched, and tell the
+     * listener their state now (it may have changed while this client was away).
+     */
+    private void watchAgain() {
+        if (watching.isEmpty()) {
+            return;
+        }
+        request(Command.PRESENCE, io.kim.protocol.PresenceRequest.newBuilder().addAllSubscribe(watching).build(),
+                true, "PRESENCE (after reconnecting)", (c, answer) -> {
+                    for (io.kim.protocol.UserPresence p
+                            : io.kim.protocol.PresenceResponse.parseFrom(answer).getPresencesList()) {
+                        PresenceState state = presence(p);
+                        safely(() -> s.listener().onPresence(state));
+                    }
+                    return null;
                 });
     }
 
@@ -620,6 +646,10 @@ public final class ClientCore {
         log.debug("logged in to {} as {}", c.address, c.login);
         setState(ImClient.State.ONLINE);
         requestSync();
+        if (loggedInBefore) {
+            watchAgain();
+        }
+        loggedInBefore = true;
         for (Op<?> op : new ArrayList<>(ops)) {
             if (op.conn == null && !op.future.isDone()) {
                 transmit(c, op);
