@@ -126,8 +126,11 @@ public final class ServerTls {
         }
     }
 
-    /** A handler for one new server connection, with the certificate loaded last. */
-    SslHandler newHandler(ByteBufAllocator alloc) {
+    /**
+     * A handler for one new server connection, with the certificate loaded last: for a Netty server of the
+     * application's own (an admin HTTP port) that serves the same certificate as kim's listeners.
+     */
+    public SslHandler newHandler(ByteBufAllocator alloc) {
         return context.newHandler(alloc);
     }
 

@@ -7,6 +7,7 @@ import io.kim.examples.auth.JwtTokens;
 import io.kim.examples.auth.SecretFiles;
 import io.kim.examples.events.Slf4jEventLog;
 import io.kim.filter.SensitiveWordFilter;
+import io.kim.net.ServerTls;
 import io.kim.net.Transports;
 import io.kim.server.ImServer;
 import io.kim.spi.GroupStore;
@@ -277,6 +278,14 @@ public final class KimServerMain {
         resources.add(filter::close);
         ClusterNode node = clusterNode(config, resources);
 
+        ServerTls tls;
+        try {
+            tls = config.tls() == null ? null
+                    : ServerTls.fromPem(config.tls().certificateChain(), config.tls().privateKey());
+        } catch (RuntimeException e) {
+            closeAll(resources);
+            throw e;
+        }
         ImServer server;
         try {
             ImServer.Builder builder = ImServer.builder();
@@ -284,8 +293,8 @@ public final class KimServerMain {
                 node.configure(builder);
             }
             server = builder
-                    .listen(Transports.get("tcp"), new InetSocketAddress(config.host(), config.tcpPort()))
-                    .listen(Transports.get("ws"), new InetSocketAddress(config.host(), config.wsPort()))
+                    .listen(Transports.get("tcp"), new InetSocketAddress(config.host(), config.tcpPort()), tls)
+                    .listen(Transports.get("ws"), new InetSocketAddress(config.host(), config.wsPort()), tls)
                     .authenticator(tokens)
                     .userDirectory(users)
                     .groupStore(groups)
@@ -317,6 +326,9 @@ public final class KimServerMain {
             AdminHttpServer.Builder adminBuilder = AdminHttpServer.builder();
             if (node != null) {
                 adminBuilder.nodes(node.nodeId(), node::liveNodes);
+            }
+            if (tls != null) {
+                adminBuilder.tls(tls); // the same certificate, reloaded by the IM server's watcher
             }
             admin = withAdminAccess(adminBuilder, config.admin(), adminKey, server, up)
                     .tokens(tokens)

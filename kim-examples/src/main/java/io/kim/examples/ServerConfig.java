@@ -59,6 +59,7 @@ import java.util.regex.Pattern;
  * @param cluster           the node's cluster settings when {@code KIM_REDIS_URL} is set, else {@code null}: a
  *                          single node
  * @param admin             the admin HTTP API's access settings
+ * @param tls               the certificate of every listener, or {@code null} for plain TCP, WebSocket and HTTP
  */
 public record ServerConfig(
         String host,
@@ -82,7 +83,33 @@ public record ServerConfig(
         String jdbcPassword,
         Duration jdbcConnectTimeout,
         Cluster cluster,
-        AdminAccess admin) {
+        AdminAccess admin,
+        Tls tls) {
+
+    /**
+     * The certificate of every listener (TCP, WebSocket and the admin HTTP API), reloaded when its files change.
+     *
+     * @param certificateChain the PEM certificate chain, the server's certificate first
+     * @param privateKey       the PEM (PKCS#8) private key
+     */
+    public record Tls(Path certificateChain, Path privateKey) {
+        public Tls {
+            Objects.requireNonNull(certificateChain, "certificateChain");
+            Objects.requireNonNull(privateKey, "privateKey");
+        }
+
+        /** The TLS settings of {@code v}, or {@code null} when neither file is set. */
+        static Tls read(Values v) {
+            Path cert = v.path("KIM_TLS_CERT", null, "PEM certificate chain: set with `KIM_TLS_KEY`, TCP, WebSocket "
+                    + "(`wss`) and the admin HTTP API (`https`) speak TLS only; reloaded when the files change");
+            Path key = v.path("KIM_TLS_KEY", null, "PEM (PKCS#8) private key of `KIM_TLS_CERT`");
+            if ((cert == null) != (key == null)) {
+                throw new IllegalArgumentException((cert == null ? "KIM_TLS_CERT" : "KIM_TLS_KEY")
+                        + ": missing (expected: both KIM_TLS_CERT and KIM_TLS_KEY, or neither)");
+            }
+            return cert == null ? null : new Tls(cert, key);
+        }
+    }
 
 
     /**
@@ -228,7 +255,7 @@ public record ServerConfig(
                 v.secret("KIM_JDBC_PASSWORD", 0, "the database password of `KIM_JDBC_URL`"),
                 v.duration("KIM_JDBC_CONNECT_TIMEOUT", Duration.ofSeconds(10), Duration.ofMillis(250),
                         Duration.ofMinutes(10), "how long the start waits for a database connection"),
-                Cluster.read(v), readAdminAccess(v));
+                Cluster.read(v), readAdminAccess(v), Tls.read(v));
     }
 
     /**
@@ -711,6 +738,6 @@ public record ServerConfig(
                 + wordsFile + ", wordsReload=" + wordsReload + ", filterPolicy=" + filterPolicy + ", dataDir=" + dataDir
                 + ", store=" + store + ", jdbcUrl=" + (jdbcUrl == null ? null : jdbcUrl.split("\\?", 2)[0]) + ", jdbcUser=" + jdbcUser + ", jdbcPassword="
                 + (jdbcPassword == null ? "unset" : "<redacted>") + ", jdbcConnectTimeout=" + jdbcConnectTimeout
-                + ", cluster=" + (cluster == null ? "none" : cluster.nodeId()) + ", admin=" + admin + ']';
+                + ", cluster=" + (cluster == null ? "none" : cluster.nodeId()) + ", admin=" + admin + ", tls=" + tls + ']';
     }
 }

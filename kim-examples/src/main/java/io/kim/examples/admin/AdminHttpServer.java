@@ -7,6 +7,7 @@ import io.kim.examples.web.StaticFiles;
 import io.kim.spi.GroupStore;
 import io.kim.spi.UserDirectory;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.kim.net.ServerTls;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -73,6 +74,7 @@ public final class AdminHttpServer implements AutoCloseable {
     private final CorsConfig cors;
     private final PrometheusMeterRegistry metrics;
     private final NodesApi nodes;
+    private final ServerTls tls;
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private volatile Channel channel;
 
@@ -91,6 +93,7 @@ public final class AdminHttpServer implements AutoCloseable {
                 .build();
         this.metrics = b.metrics;
         this.nodes = b.nodes;
+        this.tls = b.tls;
     }
 
     /** A new builder. */
@@ -118,6 +121,9 @@ public final class AdminHttpServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         RequestReadTimeout read = new RequestReadTimeout(readTimeout);
+                        if (tls != null) {
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+                        }
                         ch.pipeline().addLast(
                                 new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS),
                                 read,
@@ -172,6 +178,7 @@ public final class AdminHttpServer implements AutoCloseable {
         private Duration requestTimeout = Duration.ofSeconds(30);
         private Duration idleTimeout = Duration.ofSeconds(60);
         private NodesApi nodes;
+        private ServerTls tls;
 
         private Builder() {
         }
@@ -240,6 +247,15 @@ public final class AdminHttpServer implements AutoCloseable {
          */
         public Builder healthProbe(Supplier<? extends CompletionStage<Boolean>> probe) {
             this.health = Objects.requireNonNull(probe, "probe");
+            return this;
+        }
+
+        /**
+         * Serves HTTPS with {@code tls}'s certificate (whatever loaded last: whoever reloads it, such as the IM
+         * server listening with the same instance, changes it here too). Default: plain HTTP.
+         */
+        public Builder tls(ServerTls tls) {
+            this.tls = Objects.requireNonNull(tls, "tls");
             return this;
         }
 
