@@ -251,11 +251,15 @@ public final class RedisDeliveryBus implements ClusterBus {
     }
 
     private Outbox outbox(String targetNode) {
-        NodeInfo.checkNodeId(targetNode);
         if (closed.get()) {
             throw new IllegalStateException("closed");
         }
-        return outboxes.computeIfAbsent(targetNode, Outbox::new);
+        Outbox o = outboxes.get(Objects.requireNonNull(targetNode, "targetNode"));
+        if (o == null) {
+            NodeInfo.checkNodeId(targetNode); // once per target node, not per publish
+            o = outboxes.computeIfAbsent(targetNode, Outbox::new);
+        }
+        return o;
     }
 
     private void receive(byte[] message) {
