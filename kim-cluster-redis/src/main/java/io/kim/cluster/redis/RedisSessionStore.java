@@ -117,7 +117,7 @@ public final class RedisSessionStore implements SessionStore, AutoCloseable {
         this.registry = registry;
         this.connection = client.connect();
         this.redis = connection.async();
-        this.cache = new SessionCache(connection, CACHED_USERS);
+        this.cache = new SessionCache(connection, keys, CACHED_USERS);
     }
 
     /**
@@ -141,7 +141,7 @@ public final class RedisSessionStore implements SessionStore, AutoCloseable {
         CompletionStage<String> replaced = redis.eval(PUT, ScriptOutputType.VALUE,
                 new String[] {key}, session.deviceId(), encode(session));
         return replaced.thenCompose(old -> {
-            cache.invalidate(key); // before Redis's message about it: a look-up after this stage sees the change
+            cache.invalidate(tenant, user); // before Redis's message about it: a look-up after this stage sees it
             Session previous = old == null ? null : decode(tenant, user, session.deviceId(), old);
             if (previous != null && previous.channelId().equals(session.channelId())
                     && previous.nodeId().equals(session.nodeId())) {
@@ -164,7 +164,7 @@ public final class RedisSessionStore implements SessionStore, AutoCloseable {
         CompletionStage<String> removed = redis.eval(REMOVE, ScriptOutputType.VALUE,
                 new String[] {key}, channelPrefix(channelId));
         return removed.thenCompose(value -> {
-            cache.invalidate(key);
+            cache.invalidate(tenant, userId);
             if (value == null) {
                 return CompletableFuture.completedFuture(false);
             }
@@ -196,7 +196,7 @@ public final class RedisSessionStore implements SessionStore, AutoCloseable {
             if (all.containsKey(u)) {
                 continue;
             }
-            List<Session> cached = cache.get(keys.user(tenant, u));
+            List<Session> cached = cache.get(tenant, u);
             all.put(u, cached);
             if (cached == null) {
                 if (missing == null) {
@@ -223,18 +223,17 @@ public final class RedisSessionStore implements SessionStore, AutoCloseable {
 
     /** One user's hash from Redis, decoded, kept in the cache if nothing changed it meanwhile. */
     private CompletableFuture<List<Session>> read(String tenant, String userId) {
-        String key = keys.user(tenant, userId);
-        SessionCache.Ticket ticket = cache.startLoad(key);
-        return redis.hgetall(key).toCompletableFuture().handle((fields, error) -> {
+        SessionCache.Ticket ticket = cache.startLoad(tenant, userId);
+        return redis.hgetall(keys.user(tenant, userId)).toCompletableFuture().handle((fields, error) -> {
             if (error != null) {
                 if (ticket != null) {
-                    cache.abandon(key, ticket);
+                    cache.abandon(tenant, userId, ticket);
                 }
                 throw error instanceof CompletionException ce ? ce : new CompletionException(error);
             }
             List<Session> sessions = decodeAll(tenant, userId, fields);
             if (ticket != null) {
-                cache.finishLoad(key, ticket, sessions);
+                cache.finishLoad(tenant, userId, ticket, sessions);
             }
             return sessions;
         });
@@ -341,7 +340,7 @@ public final class RedisSessionStore implements SessionStore, AutoCloseable {
                     new String[] {keys.user(session.tenant(), session.userId())}, session.deviceId(),
                     encode(session));
             writes.add(written.thenCompose(w -> w != null && w == 1 ? nodeAdd(session).thenApply(n -> {
-                        cache.invalidate(keys.user(session.tenant(), session.userId()));
+                        cache.invalidate(session.tenant(), session.userId());
                         return true;
                     })
                     : CompletableFuture.completedFuture(false)).toCompletableFuture());

@@ -1,5 +1,6 @@
 package io.kim.cluster.redis;
 
+import io.kim.cluster.redis.internal.Keys;
 import io.kim.spi.Session;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisCommandExecutionException;
@@ -12,7 +13,6 @@ import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,21 +52,24 @@ final class SessionCache {
     private record Entry(List<Session> sessions) {
     }
 
+    /** A user: cheaper to hash than the Redis key (whose strings would be built for every look-up). */
+    private record User(String tenant, String userId) {
+    }
+
     private final StatefulRedisConnection<String, String> connection;
+    private final Keys keys;
     private final int maxEntries;
-    /** Key -> {@link Entry} or {@link Ticket}. */
-    private final ConcurrentHashMap<String, Object> entries = new ConcurrentHashMap<>();
+    /** User -> {@link Entry} or {@link Ticket}. */
+    private final ConcurrentHashMap<User, Object> entries = new ConcurrentHashMap<>();
     /** Grows at every disconnect; a ticket of an older generation is never kept. */
     private final AtomicLong generation = new AtomicLong();
     /** The generation for which tracking is on, or -1. */
     private volatile long trackingGeneration = -1;
     private volatile boolean closed;
-    private final LongAdder hits = new LongAdder();
-    private final LongAdder misses = new LongAdder();
-    private final LongAdder invalidations = new LongAdder();
 
-    SessionCache(StatefulRedisConnection<String, String> connection, int maxEntries) {
+    SessionCache(StatefulRedisConnection<String, String> connection, Keys keys, int maxEntries) {
         this.connection = connection;
+        this.keys = keys;
         this.maxEntries = maxEntries;
         connection.addListener((PushMessage message) -> {
             if ("invalidate".equals(message.getType())) {
@@ -92,35 +95,34 @@ final class SessionCache {
         return trackingGeneration == generation.get() && !closed;
     }
 
-    /** The kept sessions of {@code key}, or {@code null} if not kept (or the cache is not active). */
-    List<Session> get(String key) {
+    /** The kept sessions of the user, or {@code null} if not kept (or the cache is not active). */
+    List<Session> get(String tenant, String userId) {
         if (!active()) {
             return null;
         }
-        Object v = entries.get(key);
+        Object v = entries.get(new User(tenant, userId));
         if (v instanceof Entry e) {
-            hits.increment();
             return e.sessions;
         }
-        misses.increment();
         return null;
     }
 
     /**
-     * A ticket to keep the reply of a read of {@code key} that is about to be sent, or {@code null} if it cannot be
-     * kept (inactive, full, or another read of the key is under way).
+     * A ticket to keep the reply of a read of the user's hash that is about to be sent, or {@code null} if it
+     * cannot be kept (inactive, full, or another read of the hash is under way).
      */
-    Ticket startLoad(String key) {
+    Ticket startLoad(String tenant, String userId) {
         long g = generation.get();
         if (trackingGeneration != g || closed || entries.size() >= maxEntries) {
             return null;
         }
         Ticket t = new Ticket(g);
-        return entries.putIfAbsent(key, t) == null ? t : null;
+        return entries.putIfAbsent(new User(tenant, userId), t) == null ? t : null;
     }
 
-    /** Keeps {@code sessions} as the reply of the read of {@code ticket}, unless the key changed meanwhile. */
-    void finishLoad(String key, Ticket ticket, List<Session> sessions) {
+    /** Keeps {@code sessions} as the reply of the read of {@code ticket}, unless the hash changed meanwhile. */
+    void finishLoad(String tenant, String userId, Ticket ticket, List<Session> sessions) {
+        User key = new User(tenant, userId);
         if (ticket.generation != generation.get()) {
             entries.remove(key, ticket);
             return;
@@ -132,13 +134,13 @@ final class SessionCache {
     }
 
     /** The read of {@code ticket} failed: nothing kept. */
-    void abandon(String key, Ticket ticket) {
-        entries.remove(key, ticket);
+    void abandon(String tenant, String userId, Ticket ticket) {
+        entries.remove(new User(tenant, userId), ticket);
     }
 
-    /** This node changed {@code key}: drop it now rather than when Redis's message arrives. */
-    void invalidate(String key) {
-        entries.remove(key);
+    /** This node changed the user's hash: drop it now rather than when Redis's message arrives. */
+    void invalidate(String tenant, String userId) {
+        entries.remove(new User(tenant, userId));
     }
 
     /** Stops answering and drops everything. */
@@ -147,26 +149,14 @@ final class SessionCache {
         entries.clear();
     }
 
-    long hits() {
-        return hits.sum();
-    }
-
-    long misses() {
-        return misses.sum();
-    }
-
-    long invalidations() {
-        return invalidations.sum();
-    }
-
     private void invalidated(PushMessage message) {
         List<Object> content = message.getContent(StringCodec.UTF8::decodeKey);
-        Object keys = content.size() > 1 ? content.get(1) : null;
-        invalidations.increment();
-        if (keys instanceof List<?> list) {
+        Object changed = content.size() > 1 ? content.get(1) : null;
+        if (changed instanceof List<?> list) {
             for (Object k : list) {
-                if (k != null) {
-                    entries.remove(k.toString());
+                List<String> user = k == null ? null : keys.userOf(k.toString());
+                if (user != null) { // other keys read on the connection (node counts) are not kept
+                    entries.remove(new User(user.get(0), user.get(1)));
                 }
             }
         } else {
