@@ -7,9 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The binary form of one bus message: many pushes and kicks for one target node. Big-endian:
@@ -17,7 +15,7 @@ import java.util.Map;
  * <pre>
  * magic 'k' 'b', version 1
  * source node (string), sent-at epoch millis (int64)
- * payload count (int32), each: length (int32) + bytes      payloads shared by several pushes are sent once
+ * payload count (int32), each: length (int32) + bytes      a payload shared by consecutive pushes is sent once
  * entry count (int32), each: type (1 push, 2 kick)
  *   push: tenant, user, channel (strings), sequence (int64), payload index (int32)
  *   kick: tenant, user, channel, reason (strings)
@@ -52,19 +50,25 @@ public final class BusFrames {
 
     /**
      * Encodes {@code entries} (pushes and kicks) from {@code source}, straight into one array sized from the
-     * entries (ASCII ids are copied char by char; others through {@link String#getBytes}).
+     * entries (ASCII ids are copied char by char; others through {@link String#getBytes}). A payload array shared
+     * by consecutive pushes (the pushes of one fan-out, which the bus queues together) is written once; the same
+     * array further on is written again.
      *
      * @throws IllegalArgumentException if an entry is neither a push nor a kick, or a string has more than 65535
      *                                  UTF-8 bytes
      */
     public static byte[] encode(String source, long sentAtMillis, List<?> entries) {
-        Map<byte[], Integer> index = new IdentityHashMap<>();
         List<byte[]> payloads = new ArrayList<>();
+        int[] payloadOf = new int[entries.size()];
         long bound = 3 + bound(source) + 8 + 4 + 4;
-        for (Object e : entries) {
+        for (int i = 0; i < entries.size(); i++) {
+            Object e = entries.get(i);
             if (e instanceof RemotePush p) {
-                if (!index.containsKey(p.payload())) {
-                    index.put(p.payload(), payloads.size());
+                int last = payloads.size() - 1;
+                if (last >= 0 && payloads.get(last) == p.payload()) {
+                    payloadOf[i] = last;
+                } else {
+                    payloadOf[i] = payloads.size();
                     payloads.add(p.payload());
                     bound += 4 + p.payload().length;
                 }
@@ -87,13 +91,14 @@ public final class BusFrames {
             out.putInt(p.length).put(p);
         }
         out.putInt(entries.size());
-        for (Object e : entries) {
+        for (int i = 0; i < entries.size(); i++) {
+            Object e = entries.get(i);
             if (e instanceof RemotePush p) {
                 out.put(PUSH);
                 string(out, p.tenant());
                 string(out, p.userId());
                 string(out, p.channelId());
-                out.putLong(p.sequence()).putInt(index.get(p.payload()));
+                out.putLong(p.sequence()).putInt(payloadOf[i]);
             } else {
                 RemoteKick k = (RemoteKick) e;
                 out.put(KICK);
