@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -45,11 +46,14 @@ import org.slf4j.LoggerFactory;
  * bus.publish("node-b", pushesForNodeB);    // one batch
  * }</pre>
  *
- * <p><b>Batching.</b> {@link #publish} and {@link #kick} queue an entry for its target node; the queue is sent
- * after the flush delay (default: at once, on the bus's flusher thread), and everything queued for that node by
- * then goes in one PUBLISH (split at {@link Builder#maxBatchEntries} entries or {@link Builder#maxBatchBytes}
- * bytes). {@link #publish(String, Collection)} queues a whole fan-out at once, so it never splits across flushes; {@link #flush}
- * sends every queue now. Entries for one target node are published in the order they were queued.
+ * <p><b>Batching.</b> {@link #publish} and {@link #kick} queue an entry for its target node. With no PUBLISH to that
+ * node under way, the queue is sent at once, on the calling thread (or after the flush delay, if one is set);
+ * while one is under way, entries wait for its reply and then all go together, sent from the thread that completes
+ * the reply (a Lettuce I/O thread). So a busy node sends one PUBLISH per target node per Redis round trip, holding
+ * everything queued meanwhile (split at {@link Builder#maxBatchEntries} entries or {@link Builder#maxBatchBytes}
+ * bytes), and an idle one adds no delay. {@link #publish(String, Collection)} queues a whole fan-out at once, so it
+ * never splits across publishes; {@link #flush} sends every queue now. Entries for one target node are published
+ * in the order they were queued.
  *
  * <p><b>Loss.</b> Pub/sub is at-most-once: a batch published while the target is disconnected from Redis (or
  * dead) is lost. The message itself is stored before any push is sent, every push carries the receiver's inbox
@@ -110,7 +114,7 @@ public final class RedisDeliveryBus implements ClusterBus {
         this.publisher = b.client.connect(ByteArrayCodec.INSTANCE);
         this.redis = publisher.async();
         this.subscriber = b.client.connectPubSub(ByteArrayCodec.INSTANCE);
-        this.flusher = Executors.newSingleThreadScheduledExecutor(r -> {
+        this.flusher = Executors.newSingleThreadScheduledExecutor(r -> { // started only by a flush delay
             Thread t = new Thread(r, "kim-bus-" + nodeId);
             t.setDaemon(true);
             return t;
@@ -209,13 +213,12 @@ public final class RedisDeliveryBus implements ClusterBus {
         outbox(targetNode).add(List.of(kick));
     }
 
-    /** Sends every queued entry now (on the flusher thread), without waiting for the flush delay. */
+    /**
+     * Sends every queued entry now, on this thread, without waiting for the flush delay; entries of a target node
+     * with a PUBLISH under way go as soon as it is answered.
+     */
     public void flush() {
-        try {
-            flusher.execute(() -> outboxes.values().forEach(Outbox::drain));
-        } catch (RejectedExecutionException e) {
-            // closed: close() drained the queues
-        }
+        outboxes.values().forEach(Outbox::drain);
     }
 
     /** The counters of this node's cross-node traffic so far. */
@@ -234,13 +237,8 @@ public final class RedisDeliveryBus implements ClusterBus {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        flusher.shutdown();
-        try {
-            flusher.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        outboxes.values().forEach(Outbox::drain);
+        flusher.shutdownNow(); // delayed drains: done here
+        outboxes.values().forEach(Outbox::drainAtClose);
         subscriber.close();
         publisher.close();
     }
@@ -251,11 +249,15 @@ public final class RedisDeliveryBus implements ClusterBus {
     }
 
     private Outbox outbox(String targetNode) {
-        NodeInfo.checkNodeId(targetNode);
         if (closed.get()) {
             throw new IllegalStateException("closed");
         }
-        return outboxes.computeIfAbsent(targetNode, Outbox::new);
+        Outbox o = outboxes.get(Objects.requireNonNull(targetNode, "targetNode"));
+        if (o == null) {
+            NodeInfo.checkNodeId(targetNode); // once per target node, not per publish
+            o = outboxes.computeIfAbsent(targetNode, Outbox::new);
+        }
+        return o;
     }
 
     private void receive(byte[] message) {
@@ -291,11 +293,19 @@ public final class RedisDeliveryBus implements ClusterBus {
         }
     }
 
-    /** The entries queued for one target node. */
+    /**
+     * The entries queued for one target node, and whether a PUBLISH to it is under way. At most one drain is under
+     * way per target: entries queued meanwhile wait for its reply and then go in the next drain, sent from the
+     * thread that completes the reply (Lettuce's I/O thread, which writes to its connection without a hand-over).
+     * Under load a batch gathers what came in during one Redis round trip; when idle an entry goes at once.
+     */
     private final class Outbox {
         private final String target;
         private final byte[] channel;
         private List<Object> queued = new ArrayList<>();
+        /** A drain's PUBLISH is under way: its completion sends what was queued meanwhile. */
+        private boolean inFlight;
+        /** A delayed drain is scheduled on the flusher (flush delay > 0 only). */
         private boolean scheduled;
 
         Outbox(String target) {
@@ -304,33 +314,98 @@ public final class RedisDeliveryBus implements ClusterBus {
         }
 
         void add(List<?> entries) {
-            boolean schedule;
+            List<Object> now = null;
+            boolean schedule = false;
             synchronized (this) {
                 queued.addAll(entries);
-                schedule = !scheduled;
-                scheduled = true;
+                if (inFlight || scheduled) {
+                    return;
+                }
+                if (flushDelay.isZero()) {
+                    now = take();
+                } else {
+                    schedule = scheduled = true;
+                }
             }
-            if (schedule) {
+            if (now != null) {
+                sendAll(now);
+            } else if (schedule) {
                 try {
-                    if (flushDelay.isZero()) {
-                        flusher.execute(this::drain);
-                    } else {
-                        flusher.schedule(this::drain, flushDelay.toNanos(), TimeUnit.NANOSECONDS);
-                    }
+                    flusher.schedule(this::delayedDrain, flushDelay.toNanos(), TimeUnit.NANOSECONDS);
                 } catch (RejectedExecutionException e) {
                     drain(); // closing: send what there is
                 }
             }
         }
 
-        /** Publishes everything queued, in batches. On the flusher thread (or the closing thread, at the end). */
-        void drain() {
-            List<Object> entries;
+        private void delayedDrain() {
             synchronized (this) {
-                entries = queued;
-                queued = new ArrayList<>();
                 scheduled = false;
             }
+            drain();
+        }
+
+        /** Sends what is queued now, unless a drain is under way (its completion sends it). Any thread. */
+        void drain() {
+            List<Object> now;
+            synchronized (this) {
+                if (inFlight || queued.isEmpty()) {
+                    return;
+                }
+                now = take();
+            }
+            sendAll(now);
+        }
+
+        /** Publishes what is queued, behind a PUBLISH under way if there is one. Closing. */
+        void drainAtClose() {
+            List<Object> now;
+            synchronized (this) {
+                now = take();
+            }
+            if (!now.isEmpty()) {
+                publishBatches(now);
+            }
+        }
+
+        /** Takes the queue and marks a drain under way. Holding the lock. */
+        private List<Object> take() {
+            List<Object> entries = queued;
+            queued = new ArrayList<>();
+            inFlight = true;
+            return entries;
+        }
+
+        /** The next queue once a drain's publishes completed, or {@code null} (and no drain under way). */
+        private List<Object> next() {
+            synchronized (this) {
+                if (queued.isEmpty()) {
+                    inFlight = false;
+                    return null;
+                }
+                return take();
+            }
+        }
+
+        /**
+         * Publishes {@code entries} in batches, then, once the last PUBLISH is answered, whatever was queued
+         * meanwhile. A reply that is already there (a closed connection fails at once) continues in this loop
+         * rather than in a nested call.
+         */
+        private void sendAll(List<Object> entries) {
+            while (entries != null) {
+                CompletableFuture<Long> last = publishBatches(entries);
+                if (!last.isDone()) {
+                    last.whenComplete((receivers, error) -> sendAll(next()));
+                    return;
+                }
+                entries = next();
+            }
+        }
+
+        /** Publishes {@code entries}, split by the batch limits; returns the last PUBLISH's stage. */
+        private CompletableFuture<Long> publishBatches(List<Object> entries) {
+            CompletableFuture<Long> last = null;
             int from = 0;
             while (from < entries.size()) {
                 int to = from;
@@ -340,32 +415,39 @@ public final class RedisDeliveryBus implements ClusterBus {
                     bytes += BusFrames.estimate(entries.get(to));
                     to++;
                 }
-                send(entries.subList(from, to));
+                last = send(entries.subList(from, to));
                 from = to;
             }
+            return last;
         }
 
-        private void send(List<Object> batch) {
+        private CompletableFuture<Long> send(List<Object> batch) {
             int pushes = 0;
             for (Object e : batch) {
                 pushes += e instanceof RemotePush ? 1 : 0;
             }
             int kicks = batch.size() - pushes;
-            byte[] frame = BusFrames.encode(nodeId, clock.millis(), batch);
-            publishes.increment();
-            pushesSent.add(pushes);
-            kicksSent.add(kicks);
-            largestBatch.accumulateAndGet(batch.size(), Math::max);
             int size = batch.size();
-            Receiver listener = RedisDeliveryBus.this.listener;
-            if (listener != null) {
-                try {
-                    listener.onBatchSent(target, size);
-                } catch (RuntimeException e) {
-                    log.warn("Delivery listener of {} failed on a batch's figures", nodeId, e);
+            CompletableFuture<Long> sent;
+            try {
+                byte[] frame = BusFrames.encode(nodeId, clock.millis(), batch);
+                publishes.increment();
+                pushesSent.add(pushes);
+                kicksSent.add(kicks);
+                largestBatch.accumulateAndGet(size, Math::max);
+                Receiver listener = RedisDeliveryBus.this.listener;
+                if (listener != null) {
+                    try {
+                        listener.onBatchSent(target, size);
+                    } catch (RuntimeException e) {
+                        log.warn("Delivery listener of {} failed on a batch's figures", nodeId, e);
+                    }
                 }
+                sent = redis.publish(channel, frame).toCompletableFuture();
+            } catch (RuntimeException e) {
+                sent = CompletableFuture.failedFuture(e);
             }
-            redis.publish(channel, frame).whenComplete((receivers, error) -> {
+            sent.whenComplete((receivers, error) -> {
                 if (error != null) {
                     publishFailures.increment();
                     log.warn("Lost a batch of {} entries for {}: {}", size, target, error.toString());
@@ -373,6 +455,7 @@ public final class RedisDeliveryBus implements ClusterBus {
                     undelivered.add(size);
                 }
             });
+            return sent;
         }
     }
 
@@ -420,8 +503,9 @@ public final class RedisDeliveryBus implements ClusterBus {
         }
 
         /**
-         * How long a target node's first queued entry waits for more before its batch is sent. Default 0: sent as
-         * soon as the flusher thread gets to it (entries queued meanwhile join the batch).
+         * How long a target node's first queued entry waits for more before its batch is sent (on the bus's timer
+         * thread). Default 0: sent at once if no PUBLISH to that node is under way, else as soon as it is answered,
+         * with everything queued meanwhile.
          */
         public Builder flushDelay(Duration delay) {
             Objects.requireNonNull(delay, "flushDelay");

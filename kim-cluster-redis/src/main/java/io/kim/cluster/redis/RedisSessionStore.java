@@ -15,12 +15,12 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -44,9 +44,20 @@ import org.slf4j.LoggerFactory;
  * that channel id, so the late cleanup of a kicked or dropped connection never removes the session that replaced
  * it.
  *
+ * <p><b>Cached fan-out look-ups.</b> {@link #findAll}, the look-up of every delivery, answers from a cache of the
+ * users' hashes that Redis keeps coherent: the store's connection has client tracking on (RESP3, Redis 6 or later),
+ * so Redis tells it of every change of a hash it read (a login or logout on any node, a dead node's cleanup, an
+ * expiry), and the entry is dropped before the next look-up reads it again. A message between users whose
+ * sessions did not change costs no Redis command for the look-up. A change made by another node reaches this node's
+ * cache as fast as Redis's message does, so a look-up in that short window may miss a device that just logged in
+ * (its push is then lost like one lost on the bus: the client's gap fill or its sync after login repairs it).
+ * {@link #find}, which the server uses to apply login policies, always asks Redis. Without RESP3 or client
+ * tracking every look-up goes to Redis. See {@code docs/cluster.md}.
+ *
  * <p>Thread-safe and non-blocking: every method sends its commands at once and returns a stage that Lettuce
- * completes on its I/O thread (dependent stages run there; keep them short). A Redis failure fails the stage.
- * {@link #findAll} sends one command per user, all before any reply is awaited (one pipelined round trip).
+ * completes on its I/O thread (dependent stages run there; keep them short), or one already complete. A Redis
+ * failure fails the stage. {@link #findAll} sends one command per user not in the cache, all before any reply is
+ * awaited (one pipelined round trip).
  */
 public final class RedisSessionStore implements SessionStore, AutoCloseable {
 
@@ -88,10 +99,14 @@ public final class RedisSessionStore implements SessionStore, AutoCloseable {
             end
             return 0""";
 
+    /** The most users whose sessions a store keeps in its cache. */
+    static final int CACHED_USERS = 100_000;
+
     private final Keys keys;
     private final RedisNodeRegistry registry;
     private final StatefulRedisConnection<String, String> connection;
     private final RedisAsyncCommands<String, String> redis;
+    private final SessionCache cache;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** The sessions this node put and has not removed, by channel id; kept only once {@link #keepOwn} was called. */
     private final ConcurrentHashMap<String, Session> own = new ConcurrentHashMap<>();
@@ -102,6 +117,7 @@ public final class RedisSessionStore implements SessionStore, AutoCloseable {
         this.registry = registry;
         this.connection = client.connect();
         this.redis = connection.async();
+        this.cache = new SessionCache(connection, keys, CACHED_USERS);
     }
 
     /**
@@ -121,9 +137,11 @@ public final class RedisSessionStore implements SessionStore, AutoCloseable {
         if (session.nodeId().equals(ownNode)) {
             own.put(session.channelId(), session);
         }
+        String key = keys.user(tenant, user);
         CompletionStage<String> replaced = redis.eval(PUT, ScriptOutputType.VALUE,
-                new String[] {keys.user(tenant, user)}, session.deviceId(), encode(session));
+                new String[] {key}, session.deviceId(), encode(session));
         return replaced.thenCompose(old -> {
+            cache.invalidate(tenant, user); // before Redis's message about it: a look-up after this stage sees it
             Session previous = old == null ? null : decode(tenant, user, session.deviceId(), old);
             if (previous != null && previous.channelId().equals(session.channelId())
                     && previous.nodeId().equals(session.nodeId())) {
@@ -142,9 +160,11 @@ public final class RedisSessionStore implements SessionStore, AutoCloseable {
         check(userId, "userId");
         check(channelId, "channelId");
         own.remove(channelId);
+        String key = keys.user(tenant, userId);
         CompletionStage<String> removed = redis.eval(REMOVE, ScriptOutputType.VALUE,
-                new String[] {keys.user(tenant, userId)}, channelPrefix(channelId));
+                new String[] {key}, channelPrefix(channelId));
         return removed.thenCompose(value -> {
+            cache.invalidate(tenant, userId);
             if (value == null) {
                 return CompletableFuture.completedFuture(false);
             }
@@ -160,37 +180,85 @@ public final class RedisSessionStore implements SessionStore, AutoCloseable {
         return redis.hgetall(keys.user(tenant, userId)).thenCompose(fields -> live(tenant, userId, fields));
     }
 
-    /** Every user's hash is asked for at once, before any reply is awaited: one pipelined round trip. */
+    /**
+     * Answers from this node's cache of the users' hashes where it can (see the class comment); the users not in it
+     * are asked for at once, before any reply is awaited: one pipelined round trip. With every user cached and
+     * every session on a node of the registry's snapshot, the stage is complete when returned.
+     */
     @Override
     public CompletionStage<Map<String, List<Session>>> findAll(String tenant, Collection<String> userIds) {
         check(tenant, "tenant");
         Objects.requireNonNull(userIds, "userIds");
-        LinkedHashSet<String> users = new LinkedHashSet<>();
+        LinkedHashMap<String, List<Session>> all = new LinkedHashMap<>();
+        List<String> missing = null;
         for (String u : userIds) {
-            users.add(check(u, "userId"));
+            check(u, "userId");
+            if (all.containsKey(u)) {
+                continue;
+            }
+            List<Session> cached = cache.get(tenant, u);
+            all.put(u, cached);
+            if (cached == null) {
+                if (missing == null) {
+                    missing = new ArrayList<>();
+                }
+                missing.add(u);
+            }
         }
-        List<CompletableFuture<Map<String, String>>> hashes = new ArrayList<>(users.size());
-        for (String u : users) {
-            hashes.add(redis.hgetall(keys.user(tenant, u)).toCompletableFuture());
+        if (missing == null) {
+            return withLiveSessions(all);
         }
-        return CompletableFuture.allOf(hashes.toArray(CompletableFuture[]::new)).thenCompose(v -> {
-            Map<String, List<Session>> all = new LinkedHashMap<>();
-            Set<String> unknownNodes = new HashSet<>();
-            int i = 0;
-            for (String u : users) {
-                List<Session> sessions = decodeAll(tenant, u, hashes.get(i++).join());
-                all.put(u, sessions);
-                for (Session s : sessions) {
-                    if (!registry.isLiveInSnapshot(s.nodeId())) {
-                        unknownNodes.add(s.nodeId());
+        List<CompletableFuture<List<Session>>> reads = new ArrayList<>(missing.size());
+        for (String u : missing) {
+            reads.add(read(tenant, u));
+        }
+        List<String> asked = missing;
+        return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenCompose(v -> {
+            for (int i = 0; i < asked.size(); i++) {
+                all.put(asked.get(i), reads.get(i).join());
+            }
+            return withLiveSessions(all);
+        });
+    }
+
+    /** One user's hash from Redis, decoded, kept in the cache if nothing changed it meanwhile. */
+    private CompletableFuture<List<Session>> read(String tenant, String userId) {
+        SessionCache.Ticket ticket = cache.startLoad(tenant, userId);
+        return redis.hgetall(keys.user(tenant, userId)).toCompletableFuture().handle((fields, error) -> {
+            if (error != null) {
+                if (ticket != null) {
+                    cache.abandon(tenant, userId, ticket);
+                }
+                throw error instanceof CompletionException ce ? ce : new CompletionException(error);
+            }
+            List<Session> sessions = decodeAll(tenant, userId, fields);
+            if (ticket != null) {
+                cache.finishLoad(tenant, userId, ticket, sessions);
+            }
+            return sessions;
+        });
+    }
+
+    /** {@code all} with the sessions of dead nodes left out; complete at once if every node is in the snapshot. */
+    private CompletionStage<Map<String, List<Session>>> withLiveSessions(Map<String, List<Session>> all) {
+        Set<String> unknownNodes = null;
+        for (List<Session> sessions : all.values()) {
+            for (Session s : sessions) {
+                if (!registry.isLiveInSnapshot(s.nodeId())) {
+                    if (unknownNodes == null) {
+                        unknownNodes = new HashSet<>();
                     }
+                    unknownNodes.add(s.nodeId());
                 }
             }
-            return liveNodes(unknownNodes).thenApply(liveUnknown -> {
-                Map<String, List<Session>> result = new LinkedHashMap<>();
-                all.forEach((u, sessions) -> result.put(u, keepLive(sessions, liveUnknown)));
-                return Collections.unmodifiableMap(result);
-            });
+        }
+        if (unknownNodes == null) {
+            return CompletableFuture.completedFuture(Collections.unmodifiableMap(all));
+        }
+        return liveNodes(unknownNodes).thenApply(liveUnknown -> {
+            Map<String, List<Session>> result = new LinkedHashMap<>();
+            all.forEach((u, sessions) -> result.put(u, keepLive(sessions, liveUnknown)));
+            return Collections.unmodifiableMap(result);
         });
     }
 
@@ -271,7 +339,10 @@ public final class RedisSessionStore implements SessionStore, AutoCloseable {
             CompletionStage<Long> written = redis.eval(RESTORE, ScriptOutputType.INTEGER,
                     new String[] {keys.user(session.tenant(), session.userId())}, session.deviceId(),
                     encode(session));
-            writes.add(written.thenCompose(w -> w != null && w == 1 ? nodeAdd(session).thenApply(n -> true)
+            writes.add(written.thenCompose(w -> w != null && w == 1 ? nodeAdd(session).thenApply(n -> {
+                        cache.invalidate(session.tenant(), session.userId());
+                        return true;
+                    })
                     : CompletableFuture.completedFuture(false)).toCompletableFuture());
         }
         return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).thenApply(v -> {
@@ -287,6 +358,7 @@ public final class RedisSessionStore implements SessionStore, AutoCloseable {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
+            cache.close();
             connection.close();
         }
     }

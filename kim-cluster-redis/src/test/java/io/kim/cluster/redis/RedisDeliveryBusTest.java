@@ -16,6 +16,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -128,6 +130,48 @@ class RedisDeliveryBusTest {
         assertTrue(publishes <= 4, "PUBLISH calls for 1000 pushes: " + publishes + " (expected: at most 4)");
         assertEquals(all, List.copyOf(b.received));
         assertEquals(1000, b.received.size());
+    }
+
+    @Test
+    void publish_whileAPublishIsUnderWay_queuedEntriesGoTogetherOnceItIsAnswered() throws Exception {
+        CountDownLatch firstBatchSending = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ClusterBus.Receiver holdsTheFirstBatch = new ClusterBus.Receiver() {
+            @Override
+            public void onPush(String sourceNode, RemotePush push) {
+            }
+
+            @Override
+            public void onBatchSent(String targetNode, int entries) {
+                if (firstBatchSending.getCount() > 0) {
+                    firstBatchSending.countDown();
+                    try {
+                        release.await(); // the first PUBLISH stays under way while the test queues more
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        };
+        Inbox b = new Inbox();
+        RedisDeliveryBus a = bus("node-a", holdsTheFirstBatch);
+        bus("node-b", b);
+        List<RemotePush> all = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            all.add(new RemotePush("acme", "u" + (i % 7), "ch-" + (i % 7), i + 1, ("m" + i).getBytes(StandardCharsets.UTF_8)));
+        }
+        Thread first = new Thread(() -> a.publish("node-b", all.get(0)));
+        first.start();
+        assertTrue(firstBatchSending.await(10, TimeUnit.SECONDS));
+
+        all.subList(1, 1000).forEach(p -> a.publish("node-b", p)); // each queued behind the one under way
+        release.countDown();
+        first.join();
+
+        eventually("node-b receives all 1000 pushes", 1000, () -> b.received.size() == 1000);
+        assertEquals(all, List.copyOf(b.received));
+        assertEquals(2, a.metrics().publishes(), "the first push alone, then the 999 queued meanwhile in one");
+        assertEquals(999, a.metrics().largestBatch());
     }
 
     @Test

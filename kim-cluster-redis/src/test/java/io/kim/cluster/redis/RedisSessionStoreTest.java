@@ -12,9 +12,11 @@ import io.kim.spi.SessionStore;
 import io.kim.testing.SessionStoreContract;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,9 +50,13 @@ class RedisSessionStoreTest extends SessionStoreContract {
         return RedisSessionStore.create(redis.client, node1);
     }
 
+    private final List<RedisSessionStore> others = new ArrayList<>();
+
     @Override
     protected void close(SessionStore store) {
         ((RedisSessionStore) store).close();
+        others.forEach(RedisSessionStore::close);
+        others.clear();
     }
 
     @Test
@@ -148,6 +154,80 @@ class RedisSessionStoreTest extends SessionStoreContract {
         assertEquals(2, await(store.findAll(tenant, List.of("bob", "alice"))).values().stream()
                 .mapToInt(List::size).sum());
         assertEquals(0L, redis.sync().exists(redis.prefix + "node:{node-5}:sessions"));
+    }
+
+    @Test
+    void findAll_usersLookedUpBefore_isAnsweredAtOnceWithoutRedis() {
+        Session bob = session(tenant, "bob", "phone", "ch-1");
+        await(store.put(bob));
+        await(store.findAll(tenant, List.of("bob", "alice"))); // read from Redis, kept
+
+        awaitCached(store, tenant, List.of("bob", "alice"));
+        CompletableFuture<Map<String, List<Session>>> again =
+                store.findAll(tenant, List.of("bob", "alice")).toCompletableFuture();
+
+        assertTrue(again.isDone(), "answered from the cache");
+        assertEquals(Map.of("bob", List.of(bob), "alice", List.of()), again.join());
+    }
+
+    @Test
+    void findAll_afterAnotherNodeChangedTheUser_seesTheChange() {
+        RedisSessionStore other = RedisSessionStore.create(redis.client, node1);
+        try {
+            Session phone = session(tenant, "bob", "phone", "ch-1");
+            await(store.put(phone));
+            awaitCached(store, tenant, List.of("bob"));
+
+            Session laptop = session(tenant, "bob", "laptop", "ch-2");
+            await(other.put(laptop)); // another node's login: only Redis's invalidation tells this store
+
+            RedisTestSupport.eventually("the other node's login is seen", 500, () -> Set.of(phone, laptop)
+                    .equals(Set.copyOf(await(store.findAll(tenant, List.of("bob"))).get("bob"))));
+            await(other.remove(tenant, "bob", "ch-1"));
+            RedisTestSupport.eventually("the other node's logout is seen", 500, () -> List.of(laptop)
+                    .equals(await(store.findAll(tenant, List.of("bob"))).get("bob")));
+        } finally {
+            other.close();
+        }
+    }
+
+    @Test
+    void findAll_afterTheHashChangedInRedisDirectly_seesTheChange() {
+        await(store.put(session(tenant, "bob", "phone", "ch-1")));
+        awaitCached(store, tenant, List.of("bob"));
+
+        redis.sync().del(keyOf("bob"));
+
+        RedisTestSupport.eventually("the deleted hash is seen", 500,
+                () -> await(store.findAll(tenant, List.of("bob"))).get("bob").isEmpty());
+    }
+
+    @Test
+    void findAll_afterTheConnectionDropped_dropsTheCacheAndTracksAgainOnTheNewConnection() {
+        Session phone = session(tenant, "bob", "phone", "ch-1");
+        await(store.put(phone));
+        awaitCached(store, tenant, List.of("bob"));
+
+        redis.sync().del(keyOf("bob")); // Redis tells the store ...
+        assertTrue(redis.killComponentConnections() > 0); // ... or would have: the connection is gone
+
+        assertEquals(Map.of("bob", List.of()), await(store.findAll(tenant, List.of("bob"))));
+        awaitCached(store, tenant, List.of("bob")); // cached again once tracking is on for the new connection
+        await(((RedisSessionStore) newOtherConnectionStore()).put(phone));
+        RedisTestSupport.eventually("a change after the reconnect is seen", 500, () -> List.of(phone)
+                .equals(await(store.findAll(tenant, List.of("bob"))).get("bob")));
+    }
+
+    private SessionStore newOtherConnectionStore() {
+        RedisSessionStore other = RedisSessionStore.create(redis.client, node1);
+        others.add(other);
+        return other;
+    }
+
+    /** Looks {@code users} up until an answer comes from the cache (complete when returned). */
+    private static void awaitCached(SessionStore store, String tenant, List<String> users) {
+        RedisTestSupport.eventually("an answer from the cache", 500,
+                () -> store.findAll(tenant, users).toCompletableFuture().isDone());
     }
 
     @Test

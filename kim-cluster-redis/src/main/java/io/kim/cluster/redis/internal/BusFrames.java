@@ -2,17 +2,12 @@ package io.kim.cluster.redis.internal;
 
 import io.kim.spi.RemoteKick;
 import io.kim.spi.RemotePush;
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The binary form of one bus message: many pushes and kicks for one target node. Big-endian:
@@ -20,7 +15,7 @@ import java.util.Map;
  * <pre>
  * magic 'k' 'b', version 1
  * source node (string), sent-at epoch millis (int64)
- * payload count (int32), each: length (int32) + bytes      payloads shared by several pushes are sent once
+ * payload count (int32), each: length (int32) + bytes      a payload shared by consecutive pushes is sent once
  * entry count (int32), each: type (1 push, 2 kick)
  *   push: tenant, user, channel (strings), sequence (int64), payload index (int32)
  *   kick: tenant, user, channel, reason (strings)
@@ -53,54 +48,72 @@ public final class BusFrames {
         return 16 + k.tenant().length() + k.userId().length() + k.channelId().length() + k.reason().length();
     }
 
-    /** Encodes {@code entries} (pushes and kicks) from {@code source}. */
+    /**
+     * Encodes {@code entries} (pushes and kicks) from {@code source}, straight into one array sized from the
+     * entries (ASCII ids are copied char by char; others through {@link String#getBytes}). A payload array shared
+     * by consecutive pushes (the pushes of one fan-out, which the bus queues together) is written once; the same
+     * array further on is written again.
+     *
+     * @throws IllegalArgumentException if an entry is neither a push nor a kick, or a string has more than 65535
+     *                                  UTF-8 bytes
+     */
     public static byte[] encode(String source, long sentAtMillis, List<?> entries) {
-        Map<byte[], Integer> index = new IdentityHashMap<>();
         List<byte[]> payloads = new ArrayList<>();
-        int size = 64;
-        for (Object e : entries) {
-            if (e instanceof RemotePush p && !index.containsKey(p.payload())) {
-                index.put(p.payload(), payloads.size());
-                payloads.add(p.payload());
-                size += p.payload().length;
-            }
-            size += 64;
-        }
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(size);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(MAGIC_0);
-            out.writeByte(MAGIC_1);
-            out.writeByte(VERSION);
-            string(out, source);
-            out.writeLong(sentAtMillis);
-            out.writeInt(payloads.size());
-            for (byte[] p : payloads) {
-                out.writeInt(p.length);
-                out.write(p);
-            }
-            out.writeInt(entries.size());
-            for (Object e : entries) {
-                if (e instanceof RemotePush p) {
-                    out.writeByte(PUSH);
-                    string(out, p.tenant());
-                    string(out, p.userId());
-                    string(out, p.channelId());
-                    out.writeLong(p.sequence());
-                    out.writeInt(index.get(p.payload()));
-                } else if (e instanceof RemoteKick k) {
-                    out.writeByte(KICK);
-                    string(out, k.tenant());
-                    string(out, k.userId());
-                    string(out, k.channelId());
-                    string(out, k.reason());
+        int[] payloadOf = new int[entries.size()];
+        long bound = 3 + bound(source) + 8 + 4 + 4;
+        for (int i = 0; i < entries.size(); i++) {
+            Object e = entries.get(i);
+            if (e instanceof RemotePush p) {
+                int last = payloads.size() - 1;
+                if (last >= 0 && payloads.get(last) == p.payload()) {
+                    payloadOf[i] = last;
                 } else {
-                    throw new IllegalArgumentException("entry: " + e + " (expected: a RemotePush or RemoteKick)");
+                    payloadOf[i] = payloads.size();
+                    payloads.add(p.payload());
+                    bound += 4 + p.payload().length;
                 }
+                bound += 1 + bound(p.tenant()) + bound(p.userId()) + bound(p.channelId()) + 8 + 4;
+            } else if (e instanceof RemoteKick k) {
+                bound += 1 + bound(k.tenant()) + bound(k.userId()) + bound(k.channelId()) + bound(k.reason());
+            } else {
+                throw new IllegalArgumentException("entry: " + e + " (expected: a RemotePush or RemoteKick)");
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
-        return bytes.toByteArray();
+        if (bound > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("bus frame: about " + bound + " bytes (expected: less than 2 GiB)");
+        }
+        ByteBuffer out = ByteBuffer.allocate((int) bound);
+        out.put(MAGIC_0).put(MAGIC_1).put(VERSION);
+        string(out, source);
+        out.putLong(sentAtMillis);
+        out.putInt(payloads.size());
+        for (byte[] p : payloads) {
+            out.putInt(p.length).put(p);
+        }
+        out.putInt(entries.size());
+        for (int i = 0; i < entries.size(); i++) {
+            Object e = entries.get(i);
+            if (e instanceof RemotePush p) {
+                out.put(PUSH);
+                string(out, p.tenant());
+                string(out, p.userId());
+                string(out, p.channelId());
+                out.putLong(p.sequence()).putInt(payloadOf[i]);
+            } else {
+                RemoteKick k = (RemoteKick) e;
+                out.put(KICK);
+                string(out, k.tenant());
+                string(out, k.userId());
+                string(out, k.channelId());
+                string(out, k.reason());
+            }
+        }
+        return out.position() == out.capacity() ? out.array() : Arrays.copyOf(out.array(), out.position());
+    }
+
+    /** The most bytes {@code s} takes in a frame: its length, and at most 3 UTF-8 bytes per char. */
+    private static long bound(String s) {
+        return 2 + 3L * s.length();
     }
 
     /**
@@ -169,13 +182,27 @@ public final class BusFrames {
         return n;
     }
 
-    private static void string(DataOutputStream out, String s) throws IOException {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        if (b.length > 0xFFFF) {
-            throw new IllegalArgumentException("string: " + b.length + " bytes (expected: at most 65535)");
+    private static void string(ByteBuffer out, String s) {
+        int at = out.position();
+        int len = s.length();
+        byte[] array = out.array();
+        int p = at + 2;
+        for (int i = 0; i < len; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) { // not ASCII
+                byte[] b = s.getBytes(StandardCharsets.UTF_8);
+                System.arraycopy(b, 0, array, at + 2, b.length);
+                p = at + 2 + b.length;
+                break;
+            }
+            array[p++] = (byte) c;
         }
-        out.writeShort(b.length);
-        out.write(b);
+        int n = p - at - 2;
+        if (n > 0xFFFF) {
+            throw new IllegalArgumentException("string: " + n + " bytes (expected: at most 65535)");
+        }
+        out.putShort(at, (short) n);
+        out.position(p);
     }
 
     private static String string(ByteBuffer in) {

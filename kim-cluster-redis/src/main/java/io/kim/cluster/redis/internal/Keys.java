@@ -1,5 +1,7 @@
 package io.kim.cluster.redis.internal;
 
+import java.util.List;
+
 /**
  * The Redis key layout of kim, all under one prefix (default {@code "kim:"}). Keys that a script touches together
  * share a hash tag ({@code {...}}), so the layout works on Redis Cluster:
@@ -18,6 +20,7 @@ package io.kim.cluster.redis.internal;
 public final class Keys {
 
     private final String prefix;
+    private final String userHead;
 
     /**
      * @throws IllegalArgumentException if {@code prefix} contains '{' or '}' (it would change the hash tags)
@@ -27,6 +30,7 @@ public final class Keys {
             throw new IllegalArgumentException("keyPrefix: \"" + prefix + "\" (expected: no '{' or '}')");
         }
         this.prefix = prefix;
+        this.userHead = prefix + "s:{";
     }
 
     public String prefix() {
@@ -35,7 +39,20 @@ public final class Keys {
 
     /** The hash of one user's sessions. */
     public String user(String tenant, String userId) {
-        return prefix + "s:{" + Fields.encode(tenant, userId) + '}';
+        return userHead + Fields.encode(tenant, userId) + '}';
+    }
+
+    /** The tenant and user of a key that {@link #user} made, or {@code null} if {@code key} is none. */
+    public List<String> userOf(String key) {
+        if (!key.startsWith(userHead) || !key.endsWith("}")) {
+            return null;
+        }
+        try {
+            List<String> f = Fields.decode(key.substring(userHead.length(), key.length() - 1));
+            return f.size() == 2 ? f : null;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     public String node(String nodeId) {
