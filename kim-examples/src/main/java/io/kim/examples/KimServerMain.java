@@ -292,9 +292,14 @@ public final class KimServerMain {
             if (node != null) {
                 node.configure(builder);
             }
+            InetSocketAddress tcp = new InetSocketAddress(config.host(), config.tcpPort());
+            InetSocketAddress ws = new InetSocketAddress(config.host(), config.wsPort());
+            if (tls == null) {
+                builder.listen(Transports.get("tcp"), tcp).listen(Transports.get("ws"), ws);
+            } else {
+                builder.listen(Transports.get("tcp"), tcp, tls).listen(Transports.get("ws"), ws, tls);
+            }
             server = builder
-                    .listen(Transports.get("tcp"), new InetSocketAddress(config.host(), config.tcpPort()), tls)
-                    .listen(Transports.get("ws"), new InetSocketAddress(config.host(), config.wsPort()), tls)
                     .authenticator(tokens)
                     .userDirectory(users)
                     .groupStore(groups)
