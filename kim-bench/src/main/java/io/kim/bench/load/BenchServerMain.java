@@ -69,7 +69,7 @@ public final class BenchServerMain {
                 b.listen(new TcpTransport(), new InetSocketAddress(host, 0))
                         .listen(new WebSocketTransport(), new InetSocketAddress(host, 0))
                         .authenticator(new BenchAuthenticator())
-                        .rateLimits(RateLimits.none()) // a load test: measure the server, not its limits
+                        .rateLimits(rateLimits(a.get("rate-limits", "none")))
                         .messageStore(store.messages())
                         .ioThreads(threads);
                 if (store.groups() != null) {
@@ -116,6 +116,21 @@ public final class BenchServerMain {
             System.err.println("ERROR closing the server: " + e); // the load generator reads stderr
         }
         System.exit(0);
+    }
+
+    /**
+     * {@code none}: a load test measures the server, not its limits (the defaults allow a person 20 SENDs a second);
+     * {@code counting}: every bucket on, at a million a second, so the limiter's cost is paid and nothing is refused.
+     */
+    static RateLimits rateLimits(String kind) {
+        return switch (kind) {
+            case "none" -> RateLimits.none();
+            case "counting" -> {
+                RateLimits.Bucket b = RateLimits.Bucket.perSecond(1_000_000, 1_000_000);
+                yield new RateLimits(b, b, b, b, 100);
+            }
+            default -> throw new IllegalArgumentException("rate-limits: " + kind + " (expected: none or counting)");
+        };
     }
 
     /** Heap in use right after two full collections: what live objects hold. */

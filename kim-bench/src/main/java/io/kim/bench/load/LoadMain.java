@@ -38,6 +38,7 @@ import java.util.Map;
  * --client-threads load generator I/O threads (0: the CPUs)
  * --server-heap (default 4g; fixed and pre-touched)   --server-jvm-opts "..."   --jfr DIR (record the servers)
  * --json FILE   append every result as one JSON line
+ * --rate-limits none | counting (kim only, default none; counting: every bucket on, never refusing)
  * --store memory | h2 | postgres (kim only, default memory; see BenchStore)   --jdbc-url (postgres; default the
  *            local test database)
  * --nodes N   (chat only) also run a cluster of N kim nodes on Redis, receivers on another node than their
@@ -85,7 +86,8 @@ public final class LoadMain {
         if (!List.of("memory", "h2", "postgres").contains(store)) {
             throw new IllegalArgumentException("store: " + store + " (expected: memory, h2 or postgres)");
         }
-        List<String> serverArgs = List.of("--store", store, "--jdbc-url", a.get("jdbc-url", ""));
+        List<String> serverArgs = List.of("--store", store, "--jdbc-url", a.get("jdbc-url", ""),
+                "--rate-limits", a.get("rate-limits", "none"));
         int nodes = a.getInt("nodes", 1);
         String redis = a.get("redis", "redis://127.0.0.1:6379");
         a.checkAllUsed();

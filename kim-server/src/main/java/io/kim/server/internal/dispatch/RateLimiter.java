@@ -50,6 +50,9 @@ public final class RateLimiter {
         final Gcra requests;
         final Gcra sends;
         final Gcra strikes;
+        /** The user's buckets, as the cache had them when last asked; asked again every {@link #RECHECK_NANOS}. */
+        PerUser user;
+        long userCheckedAt;
 
         PerConnection(RateLimits limits) {
             this.limits = limits;
@@ -69,6 +72,9 @@ public final class RateLimiter {
             this.sends = new Gcra(limits.sendsPerUser());
         }
     }
+
+    /** How often a connection asks the cache for its user's buckets again: well within the entries' expiry. */
+    static final long RECHECK_NANOS = Duration.ofSeconds(10).toNanos();
 
     private final Function<String, RateLimits> byTenant;
     private final LongSupplier nanoTime;
@@ -106,8 +112,15 @@ public final class RateLimiter {
         if (wait > 0) {
             return wait;
         }
-        RateLimits limits = c.limits;
-        PerUser u = users.get(new UserKey(s.tenant(), s.userId()), k -> new PerUser(limits));
+        PerUser u = c.user;
+        if (u == null || now - c.userCheckedAt > RECHECK_NANOS) {
+            // Asking the cache this often keeps the entry from expiring while the connection is busy, so every
+            // connection of the user shares it; asking for each request cost a key and a cache access each time.
+            RateLimits limits = c.limits;
+            u = users.get(new UserKey(s.tenant(), s.userId()), k -> new PerUser(limits));
+            c.user = u;
+            c.userCheckedAt = now;
+        }
         synchronized (u) {
             wait = Math.max(u.requests.delay(now), send ? u.sends.delay(now) : 0);
             if (wait > 0) {
