@@ -374,7 +374,7 @@ public final class InMemoryMessageStore implements MessageStore {
         TenantState state = tenants.get(tenant);
         User user = state == null ? null : state.users.get(userId);
         if (user == null) {
-            return CompletableFuture.completedStage(List.of());
+            return CompletableFuture.completedFuture(List.of());
         }
         if (!conversations) {
             return MessageStore.super.conversations(tenant, userId, beforeSequence, limit);
@@ -397,7 +397,7 @@ public final class InMemoryMessageStore implements MessageStore {
         for (int i = 0; i < found.size() && i < limit; i++) {
             page.add(found.get(i).toConversation(state));
         }
-        return CompletableFuture.completedStage(List.copyOf(page));
+        return CompletableFuture.completedFuture(List.copyOf(page));
     }
 
     @Override
@@ -414,14 +414,14 @@ public final class InMemoryMessageStore implements MessageStore {
         TenantState state = tenants.get(tenant);
         User user = state == null ? null : state.users.get(userId);
         if (user == null) {
-            return CompletableFuture.completedStage(Optional.empty());
+            return CompletableFuture.completedFuture(Optional.empty());
         }
         Conv.Snapshot snapshot;
         user.lock.lock();
         try {
             Conv c = user.conversation(chatType, peer);
             if (c == null) {
-                return CompletableFuture.completedStage(Optional.empty());
+                return CompletableFuture.completedFuture(Optional.empty());
             }
             if (sequence > c.readSequence) {
                 c.readSequence = sequence;
@@ -431,7 +431,7 @@ public final class InMemoryMessageStore implements MessageStore {
         } finally {
             user.lock.unlock();
         }
-        return CompletableFuture.completedStage(Optional.of(snapshot.toConversation(state)));
+        return CompletableFuture.completedFuture(Optional.of(snapshot.toConversation(state)));
     }
 
     /**
@@ -472,32 +472,14 @@ public final class InMemoryMessageStore implements MessageStore {
             return MessageStore.super.readers(tenant, userId, sequence, messageId);
         }
         TenantState state = tenants.get(tenant);
-        User user = state == null ? null : state.users.get(userId);
-        if (user == null) {
-            return CompletableFuture.completedStage(Optional.empty());
+        Entry e = entry(state, userId, sequence, messageId, false);
+        if (e == null) {
+            return CompletableFuture.completedFuture(Optional.empty());
         }
-        long position;
-        user.lock.lock();
-        try {
-            long[] at = user.positions(sequence, 1);
-            if (at.length == 0) {
-                return CompletableFuture.completedStage(Optional.empty());
-            }
-            position = at[0];
-        } finally {
-            user.lock.unlock();
-        }
-        MessageLog.Ref r = state.log.ref(position);
-        if (r == null) {
-            return CompletableFuture.completedStage(Optional.empty());
-        }
-        int n = state.log.ownerCount(r);
-        String[] ids = new String[n];
-        long[] sequences = new long[n];
-        Message m = state.log.message(r, ids, sequences);
-        if (!m.messageId().equals(messageId)) {
-            return CompletableFuture.completedStage(Optional.empty());
-        }
+        Message m = e.message();
+        String[] ids = e.owners();
+        long[] sequences = e.sequences();
+        int n = ids.length;
         List<String> readers = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             if (ids[i].equals(m.senderId())) {
@@ -515,7 +497,45 @@ public final class InMemoryMessageStore implements MessageStore {
             }
         }
         readers.sort(null);
-        return CompletableFuture.completedStage(Optional.of(List.copyOf(readers)));
+        return CompletableFuture.completedFuture(Optional.of(List.copyOf(readers)));
+    }
+
+    /** A message found through one of its inbox entries: its log position and record, its owners, their sequences. */
+    private record Entry(long position, MessageLog.Ref ref, Message message, String[] owners, long[] sequences) {
+    }
+
+    /**
+     * The message of {@code userId}'s entry {@code sequence} if it is {@code messageId}, else {@code null}; after
+     * dropping the user's expired entries first if {@code expire}.
+     */
+    private Entry entry(TenantState state, String userId, long sequence, String messageId, boolean expire) {
+        User user = state == null ? null : state.users.get(userId);
+        if (user == null) {
+            return null;
+        }
+        long position;
+        user.lock.lock();
+        try {
+            if (expire) {
+                user.expire(clock.millis(), retentionMillis, state.log);
+            }
+            long[] at = user.positions(sequence, 1);
+            if (at.length == 0) {
+                return null;
+            }
+            position = at[0];
+        } finally {
+            user.lock.unlock();
+        }
+        MessageLog.Ref r = state.log.ref(position);
+        if (r == null) {
+            return null;
+        }
+        int n = state.log.ownerCount(r);
+        String[] ids = new String[n];
+        long[] sequences = new long[n];
+        Message m = state.log.message(r, ids, sequences);
+        return m.messageId().equals(messageId) ? new Entry(position, r, m, ids, sequences) : null;
     }
 
     /**
@@ -532,33 +552,16 @@ public final class InMemoryMessageStore implements MessageStore {
         Validate.nonBlank(contentType, "contentType");
         Objects.requireNonNull(body, "body");
         TenantState state = tenants.get(tenant);
-        User user = state == null ? null : state.users.get(userId);
-        if (user == null) {
-            return CompletableFuture.completedStage(Optional.empty());
+        Entry e = entry(state, userId, sequence, messageId, true);
+        if (e == null) {
+            return CompletableFuture.completedFuture(Optional.empty());
         }
-        long position;
-        user.lock.lock();
-        try {
-            user.expire(clock.millis(), retentionMillis, state.log);
-            long[] at = user.positions(sequence, 1);
-            if (at.length == 0) {
-                return CompletableFuture.completedStage(Optional.empty());
-            }
-            position = at[0];
-        } finally {
-            user.lock.unlock();
-        }
-        MessageLog.Ref r = state.log.ref(position);
-        if (r == null) {
-            return CompletableFuture.completedStage(Optional.empty());
-        }
-        int n = state.log.ownerCount(r);
-        String[] ids = new String[n];
-        long[] sequences = new long[n];
-        Message original = state.log.message(r, ids, sequences);
-        if (!original.messageId().equals(messageId)) {
-            return CompletableFuture.completedStage(Optional.empty());
-        }
+        Message original = e.message();
+        String[] ids = e.owners();
+        long[] sequences = e.sequences();
+        MessageLog.Ref r = e.ref();
+        long position = e.position();
+        int n = ids.length;
         String[] sorted = ids.clone();
         Arrays.sort(sorted);
         User[] owners = new User[n];
@@ -594,7 +597,7 @@ public final class InMemoryMessageStore implements MessageStore {
         Message now = new Message(original.tenant(), original.messageId(), original.senderId(),
                 original.senderDevice(), original.chatType(), original.target(), original.clientMessageId(),
                 contentType, body, original.timestamp());
-        return CompletableFuture.completedStage(Optional.of(new AmendResult(now, sequenceMap(ids, sequences),
+        return CompletableFuture.completedFuture(Optional.of(new AmendResult(now, sequenceMap(ids, sequences),
                 version)));
     }
 

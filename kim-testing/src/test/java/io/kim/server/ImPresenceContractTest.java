@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.kim.net.Client;
 import io.kim.net.Transport;
 import io.kim.protocol.Command;
 import io.kim.protocol.GroupCreateRequest;
@@ -19,20 +18,14 @@ import io.kim.protocol.SyncResponse;
 import io.kim.protocol.TypingPush;
 import io.kim.protocol.TypingRequest;
 import io.kim.protocol.UserPresence;
-import io.kim.spi.AuthenticationException;
-import io.kim.spi.Identity;
 import io.kim.testing.MutableClock;
+import io.kim.testing.KimServerExtension;
 import io.kim.testing.RawImClient;
-import io.netty.channel.EventLoopGroup;
-import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * TYPING and PRESENCE over real sockets. A transport module runs it by extending this class and naming its
@@ -46,39 +39,13 @@ public abstract class ImPresenceContractTest {
     private static final int MAX_WATCHED = 3;
 
     private final MutableClock clock = MutableClock.create();
-    private ImServer server;
-    private EventLoopGroup group;
-    private final List<RawImClient> clients = new ArrayList<>();
 
-    @BeforeEach
-    void start() {
-        server = ImServer.builder()
-                .listen(transport(), new InetSocketAddress("127.0.0.1", 0))
-                .ioThreads(2)
-                .clock(clock)
-                .maxPresenceSubscriptions(MAX_WATCHED)
-                .authenticator(token -> {
-                    String[] p = token.split(":");
-                    return p.length == 4 ? CompletableFuture.completedFuture(new Identity(p[0], p[1], p[2], p[3]))
-                            : CompletableFuture.failedFuture(new AuthenticationException(
-                                    AuthenticationException.Reason.INVALID, "bad test token"));
-                })
-                .build().start();
-        group = Client.newEventLoopGroup(2);
-    }
-
-    @AfterEach
-    void stop() {
-        clients.forEach(RawImClient::close);
-        server.shutdown(Duration.ofSeconds(1));
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-    }
+    @RegisterExtension
+    final KimServerExtension kim = KimServerExtension.builder().transport(transport()).tenant("acme")
+            .configure(b -> b.ioThreads(2).clock(clock).maxPresenceSubscriptions(MAX_WATCHED)).build();
 
     private RawImClient login(String user, String device) throws Exception {
-        RawImClient c = RawImClient.login(transport(), group, server.boundAddress(transport().name()),
-                "acme:" + user + ":" + device + ":" + device);
-        clients.add(c);
-        return c;
+        return kim.rawWithToken(KimServerExtension.token("acme", user, device, device));
     }
 
     private static TypingRequest typing(io.kim.protocol.TargetType type, String target) {

@@ -991,16 +991,8 @@ public final class JdbcMessageStore implements MessageStore {
         Validate.nonBlank(contentType, "contentType");
         Objects.requireNonNull(body, "body");
         return db.tx(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT message_id FROM kim_inbox_entry"
-                    + " WHERE tenant = ? AND user_id = ? AND seq = ?")) {
-                ps.setString(1, tenant);
-                ps.setString(2, userId);
-                ps.setLong(3, sequence);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next() || !rs.getString(1).equals(messageId)) {
-                        return Optional.<AmendResult>empty();
-                    }
-                }
+            if (!entryHolds(c, tenant, userId, sequence, messageId)) {
+                return Optional.<AmendResult>empty();
             }
             Message original;
             int version;
@@ -1062,6 +1054,20 @@ public final class JdbcMessageStore implements MessageStore {
         });
     }
 
+    /** Whether {@code userId}'s inbox entry {@code sequence} is the message {@code messageId}. */
+    private static boolean entryHolds(Connection c, String tenant, String userId, long sequence, String messageId)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT message_id FROM kim_inbox_entry"
+                + " WHERE tenant = ? AND user_id = ? AND seq = ?")) {
+            ps.setString(1, tenant);
+            ps.setString(2, userId);
+            ps.setLong(3, sequence);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getString(1).equals(messageId);
+            }
+        }
+    }
+
     /** One statement: the owners whose conversation row's read position is at or past their entry. */
     @Override
     public CompletionStage<Optional<List<String>>> readers(String tenant, String userId, long sequence,
@@ -1071,16 +1077,8 @@ public final class JdbcMessageStore implements MessageStore {
         Validate.positive(sequence, "sequence");
         Validate.nonBlank(messageId, "messageId");
         return db.async(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT message_id FROM kim_inbox_entry"
-                    + " WHERE tenant = ? AND user_id = ? AND seq = ?")) {
-                ps.setString(1, tenant);
-                ps.setString(2, userId);
-                ps.setLong(3, sequence);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next() || !rs.getString(1).equals(messageId)) {
-                        return Optional.<List<String>>empty();
-                    }
-                }
+            if (!entryHolds(c, tenant, userId, sequence, messageId)) {
+                return Optional.<List<String>>empty();
             }
             List<String> readers = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement("SELECT e.user_id FROM kim_inbox_entry e"
