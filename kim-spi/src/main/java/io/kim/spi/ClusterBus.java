@@ -7,20 +7,23 @@ import java.util.concurrent.CompletionStage;
  * The link of one kim node to the other nodes of a cluster: after the message store accepted a message, the server
  * hands the pushes for connections on other nodes to the bus, batched per target node, and the bus hands what other
  * nodes sent to this node to the server's {@link Receiver}. A kick of a connection on another node (a login here
- * replaced a device there) travels the same way. Without a bus (the default) a server is a single node and
- * delivers to its own connections only.
+ * replaced a device there) travels the same way. A user's presence change (first device in, last device out) goes
+ * to every other node at once ({@link #broadcastPresence}). Without a bus (the default) a server is a single node
+ * and delivers to its own connections only.
  *
  * <p><b>Delivery.</b> At most once: a push lost between nodes costs latency, never a message, because the message
  * is stored before any push is sent, every message push carries the receiver's inbox sequence, and a client pulls
  * any gap it sees. The entries one node hands the bus for one target node arrive there in the order they were
- * handed over; there is no order across source nodes.
+ * handed over; there is no order across source nodes. The same holds for presence changes: each other node gets
+ * the changes one node broadcasts in the order it broadcast them, and none that is lost is sent again (a watcher
+ * that needs certainty asks for the state again with a {@code PRESENCE} request, which reads the session store).
  *
  * <p><b>Lifecycle.</b> The server calls {@link #start} once when it starts (before its listeners accept
  * connections) and {@link #close} once when it has shut down. The session store the server is given must be shared
  * by every node of the cluster, and it must record this bus's {@link #nodeId()} in the sessions of this node.
  *
- * <p><b>Threading.</b> Thread-safe. {@link #publish} and {@link #kick} are called on event loops and must not
- * block; {@link #start} and {@link #close} are called on the thread that starts or stops the server and may block.
+ * <p><b>Threading.</b> Thread-safe. {@link #publish}, {@link #kick} and {@link #broadcastPresence} are called on
+ * event loops and must not block; {@link #start} and {@link #close} are called on the thread that starts or stops the server and may block.
  */
 public interface ClusterBus extends AutoCloseable {
 
@@ -50,12 +53,27 @@ public interface ClusterBus extends AutoCloseable {
      */
     void kick(String targetNode, RemoteKick kick);
 
+    /**
+     * Queues {@code change} for every other node of the cluster (not this one), which hands it to its receiver's
+     * {@link Receiver#onPresence}. The server calls it once per change it sees: when a user's first session in the
+     * cluster was stored by a login on this node, or the user's last one was removed by a connection of this node
+     * going away. Changes of one node may go out together, like the pushes for one target node.
+     *
+     * <p>The default does nothing: with a bus that does not override it, presence watchers hear of the changes
+     * seen on their own node only (the state a {@code PRESENCE} request answers is still cluster-wide).
+     *
+     * @throws IllegalStateException if the bus is closed
+     */
+    default void broadcastPresence(RemotePresence change) {
+    }
+
     /** Sends what is queued and stops receiving. Idempotent; may block for a few seconds. */
     @Override
     void close();
 
     /**
-     * What the bus asks of the server: the pushes and kicks for this node, and the node's figures.
+     * What the bus asks of the server: the pushes and kicks for this node, the presence changes other nodes saw,
+     * and the node's figures.
      *
      * <p><b>Threading.</b> Called on the bus's own threads (a Redis I/O thread, for instance), the entries of one
      * source node one at a time and in order. Implementations hand each entry to its connection's event loop and
@@ -70,7 +88,17 @@ public interface ClusterBus extends AutoCloseable {
         default void onKick(String sourceNode, RemoteKick kick) {
         }
 
-        /** The bus sent a batch of {@code entries} pushes and kicks to {@code targetNode}, for metrics. */
+        /**
+         * Node {@code sourceNode} saw {@code change} ({@link ClusterBus#broadcastPresence}): tell this node's
+         * watchers of the user, hand over to their event loops. Default: ignored.
+         */
+        default void onPresence(String sourceNode, RemotePresence change) {
+        }
+
+        /**
+         * The bus sent a batch of {@code entries} pushes and kicks to {@code targetNode}, for metrics. Batches of
+         * presence changes to every node are not counted here.
+         */
         default void onBatchSent(String targetNode, int entries) {
         }
 

@@ -18,8 +18,12 @@ package io.kim.cluster.redis;
  * @param decodeErrors     received messages that could not be read (dropped)
  * @param lagMillisTotal   sum over received batches of (receive time - send time) by the two nodes' clocks; divide
  *                         by {@code batchesReceived} for the mean lag
+ * @param presenceSent     presence changes handed to Redis for every other node (their batches are counted in
+ *                         {@code publishes}, {@code largestBatch} and {@code publishFailures} too)
+ * @param presenceReceived presence changes received from other nodes (their batches are counted in
+ *                         {@code batchesReceived} and {@code lagMillisTotal} too)
  */
 public record BusMetrics(long publishes, long pushesSent, long kicksSent, long largestBatch, long undelivered,
                          long publishFailures, long batchesReceived, long pushesReceived, long kicksReceived,
-                         long decodeErrors, long lagMillisTotal) {
+                         long decodeErrors, long lagMillisTotal, long presenceSent, long presenceReceived) {
 }

@@ -2,6 +2,7 @@ package io.kim.cluster.redis;
 
 import io.kim.spi.ClusterBus;
 import io.kim.spi.RemoteKick;
+import io.kim.spi.RemotePresence;
 import io.kim.spi.RemotePush;
 import io.kim.spi.SessionStore;
 import io.lettuce.core.RedisClient;
@@ -39,12 +40,12 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>{@link #start} (called by the server) registers the node, removes the sessions a previous run of the same node
- * id left behind, and subscribes the node's bus channel. When a heartbeat finds the registration gone (Redis
+ * id left behind, and subscribes the node's bus channels. When a heartbeat finds the registration gone (Redis
  * restarted without its data), the node registers again and writes its live sessions again. {@link #close} (called
  * by the server after its connections are closed) closes the bus, unregisters the node and, if the cluster created
  * the Redis client from {@link Builder#redisUri}, shuts it down. See {@code docs/cluster.md}.
  *
- * <p>Thread-safe; {@link #publish} and {@link #kick} never block.
+ * <p>Thread-safe; {@link #publish}, {@link #kick} and {@link #broadcastPresence} never block.
  */
 public final class RedisCluster implements ClusterBus {
 
@@ -173,6 +174,11 @@ public final class RedisCluster implements ClusterBus {
     @Override
     public void kick(String targetNode, RemoteKick kick) {
         bus.kick(targetNode, kick);
+    }
+
+    @Override
+    public void broadcastPresence(RemotePresence change) {
+        bus.broadcastPresence(change);
     }
 
     /** Closes the bus, the session store's connection and the registry (unregistering the node). Idempotent. */

@@ -4,6 +4,7 @@ import io.kim.cluster.redis.internal.BusFrames;
 import io.kim.cluster.redis.internal.Keys;
 import io.kim.spi.ClusterBus;
 import io.kim.spi.RemoteKick;
+import io.kim.spi.RemotePresence;
 import io.kim.spi.RemotePush;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -15,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
@@ -34,7 +36,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Pushes and kicks for connections on other nodes, over Redis pub/sub: one channel per node
  * ({@code <prefix>bus:{<node>}}), batched per target node, so many pushes cost one PUBLISH and a group message
- * costs one PUBLISH per node that holds members, not one per member.
+ * costs one PUBLISH per node that holds members, not one per member. Presence changes go to every node at once on
+ * one more channel, {@code <prefix>bus:all}, which every node subscribes besides its own.
  *
  * <pre>{@code
  * RedisDeliveryBus bus = RedisDeliveryBus.builder()
@@ -53,18 +56,25 @@ import org.slf4j.LoggerFactory;
  * everything queued meanwhile (split at {@link Builder#maxBatchEntries} entries or {@link Builder#maxBatchBytes}
  * bytes), and an idle one adds no delay. {@link #publish(String, Collection)} queues a whole fan-out at once, so it
  * never splits across publishes; {@link #flush} sends every queue now. Entries for one target node are published
- * in the order they were queued.
+ * in the order they were queued. {@link #broadcastPresence} queues for every node the same way, in a queue of its
+ * own: the presence changes of one node reach every other node in the order they were queued.
  *
  * <p><b>Loss.</b> Pub/sub is at-most-once: a batch published while the target is disconnected from Redis (or
  * dead) is lost. The message itself is stored before any push is sent, every push carries the receiver's inbox
  * sequence, and the client pulls any gap it sees, so a lost push costs latency, never a message. Kicks lost this way
- * leave the old connection open until it next logs in or is dropped; see {@code docs/cluster.md}.
+ * leave the old connection open until it next logs in or is dropped; see {@code docs/cluster.md}. A presence change
+ * lost this way leaves the watchers on the nodes that missed it with the old state until the next change or
+ * their next {@code PRESENCE} request.
+ *
+ * <p><b>Unreadable messages</b> on the node's channels (another program publishing there, a node of an unknown
+ * version) are dropped and counted ({@link BusMetrics#decodeErrors()}), with a warning at most every 10 seconds;
+ * the messages after them are read as usual.
  *
  * <p><b>Reconnects.</b> Lettuce reconnects both connections after Redis restarts or drops them, re-subscribes the
  * node's channel and resends queued commands.
  *
- * <p>Thread-safe; {@link #publish}, {@link #kick} and {@link #flush} never block and may be
- * called on any thread, event loops included. The receiver runs on a Lettuce I/O thread
+ * <p>Thread-safe; {@link #publish}, {@link #kick}, {@link #broadcastPresence} and {@link #flush} never block and may
+ * be called on any thread, event loops included. The receiver runs on a Lettuce I/O thread
  * ({@link ClusterBus.Receiver}).
  *
  * <p>This is the {@link ClusterBus} of {@link RedisCluster}, which also registers the node and keeps the sessions;
@@ -73,10 +83,14 @@ import org.slf4j.LoggerFactory;
 public final class RedisDeliveryBus implements ClusterBus {
 
     private static final Logger log = LoggerFactory.getLogger(RedisDeliveryBus.class);
+    /** The least time between two warnings about unreadable messages. */
+    private static final long DECODE_WARNING_INTERVAL_MILLIS = 10_000;
+    private static final String EVERY_NODE = "every node";
 
     private final Keys keys;
     private final String nodeId;
     private final byte[] ownChannel;
+    private final byte[] channelOfAll;
     private volatile Receiver listener;
     private final Duration flushDelay;
     private final int maxBatchEntries;
@@ -87,6 +101,8 @@ public final class RedisDeliveryBus implements ClusterBus {
     private final StatefulRedisPubSubConnection<byte[], byte[]> subscriber;
     private final ScheduledExecutorService flusher;
     private final ConcurrentHashMap<String, Outbox> outboxes = new ConcurrentHashMap<>();
+    /** The presence changes for every other node. */
+    private final Outbox toEveryNode;
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -101,11 +117,18 @@ public final class RedisDeliveryBus implements ClusterBus {
     private final LongAdder kicksReceived = new LongAdder();
     private final LongAdder decodeErrors = new LongAdder();
     private final LongAdder lagMillis = new LongAdder();
+    private final LongAdder presenceSent = new LongAdder();
+    private final LongAdder presenceReceived = new LongAdder();
+    /** When the next warning about an unreadable message may be logged (epoch millis by {@link #clock}). */
+    private final AtomicLong nextDecodeWarning = new AtomicLong(Long.MIN_VALUE);
+    private final LongAdder decodeWarnings = new LongAdder();
 
     private RedisDeliveryBus(Builder b) {
         this.keys = new Keys(b.keyPrefix);
         this.nodeId = b.nodeId;
         this.ownChannel = keys.bus(nodeId).getBytes(StandardCharsets.UTF_8);
+        this.channelOfAll = keys.busOfAll().getBytes(StandardCharsets.UTF_8);
+        this.toEveryNode = new Outbox(EVERY_NODE, channelOfAll);
         this.listener = b.listener;
         this.flushDelay = b.flushDelay;
         this.maxBatchEntries = b.maxBatchEntries;
@@ -122,7 +145,7 @@ public final class RedisDeliveryBus implements ClusterBus {
         subscriber.addListener(new RedisPubSubAdapter<>() {
             @Override
             public void message(byte[] channel, byte[] message) {
-                receive(message);
+                receive(channel, message);
             }
         });
     }
@@ -133,7 +156,7 @@ public final class RedisDeliveryBus implements ClusterBus {
     }
 
     /**
-     * Subscribes this node's channel.
+     * Subscribes this node's channel and the channel of every node.
      *
      * @return a stage completed once Redis confirmed the subscription
      * @throws IllegalStateException if started before or closed
@@ -146,7 +169,7 @@ public final class RedisDeliveryBus implements ClusterBus {
     }
 
     /**
-     * Subscribes this node's channel, handing what arrives to {@code receiver} (in place of the builder's
+     * Subscribes this node's channel and the channel of every node, handing what arrives to {@code receiver} (in place of the builder's
      * listener).
      *
      * @return a stage completed once Redis confirmed the subscription
@@ -169,7 +192,7 @@ public final class RedisDeliveryBus implements ClusterBus {
         if (!started.compareAndSet(false, true)) {
             throw new IllegalStateException("already started");
         }
-        return subscriber.async().subscribe(ownChannel).thenApply(v -> null);
+        return subscriber.async().subscribe(ownChannel, channelOfAll).thenApply(v -> null);
     }
 
     /** This node's id. */
@@ -214,18 +237,34 @@ public final class RedisDeliveryBus implements ClusterBus {
     }
 
     /**
+     * Queues {@code change} for every other node; they receive it on the channel of every node, in the order this
+     * node queued its changes. This node does not receive its own.
+     *
+     * @throws IllegalStateException if the bus is closed
+     */
+    @Override
+    public void broadcastPresence(RemotePresence change) {
+        Objects.requireNonNull(change, "change");
+        if (closed.get()) {
+            throw new IllegalStateException("closed");
+        }
+        toEveryNode.add(List.of(change));
+    }
+
+    /**
      * Sends every queued entry now, on this thread, without waiting for the flush delay; entries of a target node
      * with a PUBLISH under way go as soon as it is answered.
      */
     public void flush() {
         outboxes.values().forEach(Outbox::drain);
+        toEveryNode.drain();
     }
 
     /** The counters of this node's cross-node traffic so far. */
     public BusMetrics metrics() {
         return new BusMetrics(publishes.sum(), pushesSent.sum(), kicksSent.sum(), largestBatch.get(),
                 undelivered.sum(), publishFailures.sum(), batchesReceived.sum(), pushesReceived.sum(),
-                kicksReceived.sum(), decodeErrors.sum(), lagMillis.sum());
+                kicksReceived.sum(), decodeErrors.sum(), lagMillis.sum(), presenceSent.sum(), presenceReceived.sum());
     }
 
     /**
@@ -239,6 +278,7 @@ public final class RedisDeliveryBus implements ClusterBus {
         }
         flusher.shutdownNow(); // delayed drains: done here
         outboxes.values().forEach(Outbox::drainAtClose);
+        toEveryNode.drainAtClose();
         subscriber.close();
         publisher.close();
     }
@@ -255,37 +295,46 @@ public final class RedisDeliveryBus implements ClusterBus {
         Outbox o = outboxes.get(Objects.requireNonNull(targetNode, "targetNode"));
         if (o == null) {
             NodeInfo.checkNodeId(targetNode); // once per target node, not per publish
-            o = outboxes.computeIfAbsent(targetNode, Outbox::new);
+            o = outboxes.computeIfAbsent(targetNode,
+                    t -> new Outbox(t, keys.bus(t).getBytes(StandardCharsets.UTF_8)));
         }
         return o;
     }
 
-    private void receive(byte[] message) {
+    private void receive(byte[] channel, byte[] message) {
         BusFrames.Frame frame;
         try {
             frame = BusFrames.decode(message);
         } catch (RuntimeException e) {
-            decodeErrors.increment();
-            log.warn("Dropped an unreadable bus message ({} bytes) on {}: {}", message.length, nodeId, e.getMessage());
+            unreadable(channel, message, e);
             return;
+        }
+        boolean ofAll = Arrays.equals(channel, channelOfAll);
+        if (ofAll && frame.source().equals(nodeId)) {
+            return; // this node's own presence changes
         }
         batchesReceived.increment();
         long lag = Math.max(0, clock.millis() - frame.sentAtMillis());
         lagMillis.add(lag);
         Receiver listener = this.listener;
-        try {
-            listener.onBatchReceived(frame.source(), frame.entries().size(), lag);
-        } catch (RuntimeException e) {
-            log.warn("Delivery listener of {} failed on a batch's figures", nodeId, e);
+        if (!ofAll) {
+            try {
+                listener.onBatchReceived(frame.source(), frame.entries().size(), lag);
+            } catch (RuntimeException e) {
+                log.warn("Delivery listener of {} failed on a batch's figures", nodeId, e);
+            }
         }
         for (Object entry : frame.entries()) {
             try {
                 if (entry instanceof RemotePush p) {
                     pushesReceived.increment();
                     listener.onPush(frame.source(), p);
-                } else {
+                } else if (entry instanceof RemoteKick k) {
                     kicksReceived.increment();
-                    listener.onKick(frame.source(), (RemoteKick) entry);
+                    listener.onKick(frame.source(), k);
+                } else {
+                    presenceReceived.increment();
+                    listener.onPresence(frame.source(), (RemotePresence) entry);
                 }
             } catch (RuntimeException e) {
                 log.warn("Delivery listener of {} failed on {}", nodeId, entry, e);
@@ -293,8 +342,26 @@ public final class RedisDeliveryBus implements ClusterBus {
         }
     }
 
+    /** Counts an unreadable message; warns about it unless another warning was logged in the last 10 seconds. */
+    private void unreadable(byte[] channel, byte[] message, RuntimeException e) {
+        decodeErrors.increment();
+        long now = clock.millis();
+        long next = nextDecodeWarning.get();
+        if (now >= next && nextDecodeWarning.compareAndSet(next, now + DECODE_WARNING_INTERVAL_MILLIS)) {
+            decodeWarnings.increment();
+            log.warn("Dropped an unreadable bus message ({} bytes) on {} of {}: {} ({} unreadable so far; the next"
+                    + " warning in 10 s at the earliest)", message.length, new String(channel, StandardCharsets.UTF_8),
+                    nodeId, e.getMessage(), decodeErrors.sum());
+        }
+    }
+
+    /** How many warnings about unreadable messages were logged, for tests. */
+    long decodeWarnings() {
+        return decodeWarnings.sum();
+    }
+
     /**
-     * The entries queued for one target node, and whether a PUBLISH to it is under way. At most one drain is under
+     * The entries queued for one target node (or for every node), and whether a PUBLISH to it is under way. At most one drain is under
      * way per target: entries queued meanwhile wait for its reply and then go in the next drain, sent from the
      * thread that completes the reply (Lettuce's I/O thread, which writes to its connection without a hand-over).
      * Under load a batch gathers what came in during one Redis round trip; when idle an entry goes at once.
@@ -308,9 +375,9 @@ public final class RedisDeliveryBus implements ClusterBus {
         /** A delayed drain is scheduled on the flusher (flush delay > 0 only). */
         private boolean scheduled;
 
-        Outbox(String target) {
+        Outbox(String target, byte[] channel) {
             this.target = target;
-            this.channel = keys.bus(target).getBytes(StandardCharsets.UTF_8);
+            this.channel = channel;
         }
 
         void add(List<?> entries) {
@@ -423,20 +490,24 @@ public final class RedisDeliveryBus implements ClusterBus {
 
         private CompletableFuture<Long> send(List<Object> batch) {
             int pushes = 0;
+            int presence = 0;
             for (Object e : batch) {
                 pushes += e instanceof RemotePush ? 1 : 0;
+                presence += e instanceof RemotePresence ? 1 : 0;
             }
-            int kicks = batch.size() - pushes;
+            int kicks = batch.size() - pushes - presence;
             int size = batch.size();
+            boolean ofAll = this == toEveryNode;
             CompletableFuture<Long> sent;
             try {
                 byte[] frame = BusFrames.encode(nodeId, clock.millis(), batch);
                 publishes.increment();
                 pushesSent.add(pushes);
                 kicksSent.add(kicks);
+                presenceSent.add(presence);
                 largestBatch.accumulateAndGet(size, Math::max);
                 Receiver listener = RedisDeliveryBus.this.listener;
-                if (listener != null) {
+                if (listener != null && !ofAll) {
                     try {
                         listener.onBatchSent(target, size);
                     } catch (RuntimeException e) {
@@ -451,7 +522,7 @@ public final class RedisDeliveryBus implements ClusterBus {
                 if (error != null) {
                     publishFailures.increment();
                     log.warn("Lost a batch of {} entries for {}: {}", size, target, error.toString());
-                } else if (receivers == 0) {
+                } else if (receivers == 0 && !ofAll) { // of all: this node's subscription counts too
                     undelivered.add(size);
                 }
             });

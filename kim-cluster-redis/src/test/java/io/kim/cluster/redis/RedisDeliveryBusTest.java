@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kim.spi.ClusterBus;
 import io.kim.spi.RemoteKick;
+import io.kim.spi.RemotePresence;
 import io.kim.spi.RemotePush;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -22,7 +23,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The cross-node bus on the Redis of the machine: batching (counted by Redis), order, kicks, reconnects. */
+/**
+ * The cross-node bus on the Redis of the machine: batching (counted by Redis), order, kicks, presence changes to
+ * every node, unreadable messages, reconnects.
+ */
 class RedisDeliveryBusTest {
 
     private RedisTestSupport redis;
@@ -43,6 +47,12 @@ class RedisDeliveryBusTest {
         public void onKick(String sourceNode, RemoteKick kick) {
             sources.add(sourceNode);
             received.add(kick);
+        }
+
+        @Override
+        public void onPresence(String sourceNode, RemotePresence change) {
+            sources.add(sourceNode);
+            received.add(change);
         }
     }
 
@@ -215,6 +225,62 @@ class RedisDeliveryBusTest {
     }
 
     @Test
+    void receive_manyUnreadableMessages_areCountedWarnedAboutOnceAndLaterEntriesStillArrive() {
+        Inbox b = new Inbox();
+        RedisDeliveryBus bb = bus("node-b", b);
+        RedisDeliveryBus a = bus("node-a", (s, p) -> { });
+        byte[] truncated = java.util.Arrays.copyOf(io.kim.cluster.redis.internal.BusFrames.encode("node-a", 0,
+                List.of(new RemotePresence("acme", "bob", true, 1))), 12);
+
+        for (int i = 0; i < 20; i++) {
+            redis.sync().publish(redis.prefix + "bus:{node-b}", "not a bus frame #" + i);
+            redis.sync().publish(redis.prefix + "bus:all", new String(truncated, StandardCharsets.ISO_8859_1));
+        }
+        RemotePush push = new RemotePush("acme", "bob", "ch-1", 1, new byte[] {7});
+        RemotePresence change = new RemotePresence("acme", "carol", false, 1234);
+        a.publish("node-b", push);
+        a.broadcastPresence(change);
+
+        eventually("the valid push and change arrive", 1000, () -> b.received.size() == 2);
+        assertEquals(java.util.Set.of(push, change), java.util.Set.copyOf(b.received));
+        eventually("every unreadable message is counted", 1000, () -> bb.metrics().decodeErrors() == 40);
+        assertEquals(1, bb.decodeWarnings(), "40 unreadable messages within 10 s: one warning");
+    }
+
+    @Test
+    void broadcastPresence_reachesEveryOtherNodeInOrder_andNotTheSender() {
+        Inbox a = new Inbox();
+        Inbox b = new Inbox();
+        Inbox c = new Inbox();
+        RedisDeliveryBus busA = bus("node-a", a, RedisDeliveryBus.builder().flushDelay(Duration.ofMinutes(10)));
+        RedisDeliveryBus busB = bus("node-b", b);
+        bus("node-c", c);
+        List<RemotePresence> changes = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            changes.add(new RemotePresence("acme", "u" + (i % 5), i % 2 == 0, 1000 + i));
+        }
+
+        changes.forEach(busA::broadcastPresence);
+        busA.flush();
+
+        eventually("node-b and node-c receive every change", 1000,
+                () -> b.received.size() == 200 && c.received.size() == 200);
+        assertEquals(changes, List.copyOf(b.received));
+        assertEquals(changes, List.copyOf(c.received));
+        assertTrue(b.sources.stream().allMatch("node-a"::equals));
+        busB.broadcastPresence(new RemotePresence("acme", "b-user", true, 1));
+        eventually("node-a receives node-b's change", 1000, () -> a.received.size() == 1);
+        assertEquals(List.of("node-b"), List.copyOf(a.sources));
+        BusMetrics m = busA.metrics();
+        assertEquals(1, m.publishes(), "200 changes queued before a flush go in one PUBLISH");
+        assertEquals(200, m.presenceSent());
+        assertEquals(0, m.pushesSent());
+        assertEquals(1, m.presenceReceived(), "node-a got node-b's change, not its own 200");
+        assertEquals(0, m.undelivered());
+        assertEquals(200, busB.metrics().presenceReceived());
+    }
+
+    @Test
     void listener_thatThrows_doesNotStopTheRestOfTheBatch() {
         ConcurrentLinkedQueue<Long> seen = new ConcurrentLinkedQueue<>();
         bus("node-b", (s, p) -> {
@@ -266,8 +332,12 @@ class RedisDeliveryBusTest {
         assertThrows(IllegalArgumentException.class, () -> new RemotePush("acme", "bob", "ch", -1, new byte[0]));
         assertThrows(IllegalStateException.class, a::start);
         assertThrows(IllegalStateException.class, () -> RedisDeliveryBus.builder().client(redis.client).build());
+        assertThrows(IllegalArgumentException.class, () -> new RemotePresence("acme", " ", true, 0));
+        assertThrows(IllegalArgumentException.class, () -> new RemotePresence("acme", "bob", true, -1));
         a.close();
         assertThrows(IllegalStateException.class, () -> a.publish("node-b", push));
+        assertThrows(IllegalStateException.class,
+                () -> a.broadcastPresence(new RemotePresence("acme", "bob", true, 0)));
     }
 
     @Test

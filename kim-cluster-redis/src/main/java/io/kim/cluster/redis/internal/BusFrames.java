@@ -1,6 +1,7 @@
 package io.kim.cluster.redis.internal;
 
 import io.kim.spi.RemoteKick;
+import io.kim.spi.RemotePresence;
 import io.kim.spi.RemotePush;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
@@ -10,17 +11,22 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The binary form of one bus message: many pushes and kicks for one target node. Big-endian:
+ * The binary form of one bus message: many pushes and kicks for one target node, or presence changes for every
+ * node. Big-endian:
  *
  * <pre>
  * magic 'k' 'b', version 1
  * source node (string), sent-at epoch millis (int64)
  * payload count (int32), each: length (int32) + bytes      a payload shared by consecutive pushes is sent once
- * entry count (int32), each: type (1 push, 2 kick)
+ * entry count (int32), each: type (1 push, 2 kick, 3 presence)
  *   push: tenant, user, channel (strings), sequence (int64), payload index (int32)
  *   kick: tenant, user, channel, reason (strings)
+ *   presence: tenant, user (strings), online (1) or offline (0) (byte), at epoch millis (int64)
  * string = length (uint16) + UTF-8 bytes
  * </pre>
+ *
+ * Presence entries came later without a new version: they travel only on the channel to every node, which a node
+ * of the version before does not subscribe, so it never meets one.
  */
 public final class BusFrames {
 
@@ -29,10 +35,11 @@ public final class BusFrames {
     private static final byte VERSION = 1;
     private static final byte PUSH = 1;
     private static final byte KICK = 2;
+    private static final byte PRESENCE = 3;
     /** Upper bound of entries and payloads in one frame, checked while decoding. */
     private static final int MAX_COUNT = 1 << 20;
 
-    /** A decoded frame; each entry a {@link RemotePush} or a {@link RemoteKick}. */
+    /** A decoded frame; each entry a {@link RemotePush}, a {@link RemoteKick} or a {@link RemotePresence}. */
     public record Frame(String source, long sentAtMillis, List<Object> entries) {
     }
 
@@ -44,17 +51,20 @@ public final class BusFrames {
         if (entry instanceof RemotePush p) {
             return 32 + p.tenant().length() + p.userId().length() + p.channelId().length() + p.payload().length;
         }
+        if (entry instanceof RemotePresence p) {
+            return 16 + p.tenant().length() + p.userId().length();
+        }
         RemoteKick k = (RemoteKick) entry;
         return 16 + k.tenant().length() + k.userId().length() + k.channelId().length() + k.reason().length();
     }
 
     /**
-     * Encodes {@code entries} (pushes and kicks) from {@code source}, straight into one array sized from the
+     * Encodes {@code entries} (pushes, kicks and presence changes) from {@code source}, straight into one array sized from the
      * entries (ASCII ids are copied char by char; others through {@link String#getBytes}). A payload array shared
      * by consecutive pushes (the pushes of one fan-out, which the bus queues together) is written once; the same
      * array further on is written again.
      *
-     * @throws IllegalArgumentException if an entry is neither a push nor a kick, or a string has more than 65535
+     * @throws IllegalArgumentException if an entry is no push, kick or presence change, or a string has more than 65535
      *                                  UTF-8 bytes
      */
     public static byte[] encode(String source, long sentAtMillis, List<?> entries) {
@@ -75,8 +85,11 @@ public final class BusFrames {
                 bound += 1 + bound(p.tenant()) + bound(p.userId()) + bound(p.channelId()) + 8 + 4;
             } else if (e instanceof RemoteKick k) {
                 bound += 1 + bound(k.tenant()) + bound(k.userId()) + bound(k.channelId()) + bound(k.reason());
+            } else if (e instanceof RemotePresence p) {
+                bound += 1 + bound(p.tenant()) + bound(p.userId()) + 1 + 8;
             } else {
-                throw new IllegalArgumentException("entry: " + e + " (expected: a RemotePush or RemoteKick)");
+                throw new IllegalArgumentException("entry: " + e
+                        + " (expected: a RemotePush, RemoteKick or RemotePresence)");
             }
         }
         if (bound > Integer.MAX_VALUE - 16) {
@@ -99,13 +112,18 @@ public final class BusFrames {
                 string(out, p.userId());
                 string(out, p.channelId());
                 out.putLong(p.sequence()).putInt(payloadOf[i]);
-            } else {
-                RemoteKick k = (RemoteKick) e;
+            } else if (e instanceof RemoteKick k) {
                 out.put(KICK);
                 string(out, k.tenant());
                 string(out, k.userId());
                 string(out, k.channelId());
                 string(out, k.reason());
+            } else {
+                RemotePresence p = (RemotePresence) e;
+                out.put(PRESENCE);
+                string(out, p.tenant());
+                string(out, p.userId());
+                out.put(p.online() ? (byte) 1 : 0).putLong(p.atMillis());
             }
         }
         return out.position() == out.capacity() ? out.array() : Arrays.copyOf(out.array(), out.position());
@@ -162,8 +180,18 @@ public final class BusFrames {
                     entries.add(new RemotePush(tenant, user, channel, seq, payloads.get(p)));
                 } else if (type == KICK) {
                     entries.add(new RemoteKick(string(in), string(in), string(in), string(in)));
+                } else if (type == PRESENCE) {
+                    String tenant = string(in);
+                    String user = string(in);
+                    byte online = in.get();
+                    if (online != 0 && online != 1) {
+                        throw new IllegalArgumentException("bus frame: presence state " + online
+                                + " (expected: 0 or 1)");
+                    }
+                    long at = in.getLong();
+                    entries.add(new RemotePresence(tenant, user, online == 1, at));
                 } else {
-                    throw new IllegalArgumentException("bus frame: entry type " + type + " (expected: 1 or 2)");
+                    throw new IllegalArgumentException("bus frame: entry type " + type + " (expected: 1 to 3)");
                 }
             }
             if (in.hasRemaining()) {

@@ -13,6 +13,7 @@ import java.util.List;
  * &lt;p&gt;node:{&lt;node&gt;}:count          hash   tenant -> session count on the node       TTL like the node
  * &lt;p&gt;nodes                         set    node ids ever registered (pruned when found dead)
  * &lt;p&gt;bus:{&lt;node&gt;}                 pub/sub channel of the node's pushes and kicks
+ * &lt;p&gt;bus:all                      pub/sub channel of every node: presence changes
  * </pre>
  *
  * Tenant and user inside a tag are length-prefixed ({@link Fields}), so no two (tenant, user) pairs share a key.
@@ -73,5 +74,10 @@ public final class Keys {
 
     public String bus(String nodeId) {
         return prefix + "bus:{" + nodeId + '}';
+    }
+
+    /** The channel every node subscribes; no node's own channel, whose id is always in braces. */
+    public String busOfAll() {
+        return prefix + "bus:all";
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.kim.spi.RemoteKick;
+import io.kim.spi.RemotePresence;
 import io.kim.spi.RemotePush;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -54,13 +55,57 @@ class BusFramesTest {
     }
 
     @Test
+    void encode_presenceChanges_decodeToTheSameChangesInOrder() {
+        List<RemotePresence> changes = List.of(new RemotePresence("acme", "bob", true, 1_700_000_000_000L),
+                new RemotePresence("t\u00e9nant", "\u4e2d\u6587", false, 0),
+                new RemotePresence("acme", "bob", false, Long.MAX_VALUE));
+
+        BusFrames.Frame frame = BusFrames.decode(BusFrames.encode("node-a", 99L, changes));
+
+        assertEquals("node-a", frame.source());
+        assertEquals(changes, frame.entries());
+    }
+
+    @Test
+    void decode_presenceWithAStateOtherThanZeroOrOne_isRejected() {
+        byte[] frame = BusFrames.encode("node-a", 0, List.of(new RemotePresence("acme", "bob", true, 5)));
+        frame[frame.length - 9] = 2; // the state byte, before the time
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BusFrames.decode(frame));
+        assertEquals("bus frame: presence state 2 (expected: 0 or 1)", e.getMessage());
+    }
+
+    @Test
+    void decode_presenceWithANegativeTimeOrBlankUser_isRejected() {
+        byte[] negative = BusFrames.encode("node-a", 0, List.of(new RemotePresence("acme", "bob", false, 5)));
+        negative[negative.length - 8] = (byte) 0x80;
+        byte[] blank = BusFrames.encode("node-a", 0, List.of(new RemotePresence("acme", "b", false, 5)));
+        blank[blank.length - 10] = ' '; // the user id's only character
+
+        assertThrows(IllegalArgumentException.class, () -> BusFrames.decode(negative));
+        assertThrows(IllegalArgumentException.class, () -> BusFrames.decode(blank));
+    }
+
+    @Test
+    void decode_unknownEntryType_isRejected() {
+        byte[] frame = BusFrames.encode("node-a", 0, List.of(new RemotePresence("acme", "bob", true, 5)));
+        int type = frame.length - 1 - 8 - 1 - (2 + 3) - (2 + 4); // before tenant "acme" and user "bob"
+        assertEquals(3, frame[type]);
+        frame[type] = 4;
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BusFrames.decode(frame));
+        assertEquals("bus frame: entry type 4 (expected: 1 to 3)", e.getMessage());
+    }
+
+    @Test
     void encode_anotherKindOfEntry_isRejected() {
         assertThrows(IllegalArgumentException.class, () -> BusFrames.encode("node-a", 0, List.of("push")));
     }
 
     @Test
     void decode_truncatedOrTrailingBytes_isRejected() {
-        byte[] frame = BusFrames.encode("node-a", 0, List.of(new RemotePush("acme", "bob", "ch", 1, new byte[4])));
+        byte[] frame = BusFrames.encode("node-a", 0, List.of(new RemotePush("acme", "bob", "ch", 1, new byte[4]),
+                new RemotePresence("acme", "bob", true, 1)));
 
         for (int len = 0; len < frame.length; len++) {
             byte[] cut = Arrays.copyOf(frame, len);
