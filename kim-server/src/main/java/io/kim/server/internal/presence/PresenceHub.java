@@ -13,6 +13,8 @@ import io.kim.server.internal.dispatch.Failures;
 import io.kim.server.internal.dispatch.Fields;
 import io.kim.server.internal.dispatch.Request;
 import io.kim.server.internal.dispatch.RequestException;
+import io.kim.spi.ClusterBus;
+import io.kim.spi.RemotePresence;
 import io.kim.spi.Session;
 import io.kim.spi.SessionStore;
 import java.time.Clock;
@@ -26,25 +28,40 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * PRESENCE: a connection watches up to {@code maxPerConnection} users of its tenant, gets their state now (online
- * while any of their devices has a session) and a {@code UserPresence} push whenever one of them comes online (its
- * first device logs in) or goes offline (its last device goes away). Watchers are this node's connections, and
- * the changes it sees are of the logins on this node; last-seen times are this node's, kept in memory (a few
- * dozen bytes per user who logged out here). Thread-safe.
+ * while any of their devices has a session, in the whole cluster) and a {@code UserPresence} push whenever one of
+ * them comes online (its first device logs in) or goes offline (its last device goes away).
+ *
+ * <p><b>Across nodes.</b> The changes a node sees are those of its own connections: after a login (or a
+ * connection's close) here, the user's sessions are looked up in the shared store, and if no other is left, the
+ * change goes to this node's watchers and, with a {@link ClusterBus}, to every other node
+ * ({@link ClusterBus#broadcastPresence}), whose {@link #changed} tells its watchers and keeps the last-seen time.
+ * Without a bus the look-up is made only for users someone here watches.
+ *
+ * <p><b>Last seen</b> is kept in memory, a few dozen bytes per user who went offline since this node started
+ * (anywhere in the cluster, with a bus): a node started after a user went away answers that user's state without
+ * a last-seen time.
+ *
+ * <p>Thread-safe: logins and closes arrive on event loops, {@link #changed} on the bus's threads; pushes are handed
+ * to each watcher's channel, which writes them on its event loop.
  */
 public final class PresenceHub {
 
     private final SessionStore sessions;
     private final Clock clock;
     private final int maxPerConnection;
+    /** {@code null}: a single node. */
+    private final ClusterBus bus;
     /** "tenant\0user" to the channels watching that user. */
     private final ConcurrentHashMap<String, Set<Channel>> watchers = new ConcurrentHashMap<>();
     /** "tenant\0user" to when its last device went away, as seen here. */
     private final ConcurrentHashMap<String, Long> lastSeen = new ConcurrentHashMap<>();
 
-    public PresenceHub(SessionStore sessions, Clock clock, int maxPerConnection) {
+    /** @param bus the link to the other nodes, or {@code null} for a single node */
+    public PresenceHub(SessionStore sessions, Clock clock, int maxPerConnection, ClusterBus bus) {
         this.sessions = sessions;
         this.clock = clock;
         this.maxPerConnection = maxPerConnection;
+        this.bus = bus;
     }
 
     private static String key(String tenant, String user) {
@@ -126,15 +143,12 @@ public final class PresenceHub {
         }
         Session s = conn.session();
         String key = key(s.tenant(), s.userId());
-        if (!watchers.containsKey(key)) {
+        if (bus == null && !watchers.containsKey(key)) {
             return;
         }
-        Stages.whenDone(channel.executor(), sessions.find(s.tenant(), s.userId()), (list, error) -> {
-            if (error != null) {
-                Failures.logOncePerCause("session look-up for presence failed", error);
-            } else if (others(list, s.channelId()) == 0) {
-                notify(key, state(s.tenant(), s.userId(), true));
-            }
+        whenAlone(channel, s, () -> {
+            notify(key, state(s.tenant(), s.userId(), true));
+            broadcast(new RemotePresence(s.tenant(), s.userId(), true, clock.millis()));
         });
     }
 
@@ -151,17 +165,55 @@ public final class PresenceHub {
         }
         String key = key(s.tenant(), s.userId());
         long now = clock.millis();
-        lastSeen.put(key, now);
-        if (!watchers.containsKey(key)) {
+        lastSeen.merge(key, now, Math::max);
+        if (bus == null && !watchers.containsKey(key)) {
             return;
         }
-        Stages.whenDone(channel.executor(), sessions.find(s.tenant(), s.userId()), (list, error) -> {
-            if (error != null) {
-                Failures.logOncePerCause("session look-up for presence failed", error);
-            } else if (others(list, s.channelId()) == 0) {
-                notify(key, state(s.tenant(), s.userId(), false));
-            }
+        whenAlone(channel, s, () -> {
+            notify(key, state(s.tenant(), s.userId(), false));
+            broadcast(new RemotePresence(s.tenant(), s.userId(), false, now));
         });
+    }
+
+    /**
+     * Runs {@code then} on {@code channel}'s event loop if the store holds no session of {@code s}'s user but
+     * {@code s}'s own: the user's first device came, or its last went.
+     */
+    private void whenAlone(Channel channel, Session s, Runnable then) {
+        try {
+            Stages.whenDone(channel.executor(), sessions.find(s.tenant(), s.userId()), (list, error) -> {
+                if (error != null) {
+                    Failures.logOncePerCause("session look-up for presence failed", error);
+                } else if (others(list, s.channelId()) == 0) {
+                    then.run();
+                }
+            });
+        } catch (RuntimeException e) {
+            Failures.logOncePerCause("session look-up for presence failed", e);
+        }
+    }
+
+    private void broadcast(RemotePresence change) {
+        if (bus == null) {
+            return;
+        }
+        try {
+            bus.broadcastPresence(change);
+        } catch (RuntimeException e) {
+            Failures.logOncePerCause("presence broadcast to the other nodes failed", e);
+        }
+    }
+
+    /**
+     * Another node saw {@code change} (through the cluster bus, on its thread): this node's watchers of the user
+     * get it, and an offline change's time becomes the user's last-seen time unless a later one is known.
+     */
+    public void changed(RemotePresence change) {
+        String key = key(change.tenant(), change.userId());
+        if (!change.online()) {
+            lastSeen.merge(key, change.atMillis(), Math::max);
+        }
+        notify(key, state(change.tenant(), change.userId(), change.online()));
     }
 
     /** Sessions in {@code list} other than channel {@code channelId}'s (whose removal may not have landed yet). */
