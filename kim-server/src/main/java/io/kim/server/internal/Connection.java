@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 public final class Connection {
 
     private final Session session;
+    private final boolean firstDevice;
     /** Dropped once run: a connection lives long, and the callback holds the user's login turn. */
     private volatile Runnable loginDone;
     private volatile String closeReason = "disconnected";
@@ -30,8 +31,22 @@ public final class Connection {
      *                  it lets the next login of the same user proceed
      */
     public Connection(Session session, Runnable loginDone) {
+        this(session, loginDone, false);
+    }
+
+    /**
+     * @param loginDone   as above
+     * @param firstDevice the login found no session of its user in the store before it stored its own
+     */
+    public Connection(Session session, Runnable loginDone, boolean firstDevice) {
         this.session = session;
         this.loginDone = loginDone;
+        this.firstDevice = firstDevice;
+    }
+
+    /** Whether the login found no other session of its user before it stored its own: the user came online. */
+    public boolean firstDevice() {
+        return firstDevice;
     }
 
     /** Lets the next login of the same user proceed. Idempotent. */

@@ -136,7 +136,12 @@ public final class PresenceHub {
         return b.build();
     }
 
-    /** After {@code channel}'s login was accepted: its user came online if this is its only session. */
+    /**
+     * After {@code channel}'s login was accepted: its user came online if the login found no other session before
+     * storing its own, or if the store holds none but its own now. Either view alone can miss a change when two
+     * nodes log the user in, or one logs a device in while another's goes away, at the same moment; together they
+     * never do (a duplicate online push is possible, and harmless).
+     */
     public void loggedIn(Channel channel) {
         if (!(channel.attachment() instanceof Connection conn)) {
             return;
@@ -146,10 +151,15 @@ public final class PresenceHub {
         if (bus == null && !watchers.containsKey(key)) {
             return;
         }
-        whenAlone(channel, s, () -> {
+        Runnable online = () -> {
             notify(key, state(s.tenant(), s.userId(), true));
             broadcast(new RemotePresence(s.tenant(), s.userId(), true, clock.millis()));
-        });
+        };
+        if (conn.firstDevice()) {
+            online.run();
+        } else {
+            whenAlone(channel, s, online);
+        }
     }
 
     /** After {@code channel} closed: forgets what it watched; its user went offline if no session is left. */

@@ -203,7 +203,8 @@ public final class LoginAcceptor implements Acceptor, StateListener {
                             .setInboxEpoch(inboxEpoch).build());
                     events.loggedIn(session);
                     metrics.loggedIn(id.tenant());
-                    return Stages.done(Acceptance.accept(channelId, reply, new Connection(session, release)));
+                    return Stages.done(Acceptance.accept(channelId, reply, new Connection(session, release,
+                            existing.isEmpty())));
                 }));
             });
         });
