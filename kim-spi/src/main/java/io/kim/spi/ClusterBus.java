@@ -23,7 +23,8 @@ import java.util.concurrent.CompletionStage;
  * by every node of the cluster, and it must record this bus's {@link #nodeId()} in the sessions of this node.
  *
  * <p><b>Threading.</b> Thread-safe. {@link #publish}, {@link #kick} and {@link #broadcastPresence} are called on
- * event loops and must not block; {@link #start} and {@link #close} are called on the thread that starts or stops the server and may block.
+ * event loops and must not block; {@link #start} and {@link #close} are called on the thread that starts or stops
+ * the server and may block.
  */
 public interface ClusterBus extends AutoCloseable {
 
@@ -57,7 +58,9 @@ public interface ClusterBus extends AutoCloseable {
      * Queues {@code change} for every other node of the cluster (not this one), which hands it to its receiver's
      * {@link Receiver#onPresence}. The server calls it once per change it sees: when a user's first session in the
      * cluster was stored by a login on this node, or the user's last one was removed by a connection of this node
-     * going away. Changes of one node may go out together, like the pushes for one target node.
+     * going away. Changes of one node may go out together, like the pushes for one target node, within the bus's
+     * batch limits. Every node gets every change, watched there or not: the cost grows with the cluster's logins
+     * and logouts times its nodes.
      *
      * <p>The default does nothing: with a bus that does not override it, presence watchers hear of the changes
      * seen on their own node only (the state a {@code PRESENCE} request answers is still cluster-wide).
@@ -103,8 +106,9 @@ public interface ClusterBus extends AutoCloseable {
         }
 
         /**
-         * A batch of {@code entries} arrived from {@code sourceNode}, {@code lagMillis} after it was sent (by the
-         * two nodes' clocks, at least 0), for metrics.
+         * A batch of {@code entries} pushes and kicks arrived from {@code sourceNode}, {@code lagMillis} after it
+         * was sent (by the two nodes' clocks, at least 0), for metrics. Batches of presence changes are not counted
+         * here.
          */
         default void onBatchReceived(String sourceNode, int entries, long lagMillis) {
         }

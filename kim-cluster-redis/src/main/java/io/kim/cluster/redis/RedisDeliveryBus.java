@@ -169,8 +169,8 @@ public final class RedisDeliveryBus implements ClusterBus {
     }
 
     /**
-     * Subscribes this node's channel and the channel of every node, handing what arrives to {@code receiver} (in place of the builder's
-     * listener).
+     * Subscribes this node's channel and the channel of every node, handing what arrives to {@code receiver} (in
+     * place of the builder's listener).
      *
      * @return a stage completed once Redis confirmed the subscription
      * @throws IllegalStateException if started before or closed
@@ -361,9 +361,10 @@ public final class RedisDeliveryBus implements ClusterBus {
     }
 
     /**
-     * The entries queued for one target node (or for every node), and whether a PUBLISH to it is under way. At most one drain is under
-     * way per target: entries queued meanwhile wait for its reply and then go in the next drain, sent from the
-     * thread that completes the reply (Lettuce's I/O thread, which writes to its connection without a hand-over).
+     * The entries queued for one target node (or for every node), and whether a PUBLISH to it is under way. At most
+     * one drain is under way per target: entries queued meanwhile wait for its reply and then go in the next drain,
+     * sent from the thread that completes the reply (Lettuce's I/O thread, which writes to its connection without a
+     * hand-over).
      * Under load a batch gathers what came in during one Redis round trip; when idle an entry goes at once.
      */
     private final class Outbox {

@@ -59,13 +59,13 @@ public final class BusFrames {
     }
 
     /**
-     * Encodes {@code entries} (pushes, kicks and presence changes) from {@code source}, straight into one array sized from the
-     * entries (ASCII ids are copied char by char; others through {@link String#getBytes}). A payload array shared
-     * by consecutive pushes (the pushes of one fan-out, which the bus queues together) is written once; the same
-     * array further on is written again.
+     * Encodes {@code entries} (pushes, kicks and presence changes) from {@code source}, straight into one array
+     * sized from the entries (ASCII ids are copied char by char; others through {@link String#getBytes}). A payload
+     * array shared by consecutive pushes (the pushes of one fan-out, which the bus queues together) is written once;
+     * the same array further on is written again.
      *
-     * @throws IllegalArgumentException if an entry is no push, kick or presence change, or a string has more than 65535
-     *                                  UTF-8 bytes
+     * @throws IllegalArgumentException if an entry is no push, kick or presence change, or a string has more than
+     *                                  65535 UTF-8 bytes
      */
     public static byte[] encode(String source, long sentAtMillis, List<?> entries) {
         List<byte[]> payloads = new ArrayList<>();

@@ -31,11 +31,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * while any of their devices has a session, in the whole cluster) and a {@code UserPresence} push whenever one of
  * them comes online (its first device logs in) or goes offline (its last device goes away).
  *
- * <p><b>Across nodes.</b> The changes a node sees are those of its own connections: after a login (or a
- * connection's close) here, the user's sessions are looked up in the shared store, and if no other is left, the
- * change goes to this node's watchers and, with a {@link ClusterBus}, to every other node
+ * <p><b>Across nodes.</b> The changes a node sees are those of its own connections: when a login here found no
+ * other session of its user (see {@link #loggedIn}), or a connection's close here left none in the shared store,
+ * the change goes to this node's watchers and, with a {@link ClusterBus}, to every other node
  * ({@link ClusterBus#broadcastPresence}), whose {@link #changed} tells its watchers and keeps the last-seen time.
- * Without a bus the look-up is made only for users someone here watches.
+ * Without a bus the store is asked only about users someone here watches.
  *
  * <p><b>Last seen</b> is kept in memory, a few dozen bytes per user who went offline since this node started
  * (anywhere in the cluster, with a bus): a node started after a user went away answers that user's state without
