@@ -278,17 +278,33 @@ public final class RedisDeliveryBus implements ClusterBus {
         } catch (RuntimeException e) {
             log.warn("Delivery listener of {} failed on a batch's figures", nodeId, e);
         }
-        for (Object entry : frame.entries()) {
-            try {
-                if (entry instanceof RemotePush p) {
-                    pushesReceived.increment();
-                    listener.onPush(frame.source(), p);
-                } else {
-                    kicksReceived.increment();
-                    listener.onKick(frame.source(), (RemoteKick) entry);
+        List<Object> entries = frame.entries();
+        int i = 0;
+        while (i < entries.size()) {
+            int run = i;
+            while (run < entries.size() && entries.get(run) instanceof RemotePush) {
+                run++;
+            }
+            if (run > i) { // pushes up to the next kick go over together
+                List<RemotePush> pushes = new ArrayList<>(run - i);
+                for (int j = i; j < run; j++) {
+                    pushes.add((RemotePush) entries.get(j));
                 }
+                pushesReceived.add(pushes.size());
+                try {
+                    listener.onPushes(frame.source(), pushes);
+                } catch (RuntimeException e) {
+                    log.warn("Delivery listener of {} failed on {} pushes", nodeId, pushes.size(), e);
+                }
+                i = run;
+                continue;
+            }
+            RemoteKick kick = (RemoteKick) entries.get(i++);
+            kicksReceived.increment();
+            try {
+                listener.onKick(frame.source(), kick);
             } catch (RuntimeException e) {
-                log.warn("Delivery listener of {} failed on {}", nodeId, entry, e);
+                log.warn("Delivery listener of {} failed on {}", nodeId, kick, e);
             }
         }
     }
