@@ -40,7 +40,9 @@ import java.util.Map;
  * --json FILE   append every result as one JSON line
  * --rate-limits none | counting (kim only, default none; counting: every bucket on, never refusing)
  * --store memory | h2 | postgres (kim only, default memory; see BenchStore)   --jdbc-url (postgres; default the
- *            local test database)
+ *            local test database); on h2 and postgres each kim result also has the group commit's commits
+ *            per second, appends per commit and rows written, and on postgres PostgreSQL's CPU (every postgres
+ *            process of the machine, PostgresStats)
  * --nodes N   (chat and group) also run a cluster of N kim nodes on Redis against one kim node in the same run
  *             (instead of the baseline); chat: every receiver on another node than its sender; group: the senders
  *             on the first node, which keeps the group, the other members spread over all nodes; default 1
@@ -172,6 +174,7 @@ public final class LoadMain {
         };
         try (ServerProcess server = ServerProcess.start(kind, host, ioThreads, heap, opts, jfr,
                 kim ? serverArgs : List.of())) {
+            server.postgres = kim && serverArgs.get(1).equals("postgres");
             int port = transportName.equals("ws") ? server.wsPort : server.tcpPort;
             Wire wire = kim ? Wire.kim() : Wire.relay();
             try (Fleet fleet = new Fleet(clientThreads, transport, new InetSocketAddress(host, port), wire)) {
