@@ -382,6 +382,10 @@ public final class JdbcMessageStore implements MessageStore {
         if (changes.isEmpty()) {
             return 0;
         }
+        if (db.dialect().arrays) {
+            upsertConversationsByArrays(c, changes);
+            return changes.size();
+        }
         try (PreparedStatement ps = c.prepareStatement(db.dialect().upsertConversation)) {
             for (Map.Entry<ConversationKey, ConversationChange> e : changes.entrySet()) {
                 ConversationKey k = e.getKey();
@@ -399,6 +403,51 @@ public final class JdbcMessageStore implements MessageStore {
             ps.executeBatch();
         }
         return changes.size();
+    }
+
+    /** The same as the dialect's one-row upsert for every change, in one statement (rows in key order). */
+    private static void upsertConversationsByArrays(Connection c,
+            TreeMap<ConversationKey, ConversationChange> changes) throws SQLException {
+        int n = changes.size();
+        String[] tenants = new String[n];
+        String[] users = new String[n];
+        Short[] types = new Short[n];
+        String[] peers = new String[n];
+        Long[] lastSeqs = new Long[n];
+        String[] lastIds = new String[n];
+        Long[] lastAts = new Long[n];
+        Long[] unread = new Long[n];
+        int i = 0;
+        for (Map.Entry<ConversationKey, ConversationChange> e : changes.entrySet()) {
+            ConversationKey k = e.getKey();
+            ConversationChange change = e.getValue();
+            tenants[i] = k.tenant();
+            users[i] = k.userId();
+            types[i] = k.chatType();
+            peers[i] = k.peer();
+            lastSeqs[i] = change.lastSequence;
+            lastIds[i] = change.lastMessageId;
+            lastAts[i] = change.lastAt;
+            unread[i++] = change.unread;
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO kim_conversation (tenant, user_id, chat_type,"
+                + " peer, last_seq, last_message_id, last_at, read_seq, unread) SELECT t.tenant, t.user_id,"
+                + " t.chat_type, t.peer, t.last_seq, t.last_message_id, t.last_at, 0, t.unread"
+                + " FROM unnest(?, ?, ?, ?, ?, ?, ?, ?) AS t (tenant, user_id, chat_type, peer, last_seq,"
+                + " last_message_id, last_at, unread)"
+                + " ON CONFLICT (tenant, user_id, chat_type, peer) DO UPDATE SET last_seq = EXCLUDED.last_seq,"
+                + " last_message_id = EXCLUDED.last_message_id, last_at = EXCLUDED.last_at,"
+                + " unread = kim_conversation.unread + EXCLUDED.unread")) {
+            ps.setArray(1, c.createArrayOf("varchar", tenants));
+            ps.setArray(2, c.createArrayOf("varchar", users));
+            ps.setArray(3, c.createArrayOf("int2", types));
+            ps.setArray(4, c.createArrayOf("varchar", peers));
+            ps.setArray(5, c.createArrayOf("int8", lastSeqs));
+            ps.setArray(6, c.createArrayOf("varchar", lastIds));
+            ps.setArray(7, c.createArrayOf("int8", lastAts));
+            ps.setArray(8, c.createArrayOf("int8", unread));
+            ps.executeUpdate();
+        }
     }
 
     /** The original results of the keys that were appended before, flagged duplicate. */
