@@ -1,6 +1,8 @@
 package io.kim.net;
 
+import io.kim.net.internal.Outbox;
 import java.net.SocketAddress;
+import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 
@@ -52,4 +54,19 @@ public interface Channel extends Agent {
 
     /** Reads from the connection again after {@link #pauseReading()}. Call on the channel's event loop. */
     void resumeReading();
+
+    /**
+     * Runs {@code work} on the calling thread and hands the pushes and closes it asks of this library's channels
+     * to each channel's event loop as one task per loop when {@code work} returns, instead of one task (and
+     * possibly one wake-up) per push. For a thread that is not an event loop of the server, such as a cluster
+     * bus's receiving thread handing on a batch of pushes; an event loop gathers what it asks of other loops per
+     * iteration anyway, and there this just runs {@code work}. What {@code work} asks of one channel still happens
+     * in the order asked; the pushes go out when it returns. Exceptions of {@code work} propagate, after what it
+     * asked for before them was handed over.
+     *
+     * @param work what to run; non-null
+     */
+    static void gatherWrites(Runnable work) {
+        Outbox.gather(Objects.requireNonNull(work, "work"));
+    }
 }

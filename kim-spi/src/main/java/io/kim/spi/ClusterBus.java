@@ -1,6 +1,7 @@
 package io.kim.spi;
 
 import java.util.Collection;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -86,6 +87,30 @@ public interface ClusterBus extends AutoCloseable {
 
         /** A push for connection {@link RemotePush#channelId()}, which should be on this node. */
         void onPush(String sourceNode, RemotePush push);
+
+        /**
+         * Consecutive pushes of one batch from {@code sourceNode}, in the order sent (a bus calls this for each run
+         * of pushes between kicks, so that the server can hand those for the connections of one event loop over in
+         * one task). The list is not changed afterwards. Default: {@link #onPush} for each, in order; if one
+         * throws, the others are still handed on and the first exception is thrown at the end.
+         */
+        default void onPushes(String sourceNode, List<RemotePush> pushes) {
+            RuntimeException failure = null;
+            for (RemotePush push : pushes) {
+                try {
+                    onPush(sourceNode, push);
+                } catch (RuntimeException e) {
+                    if (failure == null) {
+                        failure = e;
+                    } else {
+                        failure.addSuppressed(e);
+                    }
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
+        }
 
         /** Kick connection {@link RemoteKick#channelId()}: the kick notice first, then close. Default: ignored. */
         default void onKick(String sourceNode, RemoteKick kick) {

@@ -50,6 +50,7 @@ public final class BenchServerMain {
         int threads = ioThreads == 0 ? 2 * Runtime.getRuntime().availableProcessors() : ioThreads;
         AutoCloseable server;
         IntSupplier conns;
+        java.util.function.Supplier<String> writes = () -> "-1 -1 -1";
         String ready;
         switch (kind) {
             case "kim", "kim-plain" -> {
@@ -81,6 +82,7 @@ public final class BenchServerMain {
                     store.close();
                 };
                 conns = () -> im.channels().size();
+                writes = store::writes;
                 ready = "READY tcp=" + im.boundAddress(TcpTransport.NAME).getPort()
                         + " ws=" + im.boundAddress(WebSocketTransport.NAME).getPort();
             }
@@ -100,6 +102,7 @@ public final class BenchServerMain {
             switch (line.trim()) {
                 case "heap" -> System.out.println("HEAP " + heapAfterGc());
                 case "conns" -> System.out.println("CONNS " + conns.getAsInt());
+                case "writes" -> System.out.println("WRITES " + writes.get());
                 case "quit" -> {
                     line = null;
                 }

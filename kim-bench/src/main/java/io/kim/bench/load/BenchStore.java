@@ -70,6 +70,18 @@ final class BenchStore implements AutoCloseable {
         return messages;
     }
 
+    /**
+     * The JDBC store's group commit so far as "commits appends rows" ({@code JdbcStores.writerStats}), or
+     * {@code "-1 -1 -1"} for the in-memory store.
+     */
+    String writes() {
+        if (jdbc == null) {
+            return "-1 -1 -1";
+        }
+        JdbcStores.WriterStats w = jdbc.writerStats();
+        return w.commits() + " " + w.appends() + " " + w.rows();
+    }
+
     /** The group store, or {@code null} for the server's in-memory default. */
     GroupStore groups() {
         return groups;

@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code group}: M members ({@code g0} ... {@code g<M-1>}, one connection each) in one group; the first S members
  * send to the group, closed loop, each keeping W messages in flight, a message being in flight until every other
  * member has it. Every delivery is checked (loss and duplicates must be 0) and its latency recorded. On kim the
- * group is created by {@code g0} with GROUP_CREATE listing the others; on the relay every member joins.
+ * group is created by {@code g0} with GROUP_CREATE listing the others; on the relay every member joins. Over
+ * several nodes ({@code --nodes}) the senders are on the first node and the other members spread over all nodes.
  */
 final class GroupScenario extends ClosedLoopScenario<GroupScenario.Sender> {
 
@@ -50,7 +51,11 @@ final class GroupScenario extends ClosedLoopScenario<GroupScenario.Sender> {
         }
         List<Peer> peers = new ArrayList<>(m);
         for (int i = 0; i < m; i++) {
-            peers.add(new Peer(i, "g" + i, senderCount));
+            Peer peer = new Peer(i, "g" + i, senderCount);
+            // On a cluster each node keeps its own stores: the group lives on the first node, where its owner and
+            // the senders are; the other members are spread over every node, so most deliveries cross nodes.
+            peer.node = i < senderCount ? 0 : i % fleet.nodes();
+            peers.add(peer);
         }
         List<Sender> all = new ArrayList<>(senderCount);
         for (int i = 0; i < senderCount; i++) {

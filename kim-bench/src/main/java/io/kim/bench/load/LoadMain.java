@@ -40,9 +40,12 @@ import java.util.Map;
  * --json FILE   append every result as one JSON line
  * --rate-limits none | counting (kim only, default none; counting: every bucket on, never refusing)
  * --store memory | h2 | postgres (kim only, default memory; see BenchStore)   --jdbc-url (postgres; default the
- *            local test database)
- * --nodes N   (chat only) also run a cluster of N kim nodes on Redis, receivers on another node than their
- *             senders, against one kim node in the same run (instead of the baseline); default 1: no cluster
+ *            local test database); on h2 and postgres each kim result also has the group commit's commits
+ *            per second, appends per commit and rows written, and on postgres PostgreSQL's CPU (every postgres
+ *            process of the machine, PostgresStats)
+ * --nodes N   (chat and group) also run a cluster of N kim nodes on Redis against one kim node in the same run
+ *             (instead of the baseline); chat: every receiver on another node than its sender; group: the senders
+ *             on the first node, which keeps the group, the other members spread over all nodes; default 1
  * --redis URL the cluster's Redis, on loopback, default redis://127.0.0.1:6379
  * </pre>
  */
@@ -94,8 +97,8 @@ public final class LoadMain {
         if (nodes < 1 || nodes > 8) {
             throw new IllegalArgumentException("nodes: " + nodes + " (expected: 1 to 8)");
         }
-        if (nodes > 1 && !scenario.equals("chat")) {
-            throw new IllegalArgumentException("nodes: " + nodes + " (expected: 1, or the chat scenario)");
+        if (nodes > 1 && !scenario.equals("chat") && !scenario.equals("group")) {
+            throw new IllegalArgumentException("nodes: " + nodes + " (expected: 1, or the chat or group scenario)");
         }
         if (!BenchServerMain.InetSocketAddressCheck.isLoopback(host)) {
             throw new IllegalArgumentException("host: " + host + " (expected: a loopback address)");
@@ -171,6 +174,7 @@ public final class LoadMain {
         };
         try (ServerProcess server = ServerProcess.start(kind, host, ioThreads, heap, opts, jfr,
                 kim ? serverArgs : List.of())) {
+            server.postgres = kim && serverArgs.get(1).equals("postgres");
             int port = transportName.equals("ws") ? server.wsPort : server.tcpPort;
             Wire wire = kim ? Wire.kim() : Wire.relay();
             try (Fleet fleet = new Fleet(clientThreads, transport, new InetSocketAddress(host, port), wire)) {
@@ -194,7 +198,7 @@ public final class LoadMain {
         }
     }
 
-    /** One round of {@code chat} over a cluster of {@code nodes} kim nodes. */
+    /** One round of {@code chat} or {@code group} over a cluster of {@code nodes} kim nodes. */
     private static Result runCluster(Settings s, int nodes, String redis, String host, int ioThreads,
             int clientThreads, String heap, String jvmOpts, Path jfrDir, int run) throws InterruptedException {
         List<String> opts = jvmOpts.isBlank() ? List.of() : List.of(jvmOpts.trim().split("\\s+"));
@@ -203,10 +207,14 @@ public final class LoadMain {
                 s.scenario(), run);
                 Fleet fleet = new Fleet(clientThreads, transport, cluster.addresses(host, s.transport()),
                         Wire.kim())) {
-            Result r = new ChatScenario(s, fleet).run(cluster, "cluster");
+            boolean group = s.scenario().equals("group");
+            Result r = group ? new GroupScenario(s, fleet).run(cluster, "cluster")
+                    : new ChatScenario(s, fleet).run(cluster, "cluster");
             r.put("nodes", nodes);
-            r.note("transport " + s.transport() + "; " + nodes + " nodes on one Redis, every receiver on another "
-                    + "node than its sender; redis_cmds counts every client of that Redis, heartbeats included");
+            r.note("transport " + s.transport() + "; " + nodes + " nodes on one Redis, " + (group
+                    ? "the senders on the node that keeps the group, the other members spread over every node"
+                    : "every receiver on another node than its sender")
+                    + "; redis_cmds counts every client of that Redis, heartbeats included");
             return r;
         } catch (RuntimeException e) {
             Result r = new Result(s.scenario(), "cluster");

@@ -57,6 +57,17 @@ final class Result {
         if (w.redisCommands() >= 0) {
             put("redis_cmds_per_" + unitName, units == 0 ? Double.NaN : w.redisCommands() / units);
         }
+        if (w.postgresCpuMicros() >= 0) {
+            put("pg_cpu_cores", w.postgresCpuMicros() / 1e6 / w.seconds());
+            put("pg_cpu_us_per_" + unitName, units == 0 ? Double.NaN : w.postgresCpuMicros() / units);
+        }
+        long[] writes = w.storeWrites();
+        if (writes != null) {
+            put("store_commits_per_s", writes[0] / w.seconds());
+            put("store_appends_per_commit", writes[0] == 0 ? Double.NaN : writes[1] / (double) writes[0]);
+            put("store_rows_per_s", writes[2] / w.seconds());
+            put("store_rows_per_append", writes[1] == 0 ? Double.NaN : writes[2] / (double) writes[1]);
+        }
         return this;
     }
 

@@ -24,6 +24,8 @@ final class ServerProcess implements ServerUnderTest, AutoCloseable {
     final int tcpPort;
     final int wsPort;
     final long pid;
+    /** Set by the caller when the server stores in PostgreSQL. */
+    boolean postgres;
 
     private ServerProcess(String kind, Process process) throws IOException {
         this.kind = kind;
@@ -104,6 +106,16 @@ final class ServerProcess implements ServerUnderTest, AutoCloseable {
     }
 
     @Override
+    public long[] storeWrites() {
+        if (!kind.startsWith("kim")) {
+            return null;
+        }
+        String[] f = command("writes", "WRITES").split(" ");
+        long[] w = {Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2])};
+        return w[0] < 0 ? null : w;
+    }
+
+    @Override
     public long rssBytes() {
         return ProcStat.rssBytes(pid);
     }
@@ -138,6 +150,11 @@ final class ServerProcess implements ServerUnderTest, AutoCloseable {
             Thread.currentThread().interrupt();
             return "interrupted";
         }
+    }
+
+    @Override
+    public boolean postgres() {
+        return postgres;
     }
 
     @Override

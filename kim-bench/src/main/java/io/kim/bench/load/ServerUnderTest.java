@@ -19,4 +19,17 @@ interface ServerUnderTest {
     default long redisCommands() {
         return -1;
     }
+
+    /**
+     * A JDBC store's group commit so far: transactions committed, appends and rows they wrote; {@code null} for
+     * another store.
+     */
+    default long[] storeWrites() {
+        return null;
+    }
+
+    /** The CPU of the PostgreSQL the server stores in, or {@code null} when it stores elsewhere. */
+    default boolean postgres() {
+        return false;
+    }
 }

@@ -324,12 +324,30 @@ public final class RedisDeliveryBus implements ClusterBus {
                 log.warn("Delivery listener of {} failed on a batch's figures", nodeId, e);
             }
         }
-        for (Object entry : frame.entries()) {
+        List<Object> entries = frame.entries();
+        int i = 0;
+        while (i < entries.size()) {
+            int run = i;
+            while (run < entries.size() && entries.get(run) instanceof RemotePush) {
+                run++;
+            }
+            if (run > i) { // pushes up to the next kick or presence change go over together
+                List<RemotePush> pushes = new ArrayList<>(run - i);
+                for (int j = i; j < run; j++) {
+                    pushes.add((RemotePush) entries.get(j));
+                }
+                pushesReceived.add(pushes.size());
+                try {
+                    listener.onPushes(frame.source(), pushes);
+                } catch (RuntimeException e) {
+                    log.warn("Delivery listener of {} failed on {} pushes", nodeId, pushes.size(), e);
+                }
+                i = run;
+                continue;
+            }
+            Object entry = entries.get(i++);
             try {
-                if (entry instanceof RemotePush p) {
-                    pushesReceived.increment();
-                    listener.onPush(frame.source(), p);
-                } else if (entry instanceof RemoteKick k) {
+                if (entry instanceof RemoteKick k) {
                     kicksReceived.increment();
                     listener.onKick(frame.source(), k);
                 } else {

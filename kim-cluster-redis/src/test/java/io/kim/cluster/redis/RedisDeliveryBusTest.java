@@ -201,6 +201,36 @@ class RedisDeliveryBusTest {
     }
 
     @Test
+    void receive_pushesBetweenKicks_reachTheReceiverAsOneRunEach_inOrder() {
+        ConcurrentLinkedQueue<Object> calls = new ConcurrentLinkedQueue<>();
+        bus("node-b", new ClusterBus.Receiver() {
+            @Override
+            public void onPush(String sourceNode, RemotePush push) {
+                calls.add("single " + push.sequence());
+            }
+
+            @Override
+            public void onPushes(String sourceNode, List<RemotePush> pushes) {
+                calls.add(pushes.stream().map(RemotePush::sequence).toList());
+            }
+
+            @Override
+            public void onKick(String sourceNode, RemoteKick kick) {
+                calls.add("kick " + kick.channelId());
+            }
+        });
+        RedisDeliveryBus a = bus("node-a", (s, p) -> { });
+        List<RemotePush> before = pushes("u", 3, new byte[] {1});
+        a.publish("node-b", before);
+        a.kick("node-b", new RemoteKick("acme", "u0", "ch-u0", "replaced"));
+        a.publish("node-b", pushes("v", 2, new byte[] {2}));
+
+        eventually("the runs and the kick arrive", 1000, () -> calls.size() >= 3);
+        List<Object> got = List.copyOf(calls);
+        assertEquals(List.of(List.of(100L, 101L, 102L), "kick ch-u0", List.of(100L, 101L)), got);
+    }
+
+    @Test
     void publish_toANodeNobodySubscribed_isCountedAsUndelivered() {
         RedisDeliveryBus a = bus("node-a", (s, p) -> { });
 

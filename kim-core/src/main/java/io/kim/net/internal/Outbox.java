@@ -28,6 +28,9 @@ import java.util.concurrent.RejectedExecutionException;
  * ({@link EventExecutor#inEventLoop()}, once per thread), and the hand-over is a task the current loop runs after
  * the I/O of its iteration (an ordinary {@link EventLoop#execute}; tasks run once the loop has processed the
  * ready channels, so everything the reads of one iteration asked for goes over in one batch per target loop).
+ *
+ * <p>A thread that is no event loop of the target's group (a cluster bus's receiving thread) gathers the same way
+ * inside {@link #gather}: what it asks for there goes over as one task per target loop when the work returns.
  */
 public final class Outbox {
 
@@ -36,6 +39,7 @@ public final class Outbox {
     /** Marks a thread that is no event loop of a group it wrote to. */
     private static final Outbox NONE = new Outbox(null);
 
+    /** The loop this outbox gathers for, or {@code null} for {@link #NONE} and a {@link #gather} scope. */
     private final EventLoop home;
     private final ArrayList<Batch> batches = new ArrayList<>(4);
     private final Runnable drain = this::drain;
@@ -43,6 +47,31 @@ public final class Outbox {
 
     private Outbox(EventLoop home) {
         this.home = home;
+    }
+
+    /**
+     * Runs {@code work} on the calling thread, gathering the writes and closes it asks for channels of other loops,
+     * and hands them to each target loop as one task when {@code work} returns (or throws). On an event loop, which
+     * gathers per iteration anyway, and inside another {@code gather}, it just runs {@code work}.
+     */
+    public static void gather(Runnable work) {
+        Outbox o = OUTBOX.getIfExists();
+        if (o != null && o != NONE) {
+            work.run();
+            return;
+        }
+        Outbox scope = new Outbox(null);
+        OUTBOX.set(scope);
+        try {
+            work.run();
+        } finally {
+            if (o == null) {
+                OUTBOX.remove();
+            } else {
+                OUTBOX.set(o);
+            }
+            scope.drain();
+        }
     }
 
     /** Writes {@code frame} to {@code ch} and flushes it, from any thread (see the class comment). */
@@ -121,6 +150,9 @@ public final class Outbox {
             batches.add(batch);
         }
         batch.add(ch, op);
+        if (home == null) {
+            return; // a gather scope: drained when its work returns
+        }
         if (!scheduled) {
             scheduled = true;
             try {

@@ -115,6 +115,61 @@ class OutboxTest {
     }
 
     @Test
+    void gather_onAThreadThatIsNoEventLoop_handsWritesOverAfterTheWork_inOrder_flushedOncePerChannelRun()
+            throws Exception {
+        EventLoop target = loops.next();
+        Recorder first = new Recorder();
+        Recorder second = new Recorder();
+        Channel a = channelOn(target, first);
+        Channel b = channelOn(target, second);
+        CountDownLatch release = new CountDownLatch(1);
+        target.execute(() -> await(release)); // the target loop is busy: nothing may run there before the end
+
+        Outbox.gather(() -> {
+            Outbox.writeAndFlush(a, Frame.binary(new byte[] {1}));
+            Outbox.writeAndFlush(a, Frame.binary(new byte[] {2}));
+            Outbox.writeAndFlush(b, Frame.binary(new byte[] {3}));
+            Outbox.close(b, CloseStatus.KICKED);
+            Outbox.writeAndFlush(a, Frame.binary(new byte[] {4}));
+        });
+        Outbox.writeAndFlush(a, Frame.binary(new byte[] {5})); // after the scope: handed over at once, behind it
+        assertEquals(List.of(), first.events, "nothing written before the target loop runs the batch");
+        release.countDown();
+        target.submit(() -> { }).sync();
+        target.submit(() -> { }).sync();
+
+        assertEquals(List.of("frame-1", "frame-2", "flush", "frame-4", "flush", "frame-5", "flush"), first.events);
+        assertTrue(second.closed.await(10, TimeUnit.SECONDS));
+        assertEquals(List.of("frame-3", "close-frame", "flush", "close"), second.events);
+    }
+
+    @Test
+    void gather_workThrows_whatItAskedBeforeIsStillHandedOver() throws Exception {
+        Recorder recorder = new Recorder();
+        Channel ch = channelOn(loops.next(), recorder);
+        RuntimeException boom = new IllegalStateException("boom");
+        RuntimeException thrown = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                () -> Outbox.gather(() -> {
+                    Outbox.writeAndFlush(ch, Frame.binary(new byte[] {6}));
+                    throw boom;
+                }));
+        assertTrue(thrown == boom);
+        ch.eventLoop().submit(() -> { }).sync();
+        assertEquals(List.of("frame-6", "flush"), recorder.events);
+        Outbox.writeAndFlush(ch, Frame.binary(new byte[] {7})); // the thread gathers no more: at once
+        ch.eventLoop().submit(() -> { }).sync();
+        assertEquals(List.of("frame-6", "flush", "frame-7", "flush"), recorder.events);
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
     void writeOnEmbeddedChannel_fromTheTestThread_isWritten() {
         EmbeddedChannel ch = new EmbeddedChannel();
         Outbox.writeAndFlush(ch, Frame.binary(new byte[] {7}));

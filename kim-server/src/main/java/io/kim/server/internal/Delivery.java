@@ -218,6 +218,12 @@ public final class Delivery implements ClusterBus.Receiver {
         }
     }
 
+    /** The pushes of one batch for connections of one event loop go over to it as one task. */
+    @Override
+    public void onPushes(String sourceNode, List<RemotePush> pushes) {
+        Channel.gatherWrites(() -> ClusterBus.Receiver.super.onPushes(sourceNode, pushes));
+    }
+
     @Override
     public void onKick(String sourceNode, RemoteKick kick) {
         Channel ch = ownChannel(kick.tenant(), kick.userId(), kick.channelId());

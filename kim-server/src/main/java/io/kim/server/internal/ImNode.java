@@ -36,6 +36,7 @@ import io.kim.spi.SessionStore;
 import io.kim.spi.UserDirectory;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
@@ -194,6 +195,11 @@ public final class ImNode {
         @Override
         public void onPush(String sourceNode, RemotePush push) {
             delivery.onPush(sourceNode, push);
+        }
+
+        @Override
+        public void onPushes(String sourceNode, List<RemotePush> pushes) {
+            delivery.onPushes(sourceNode, pushes);
         }
 
         @Override

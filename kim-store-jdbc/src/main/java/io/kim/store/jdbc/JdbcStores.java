@@ -212,6 +212,24 @@ public final class JdbcStores implements AutoCloseable {
     }
 
     /**
+     * What the message store's group commit has written since {@link Builder#build()}: for monitoring and
+     * benchmarks (messages per commit, rows per second). Counts only committed transactions. Thread-safe; the
+     * three figures are read one after the other, not as one snapshot.
+     *
+     * @param commits  transactions of appends committed
+     * @param appends  appends stored by them (retries answered from an earlier append not counted)
+     * @param rows     rows they inserted or updated: messages, inbox entries, inbox heads, conversations
+     */
+    public record WriterStats(long commits, long appends, long rows) {
+    }
+
+    /** The group commit's figures so far; see {@link WriterStats}. */
+    public WriterStats writerStats() {
+        long[] c = messages.writerCounts();
+        return new WriterStats(c[0], c[1], c[2]);
+    }
+
+    /**
      * Runs the sweeper now on the calling thread, which blocks: deletes the messages older than the retention and
      * their entries, in short transactions, oldest first.
      *

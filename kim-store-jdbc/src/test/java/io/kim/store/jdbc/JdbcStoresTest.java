@@ -163,6 +163,26 @@ class JdbcStoresTest {
     }
 
     @Test
+    void writerStats_countCommittedAppendsAndTheirRows_notRetries() {
+        JdbcStores s = open(h2().maxBatchSize(7));
+        assertEquals(new JdbcStores.WriterStats(0, 0, 0), s.writerStats());
+        List<CompletionStage<AppendResult>> stages = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            stages.add(s.messages().append(message("alice", "c" + i, "bob", 10), List.of("bob", "alice")));
+        }
+        for (CompletionStage<AppendResult> st : stages) {
+            await(st);
+        }
+        await(s.messages().append(message("alice", "c3", "bob", 10), List.of("bob", "alice"))); // a retry
+
+        JdbcStores.WriterStats stats = s.writerStats();
+        assertEquals(20, stats.appends());
+        assertTrue(stats.commits() >= 3 && stats.commits() <= 21, "batches of at most 7: " + stats);
+        // each append: its message, two entries; each batch: the two heads, the two conversations
+        assertTrue(stats.rows() >= 20 * 3 + 4 * 3 && stats.rows() <= 20 * 3 + 4 * 21, stats.toString());
+    }
+
+    @Test
     void sweep_inSmallBatches_dropsOnlyExpiredEntriesAndKeepsTruncatedRight() {
         JdbcStores s = open(h2().sweepBatchSize(2));
         for (int i = 0; i < 5; i++) {

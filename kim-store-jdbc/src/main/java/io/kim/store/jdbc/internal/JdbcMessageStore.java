@@ -59,6 +59,11 @@ public final class JdbcMessageStore implements MessageStore {
     private final String epoch;
     private final ArrayBlockingQueue<Pending> queue;
     private final Thread writer;
+    /** Rows the current transaction of the writer wrote; added to {@link #rowsWritten} once it committed. */
+    private long batchRows;
+    private volatile long commits;
+    private volatile long appendsWritten;
+    private volatile long rowsWritten;
     private volatile boolean running = true;
 
     public JdbcMessageStore(Db db, Settings settings, String epoch, String threadName) {
@@ -188,6 +193,7 @@ public final class JdbcMessageStore implements MessageStore {
                 writeBatch(c, batch);
                 return null;
             });
+            committed(batch);
             return;
         } catch (SQLException e) {
             if (!Db.isIntegrityViolation(e) || batch.size() == 1) {
@@ -203,10 +209,29 @@ public final class JdbcMessageStore implements MessageStore {
                     writeBatch(c, one);
                     return null;
                 });
+                committed(one);
             } catch (SQLException e) {
                 fail(one, e);
             }
         }
+    }
+
+    /** Counts a committed transaction of the writer (only the writer thread writes these fields). */
+    private void committed(List<Pending> batch) {
+        long appends = 0;
+        for (Pending p : batch) {
+            if (p.error == null && p.result != null && !p.result.duplicate()) {
+                appends++;
+            }
+        }
+        commits++;
+        appendsWritten += appends;
+        rowsWritten += batchRows;
+    }
+
+    /** Transactions the writer committed, appends they stored (duplicates aside) and rows they wrote, so far. */
+    public long[] writerCounts() {
+        return new long[] {commits, appendsWritten, rowsWritten};
     }
 
     private static void fail(List<Pending> batch, SQLException e) {
@@ -220,6 +245,7 @@ public final class JdbcMessageStore implements MessageStore {
     /** The group commit's transaction. Sets every pending's outcome; they count only once it commits. */
     private void writeBatch(Connection c, List<Pending> batch) throws SQLException {
         long now = settings.clock().millis();
+        batchRows = 0;
         // retries of one client message id within the batch: the first one decides
         LinkedHashMap<Key, Pending> firsts = new LinkedHashMap<>();
         Map<Pending, Pending> followers = new HashMap<>();
@@ -275,7 +301,10 @@ public final class JdbcMessageStore implements MessageStore {
             } else {
                 insert(c, written, rows, now);
             }
-            upsertConversations(c, written);
+            batchRows += written.size() + changedRows(rows) + upsertConversations(c, written);
+            for (Pending p : written) {
+                batchRows += p.result.sequences().size();
+            }
         }
         for (Map.Entry<Pending, Pending> e : followers.entrySet()) {
             Pending first = e.getValue();
@@ -316,7 +345,18 @@ public final class JdbcMessageStore implements MessageStore {
      * Raises the conversation rows of the owners of {@code written} (notices aside), one upsert per row in key order.
      * The owners' inbox rows are locked by this transaction already, so no other append touches these rows.
      */
-    private void upsertConversations(Connection c, List<Pending> written) throws SQLException {
+    private static int changedRows(Map<Inbox, InboxRow> rows) {
+        int n = 0;
+        for (InboxRow row : rows.values()) {
+            if (row.changed) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Upserts the conversations {@code written} changed; returns how many rows that was. */
+    private int upsertConversations(Connection c, List<Pending> written) throws SQLException {
         TreeMap<ConversationKey, ConversationChange> changes = new TreeMap<>();
         for (Pending p : written) {
             Message m = p.message;
@@ -340,7 +380,11 @@ public final class JdbcMessageStore implements MessageStore {
             }
         }
         if (changes.isEmpty()) {
-            return;
+            return 0;
+        }
+        if (db.dialect().arrays) {
+            upsertConversationsByArrays(c, changes);
+            return changes.size();
         }
         try (PreparedStatement ps = c.prepareStatement(db.dialect().upsertConversation)) {
             for (Map.Entry<ConversationKey, ConversationChange> e : changes.entrySet()) {
@@ -357,6 +401,52 @@ public final class JdbcMessageStore implements MessageStore {
                 ps.addBatch();
             }
             ps.executeBatch();
+        }
+        return changes.size();
+    }
+
+    /** The same as the dialect's one-row upsert for every change, in one statement (rows in key order). */
+    private static void upsertConversationsByArrays(Connection c,
+            TreeMap<ConversationKey, ConversationChange> changes) throws SQLException {
+        int n = changes.size();
+        String[] tenants = new String[n];
+        String[] users = new String[n];
+        Short[] types = new Short[n];
+        String[] peers = new String[n];
+        Long[] lastSeqs = new Long[n];
+        String[] lastIds = new String[n];
+        Long[] lastAts = new Long[n];
+        Long[] unread = new Long[n];
+        int i = 0;
+        for (Map.Entry<ConversationKey, ConversationChange> e : changes.entrySet()) {
+            ConversationKey k = e.getKey();
+            ConversationChange change = e.getValue();
+            tenants[i] = k.tenant();
+            users[i] = k.userId();
+            types[i] = k.chatType();
+            peers[i] = k.peer();
+            lastSeqs[i] = change.lastSequence;
+            lastIds[i] = change.lastMessageId;
+            lastAts[i] = change.lastAt;
+            unread[i++] = change.unread;
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO kim_conversation (tenant, user_id, chat_type,"
+                + " peer, last_seq, last_message_id, last_at, read_seq, unread) SELECT t.tenant, t.user_id,"
+                + " t.chat_type, t.peer, t.last_seq, t.last_message_id, t.last_at, 0, t.unread"
+                + " FROM unnest(?, ?, ?, ?, ?, ?, ?, ?) AS t (tenant, user_id, chat_type, peer, last_seq,"
+                + " last_message_id, last_at, unread)"
+                + " ON CONFLICT (tenant, user_id, chat_type, peer) DO UPDATE SET last_seq = EXCLUDED.last_seq,"
+                + " last_message_id = EXCLUDED.last_message_id, last_at = EXCLUDED.last_at,"
+                + " unread = kim_conversation.unread + EXCLUDED.unread")) {
+            ps.setArray(1, c.createArrayOf("varchar", tenants));
+            ps.setArray(2, c.createArrayOf("varchar", users));
+            ps.setArray(3, c.createArrayOf("int2", types));
+            ps.setArray(4, c.createArrayOf("varchar", peers));
+            ps.setArray(5, c.createArrayOf("int8", lastSeqs));
+            ps.setArray(6, c.createArrayOf("varchar", lastIds));
+            ps.setArray(7, c.createArrayOf("int8", lastAts));
+            ps.setArray(8, c.createArrayOf("int8", unread));
+            ps.executeUpdate();
         }
     }
 
