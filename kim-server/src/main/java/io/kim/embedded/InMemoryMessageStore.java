@@ -69,7 +69,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * holds: a look-up and a few stores per owner. A READ up to the last message sets the count to 0; one up to an
  * earlier message recounts the entries after it. Unread messages that retention drops still count until the next
  * such READ. The last message is decoded from the log when {@link #conversations} lists it. A conversation's record
- * (some 100 bytes) is kept for the life of the store, like the head sequences. Amended (edited, recalled) messages
+ * (some 100 bytes) is kept for the life of the store, like the head sequences, unless
+ * {@link #removeConversation} drops it (a user quit the group). Amended (edited, recalled) messages
  * keep their new content in a map beside the log, dropped with their records by {@link #purgeExpired()}.
  */
 public final class InMemoryMessageStore implements MessageStore {
@@ -432,6 +433,42 @@ public final class InMemoryMessageStore implements MessageStore {
             user.lock.unlock();
         }
         return CompletableFuture.completedFuture(Optional.of(snapshot.toConversation(state)));
+    }
+
+    /**
+     * Takes the conversation's record out of each user's map under that user's lock, one user after the other; the
+     * inbox entries stay. The next append of a message of it creates a new record.
+     */
+    @Override
+    public CompletionStage<Void> removeConversation(String tenant, ChatType chatType, String peer,
+            Collection<String> userIds) {
+        Validate.nonBlank(tenant, "tenant");
+        Objects.requireNonNull(chatType, "chatType");
+        Validate.nonBlank(peer, "peer");
+        Objects.requireNonNull(userIds, "userIds");
+        for (String userId : userIds) {
+            Validate.nonBlank(userId, "userIds element");
+        }
+        if (!conversations) {
+            return MessageStore.super.removeConversation(tenant, chatType, peer, userIds);
+        }
+        TenantState state = tenants.get(tenant);
+        if (state == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        for (String userId : userIds) {
+            User user = state.users.get(userId);
+            if (user == null) {
+                continue;
+            }
+            user.lock.lock();
+            try {
+                user.forget(chatType, peer);
+            } finally {
+                user.lock.unlock();
+            }
+        }
+        return CompletableFuture.completedFuture(null);
     }
 
     /**
@@ -884,6 +921,14 @@ public final class InMemoryMessageStore implements MessageStore {
         Conv conversation(ChatType type, String peer) {
             HashMap<String, Conv> map = type == ChatType.GROUP ? groups : peers;
             return map == null ? null : map.get(peer);
+        }
+
+        /** Drops the conversation ({@code type}, {@code peer}), if there is one. */
+        void forget(ChatType type, String peer) {
+            HashMap<String, Conv> map = type == ChatType.GROUP ? groups : peers;
+            if (map != null) {
+                map.remove(peer);
+            }
         }
 
         void forEachConversation(java.util.function.Consumer<Conv> action) {

@@ -148,6 +148,41 @@ public interface MessageStore {
     }
 
     /**
+     * Drops the conversation ({@code chatType}, {@code peer}) in {@code tenant} from the conversation list of every
+     * user in {@code userIds}, in one call for all of them. The server calls it when a user quits a group (for the
+     * quitter) and when a group is dissolved (for every member, the owner included), with ({@link ChatType#GROUP},
+     * the group id).
+     *
+     * <p>Only the conversation goes: its row in {@link #conversations}, its read position and its unread count.
+     * The inbox entries stay, so {@link #read} (SYNC) still returns the conversation's messages and sequences do not
+     * change; {@link #markRead} of the dropped conversation finds none, and {@link #readers} no longer counts the
+     * user as a reader of its messages. A message of the conversation appended to the user's inbox afterwards (a
+     * re-joined member, a new message from the peer) starts it again as a new conversation: read position 0, only
+     * that message unread. An append racing with this call may be ordered before it (its message is then dropped with
+     * the conversation) or after it (it starts the conversation again).
+     *
+     * <p>Idempotent: users who have no such conversation (never had it, dropped it already, unknown users) are
+     * skipped. Each user's conversation goes at once (a reader sees it either listed or gone); a durable store drops
+     * all of them in one transaction, an in-memory one user after the other. Called on an event loop like the other
+     * methods, so it must not block.
+     *
+     * <p>The default implementation fails with {@link UnsupportedOperationException}, like {@link #conversations}: a
+     * store that keeps no conversations has none to drop, and the server then changes nothing.
+     *
+     * @param chatType the kind of conversation; non-null
+     * @param peer     the other user's id, or the group id; non-blank
+     * @param userIds  the users of {@code tenant} whose conversation goes; possibly empty, no {@code null} or blank
+     *                 element; a user listed twice counts once
+     * @return a stage completed once the conversations are gone (durably as far as the store is durable); failed if
+     *         the backing system failed, in which case a durable store dropped none of them
+     */
+    default CompletionStage<Void> removeConversation(String tenant, ChatType chatType, String peer,
+            Collection<String> userIds) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException(
+                getClass().getName() + " does not keep conversations"));
+    }
+
+    /**
      * Replaces the content of the message at inbox entry {@code sequence} of user {@code userId} in {@code tenant},
      * if that entry's message has id {@code messageId}: from then on every inbox holding it returns it with
      * {@code contentType} and {@code body}, and the old body is deleted. Its version (the number of amendments)

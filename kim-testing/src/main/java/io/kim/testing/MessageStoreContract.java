@@ -904,6 +904,153 @@ public abstract class MessageStoreContract {
         assertThrows(IllegalArgumentException.class, () -> store.markRead(tenant, "bob", ChatType.USER, "", 1));
     }
 
+    // ---- removing conversations (a member quit, a group dissolved) -------------------------------------------
+
+    @Test
+    void removeConversation_dropsTheGroupForTheListedUsersOnly_andKeepsTheirInboxEntries() {
+        List<String> team = List.of("alice", "bob", "carol");
+        AppendResult g1 = await(store.append(message(tenant, "alice", "g1", ChatType.GROUP, "team"), team));
+        AppendResult g2 = await(store.append(message(tenant, "carol", "g2", ChatType.GROUP, "team"), team));
+        append(tenant, "alice", "c1", "bob", "bob", "alice");
+        await(store.markRead(tenant, "bob", ChatType.GROUP, "team", g1.sequence("bob")));
+
+        await(store.removeConversation(tenant, ChatType.GROUP, "team", List.of("bob")));
+
+        List<Conversation> bobs = await(store.conversations(tenant, "bob", 0, 10));
+        assertEquals(List.of("alice"), bobs.stream().map(Conversation::peer).toList()); // the one-to-one stays
+        assertEquals(ChatType.USER, bobs.get(0).chatType());
+        assertEquals(3, sequences(await(store.read(tenant, "bob", 0, 10))).size(), "the entries stay");
+        assertTrue(await(store.markRead(tenant, "bob", ChatType.GROUP, "team", g2.sequence("bob"))).isEmpty());
+        assertEquals(List.of(), await(store.readers(tenant, "alice", g1.sequence("alice"),
+                g1.message().messageId())).orElseThrow(), "bob's read position went with it");
+        Conversation carols = await(store.conversations(tenant, "carol", 0, 10)).get(0);
+        assertEquals("team", carols.peer());
+        assertEquals(1, carols.unread());
+        assertEquals(2, await(store.conversations(tenant, "alice", 0, 10)).size());
+    }
+
+    @Test
+    void removeConversation_thenANewMessage_startsItAgainWithOnlyThatMessageUnread() {
+        AppendResult old = await(store.append(message(tenant, "alice", "g1", ChatType.GROUP, "team"),
+                List.of("alice", "bob")));
+        await(store.append(message(tenant, "alice", "g2", ChatType.GROUP, "team"), List.of("alice", "bob")));
+        await(store.markRead(tenant, "bob", ChatType.GROUP, "team", old.sequence("bob")));
+        await(store.removeConversation(tenant, ChatType.GROUP, "team", List.of("bob")));
+        assertEquals(List.of(), await(store.conversations(tenant, "bob", 0, 10)));
+
+        AppendResult again = await(store.append(message(tenant, "alice", "g3", ChatType.GROUP, "team"),
+                List.of("alice", "bob")));
+        List<Conversation> bobs = await(store.conversations(tenant, "bob", 0, 10));
+        assertEquals(1, bobs.size());
+        Conversation c = bobs.get(0);
+        assertEquals("team", c.peer());
+        assertEquals(again.sequence("bob"), c.lastSequence());
+        assertEquals(again.message(), c.lastMessage());
+        assertEquals(0, c.readSequence());
+        assertEquals(1, c.unread());
+        assertEquals(0, await(store.markRead(tenant, "bob", ChatType.GROUP, "team", again.sequence("bob")))
+                .orElseThrow().unread());
+    }
+
+    @Test
+    void removeConversation_everyMemberInOneCall_dropsItForAll_andOnlyThatConversation() {
+        List<String> members = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            members.add("m" + i);
+        }
+        await(store.append(message(tenant, "m0", "g1", ChatType.GROUP, "team"), members));
+        await(store.append(message(tenant, "m1", "g2", ChatType.GROUP, "other"), List.of("m0", "m1")));
+        append(tenant, "m2", "c1", "team", "team", "m2"); // a user named like the group: another conversation
+
+        List<String> listed = new ArrayList<>(members);
+        listed.add("m3"); // twice
+        await(store.removeConversation(tenant, ChatType.GROUP, "team", listed));
+
+        for (String m : members) {
+            for (Conversation c : await(store.conversations(tenant, m, 0, 10))) {
+                assertFalse(c.chatType() == ChatType.GROUP && c.peer().equals("team"), m + " still lists team");
+            }
+        }
+        assertEquals(List.of("other"), await(store.conversations(tenant, "m0", 0, 10)).stream()
+                .map(Conversation::peer).toList());
+        assertEquals(List.of("team"), await(store.conversations(tenant, "m2", 0, 10)).stream()
+                .map(Conversation::peer).toList());
+        assertEquals(ChatType.USER, await(store.conversations(tenant, "m2", 0, 10)).get(0).chatType());
+    }
+
+    @Test
+    void removeConversation_isIdempotent_andLeavesOtherTenantsAlone() {
+        await(store.append(message(tenant, "alice", "g1", ChatType.GROUP, "team"), List.of("alice", "bob")));
+        await(store.append(message(otherTenant, "alice", "g1", ChatType.GROUP, "team"), List.of("alice", "bob")));
+
+        await(store.removeConversation(tenant, ChatType.GROUP, "team", List.of("bob", "nobody")));
+        await(store.removeConversation(tenant, ChatType.GROUP, "team", List.of("bob")));
+        await(store.removeConversation(tenant, ChatType.GROUP, "team", List.of()));
+        await(store.removeConversation("no-such-tenant", ChatType.GROUP, "team", List.of("bob")));
+
+        assertEquals(List.of(), await(store.conversations(tenant, "bob", 0, 10)));
+        assertEquals(1, await(store.conversations(tenant, "alice", 0, 10)).size());
+        assertEquals(1, await(store.conversations(otherTenant, "bob", 0, 10)).size());
+    }
+
+    @Test
+    void removeConversation_badArguments_areRejected() {
+        assertThrows(IllegalArgumentException.class,
+                () -> store.removeConversation(" ", ChatType.GROUP, "team", List.of("bob")));
+        assertThrows(IllegalArgumentException.class,
+                () -> store.removeConversation(tenant, ChatType.GROUP, "", List.of("bob")));
+        assertThrows(IllegalArgumentException.class,
+                () -> store.removeConversation(tenant, ChatType.GROUP, "team", List.of("bob", " ")));
+        assertThrows(NullPointerException.class,
+                () -> store.removeConversation(tenant, null, "team", List.of("bob")));
+        assertThrows(NullPointerException.class,
+                () -> store.removeConversation(tenant, ChatType.GROUP, "team", null));
+    }
+
+    /**
+     * Group messages to many members while their conversation is removed again and again: every call succeeds
+     * (a store that locks the rows in another order than its appends deadlocks or fails here), and after the
+     * last removal nobody lists the group.
+     */
+    @Test
+    void removeConversation_concurrentWithAppends_neitherFailsNorDeadlocks() throws Exception {
+        List<String> members = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            members.add("m" + i);
+        }
+        List<String> reversed = new ArrayList<>(members);
+        java.util.Collections.reverse(reversed);
+        int rounds = 20;
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        CountDownLatch start = new CountDownLatch(1);
+        try {
+            Future<?> appends = pool.submit(() -> {
+                start.await();
+                for (int i = 0; i < rounds; i++) {
+                    await(store.append(message(tenant, "m" + (i % 20), "g" + i, ChatType.GROUP, "team"), members));
+                }
+                return null;
+            });
+            Future<?> removals = pool.submit(() -> {
+                start.await();
+                for (int i = 0; i < rounds; i++) {
+                    await(store.removeConversation(tenant, ChatType.GROUP, "team", i % 2 == 0 ? members : reversed));
+                }
+                return null;
+            });
+            start.countDown();
+            appends.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            removals.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } finally {
+            shutdown(pool);
+        }
+        await(store.removeConversation(tenant, ChatType.GROUP, "team", members));
+        for (String m : members) {
+            assertEquals(List.of(), await(store.conversations(tenant, m, 0, 10)), m);
+            assertEquals(rounds, await(store.headSequence(tenant, m)));
+        }
+    }
+
     // ---- amendments (edit, recall) ----------------------------------------------------------------------------
 
     @Test

@@ -95,6 +95,16 @@ class InMemoryMessageStoreTest extends MessageStoreContract {
         assertTrue(store.headSequence(tenant, "bob").toCompletableFuture().isDone());
         assertTrue(store.acknowledge(tenant, "bob", "phone", 1).toCompletableFuture().isDone());
         assertTrue(store.acknowledged(tenant, "bob", "phone").toCompletableFuture().isDone());
+        assertTrue(store.removeConversation(tenant, ChatType.USER, "alice", List.of("bob")).toCompletableFuture()
+                .isDone());
+    }
+
+    @Test
+    void withoutConversations_removeConversationFailsUnsupported() {
+        MessageStore none = InMemoryMessageStore.builder().conversations(false).build();
+        await(none.append(message(tenant, "alice", "g1", ChatType.GROUP, "team"), List.of("alice", "bob")));
+        assertTrue(io.kim.testing.Stages.failure(none.removeConversation(tenant, ChatType.GROUP, "team",
+                List.of("bob"))) instanceof UnsupportedOperationException);
     }
 
     @Test

@@ -15,6 +15,9 @@ import io.kim.protocol.ConversationInfo;
 import io.kim.protocol.ConversationsRequest;
 import io.kim.protocol.ConversationsResponse;
 import io.kim.protocol.GroupCreateRequest;
+import io.kim.protocol.GroupEventPush;
+import io.kim.protocol.GroupMembersChange;
+import io.kim.protocol.GroupRequest;
 import io.kim.protocol.MessagePush;
 import io.kim.protocol.Packet;
 import io.kim.protocol.ReadReceipt;
@@ -230,6 +233,89 @@ public abstract class ImConversationContractTest {
         received(alice, SendResponse.parseFrom(reply.getBody()).getMessageId());
     }
 
+    private static List<String> groupsListed(RawImClient c) throws Exception {
+        return conversations(c, 0, 0).getConversationsList().stream()
+                .filter(i -> i.getChatType() == CHAT_GROUP).map(ConversationInfo::getPeer).toList();
+    }
+
+    private static GroupEventPush groupEvent(RawImClient c) throws Exception {
+        return GroupEventPush.parseFrom(c.nextPush(Command.GROUP_EVENT).getBody());
+    }
+
+    @Test
+    void quit_dropsTheGroupFromTheQuittersConversationsOnly_andARejoinGetsItBackWithTheNextMessage()
+            throws Exception {
+        RawImClient alice = login("alice", "phone");
+        RawImClient bob = login("bob", "phone");
+        RawImClient carol = login("carol", "phone");
+        alice.expect(Status.OK, Command.GROUP_CREATE, GroupCreateRequest.newBuilder().setGroupId("team")
+                .setName("team").addMembers("bob").addMembers("carol").build());
+        Packet sent = alice.expect(Status.OK, Command.SEND, RawImClient.text(CHAT_GROUP, "team", "g1", "hello"));
+        String first = SendResponse.parseFrom(sent.getBody()).getMessageId();
+        long s = received(bob, first);
+        received(carol, first);
+        received(bob, send(alice, "bob", "direct").getMessageId());
+        assertEquals(List.of("team"), groupsListed(bob));
+
+        bob.expect(Status.OK, Command.GROUP_QUIT, GroupRequest.newBuilder().setGroupId("team").build());
+        GroupEventPush quit = groupEvent(carol);
+        assertEquals(GroupEventPush.Kind.QUIT, quit.getKind());
+        assertEquals("bob", quit.getUserId());
+
+        ConversationsResponse bobs = conversations(bob, 0, 0);
+        assertEquals(List.of("alice"), bobs.getConversationsList().stream().map(ConversationInfo::getPeer).toList());
+        assertEquals(CHAT_USER, bobs.getConversations(0).getChatType(), "the one-to-one conversation stays");
+        assertEquals(List.of("team"), groupsListed(carol)); // told of the quit, still listing the group
+        assertEquals(1, conversations(carol, 0, 0).getConversations(0).getUnread());
+        assertEquals(List.of("team"), groupsListed(alice));
+        bob.expect(Status.INVALID_PACKET, Command.READ, read(CHAT_GROUP, "team", s)); // no such conversation
+        SyncResponse synced = SyncResponse.parseFrom(bob.expect(Status.OK, Command.SYNC,
+                SyncRequest.newBuilder().setAfterSequence(0).build()).getBody());
+        assertEquals(first, synced.getEntries(0).getMessage().getMessageId(), "the inbox keeps the entry");
+
+        alice.expect(Status.OK, Command.GROUP_ADD, GroupMembersChange.newBuilder().setGroupId("team")
+                .addUserIds("bob").build());
+        assertEquals(List.of(), groupsListed(bob), "joining again starts no conversation");
+        Packet again = carol.expect(Status.OK, Command.SEND, RawImClient.text(CHAT_GROUP, "team", "g2", "back?"));
+        String second = SendResponse.parseFrom(again.getBody()).getMessageId();
+        received(bob, second);
+        ConversationInfo back = conversations(bob, 0, 0).getConversations(0);
+        assertEquals(CHAT_GROUP, back.getChatType());
+        assertEquals("team", back.getPeer());
+        assertEquals(second, back.getLastMessage().getMessageId());
+        assertEquals(1, back.getUnread(), "only the message after the rejoin is unread");
+    }
+
+    @Test
+    void dissolve_dropsTheGroupFromEveryMembersConversations_theOwnersToo() throws Exception {
+        RawImClient alice = login("alice", "phone");
+        RawImClient bob = login("bob", "phone");
+        RawImClient carol = login("carol", "phone");
+        alice.expect(Status.OK, Command.GROUP_CREATE, GroupCreateRequest.newBuilder().setGroupId("team")
+                .setName("team").addMembers("bob").addMembers("carol").build());
+        alice.expect(Status.OK, Command.GROUP_CREATE, GroupCreateRequest.newBuilder().setGroupId("other")
+                .setName("other").addMembers("bob").build());
+        for (String g : List.of("team", "other")) {
+            Packet sent = alice.expect(Status.OK, Command.SEND, RawImClient.text(CHAT_GROUP, g, g + "-1", "hi"));
+            String id = SendResponse.parseFrom(sent.getBody()).getMessageId();
+            received(bob, id);
+            if (g.equals("team")) {
+                received(carol, id);
+            }
+        }
+        Packet toTeam = bob.expect(Status.OK, Command.SEND, RawImClient.text(CHAT_GROUP, "team", "b1", "hey"));
+        received(carol, SendResponse.parseFrom(toTeam.getBody()).getMessageId());
+        assertEquals(List.of("team", "other"), groupsListed(bob));
+        assertEquals(List.of("team"), groupsListed(carol));
+
+        alice.expect(Status.OK, Command.GROUP_DISSOLVE, GroupRequest.newBuilder().setGroupId("team").build());
+        // the push comes after the conversations are gone
+        assertEquals(GroupEventPush.Kind.DISSOLVED, groupEvent(carol).getKind());
+        assertEquals(List.of(), groupsListed(carol));
+        assertEquals(List.of("other"), groupsListed(bob));
+        assertEquals(List.of("other"), groupsListed(alice));
+    }
+
     @Test
     void read_badRequests_areInvalid() throws Exception {
         RawImClient alice = login("alice", "phone");
@@ -278,6 +364,11 @@ public abstract class ImConversationContractTest {
                 .setMessageId(m.getMessageId()).build());
         // recall and edit do not need conversations
         alice.expect(Status.OK, Command.RECALL, recall(m.getSequence(), m.getMessageId()));
+        // nor do quit and dissolve, which have no conversation to drop then
+        alice.expect(Status.OK, Command.GROUP_CREATE, GroupCreateRequest.newBuilder().setGroupId("team")
+                .setName("team").addMembers("bob").build());
+        bob.expect(Status.OK, Command.GROUP_QUIT, GroupRequest.newBuilder().setGroupId("team").build());
+        alice.expect(Status.OK, Command.GROUP_DISSOLVE, GroupRequest.newBuilder().setGroupId("team").build());
     }
 
     @Test

@@ -79,7 +79,8 @@ public final class ImNode {
         this.login = new LoginAcceptor(Objects.requireNonNull(b.authenticator, "authenticator"), sessions, messages,
                 b.devicePolicy, ids, delivery, new LoginLocks(b.loginLockHold), events, b.metrics, b.clock,
                 b.maxSessionsPerUser);
-        GroupCommands group = new GroupCommands(groups, b.userDirectory, delivery, ids, events, b.metrics, b.clock);
+        GroupCommands group = new GroupCommands(groups, messages, b.userDirectory, delivery, ids, events, b.metrics,
+                b.clock);
         SendCommand send = new SendCommand(messages, b.userDirectory, group, b.contentFilter, b.filterPolicy,
                 delivery, ids, events, b.metrics, b.clock, b.maxBodyLength);
         SyncCommands sync = new SyncCommands(messages, events, b.metrics, b.defaultSyncLimit, b.maxSyncLimit,

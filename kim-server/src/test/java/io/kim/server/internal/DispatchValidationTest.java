@@ -18,6 +18,7 @@ import io.kim.protocol.Status;
 import io.kim.protocol.SyncRequest;
 import io.kim.protocol.SyncResponse;
 import io.kim.spi.AppendResult;
+import io.kim.spi.ChatType;
 import io.kim.spi.InboxPage;
 import io.kim.spi.Message;
 import io.kim.spi.MessageStore;
@@ -124,6 +125,37 @@ class DispatchValidationTest {
             expect(c, Status.UNAVAILABLE, Command.SEND, send("bob", "c-1"));
             expect(c, Status.SERVER_ERROR, Command.SYNC, SyncRequest.getDefaultInstance());
             expect(c, Status.OK, Command.HEARTBEAT, null);
+        }
+    }
+
+    /**
+     * Quit and dissolve happened once the group store changed: a message store that fails to drop the group's
+     * conversation, or throws, does not turn the answer into an error (a retry would be refused).
+     */
+    @Test
+    void aStoreThatFailsToDropConversations_stillAnswersQuitAndDissolveOk() {
+        MessageStore failing = new DelegatingStore(InMemoryMessageStore.builder().build()) {
+            @Override
+            public CompletionStage<Void> removeConversation(String tenant, ChatType chatType, String peer,
+                    Collection<String> userIds) {
+                if (userIds.size() == 1) {
+                    return CompletableFuture.failedFuture(new java.io.IOException("disk on fire"));
+                }
+                throw new IllegalStateException("a bug");
+            }
+        };
+        ImNode node = EmbeddedIm.node().messageStore(failing).build();
+        try (EmbeddedIm alice = loggedIn(node); EmbeddedIm bob = new EmbeddedIm(node, T, Duration.ZERO);
+                EmbeddedIm carol = new EmbeddedIm(node, T, Duration.ZERO)) {
+            assertEquals(Status.OK, bob.login("t1:bob:phone-1:phone").getHeader().getStatus());
+            assertEquals(Status.OK, carol.login("t1:carol:phone-1:phone").getHeader().getStatus());
+            expect(alice, Status.OK, Command.GROUP_CREATE, GroupCreateRequest.newBuilder().setGroupId("g1")
+                    .setName("g").addMembers("bob").addMembers("carol").build());
+            GroupRequest g1 = GroupRequest.newBuilder().setGroupId("g1").build();
+            expect(bob, Status.OK, Command.GROUP_QUIT, g1);
+            expect(bob, Status.FORBIDDEN, Command.GROUP_MEMBERS, g1); // bob did quit
+            expect(alice, Status.OK, Command.GROUP_DISSOLVE, g1);
+            expect(alice, Status.NO_SUCH_GROUP, Command.GROUP_GET, g1);
         }
     }
 

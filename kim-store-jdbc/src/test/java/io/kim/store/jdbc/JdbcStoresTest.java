@@ -118,6 +118,22 @@ class JdbcStoresTest {
     }
 
     @Test
+    void reopen_removedGroupConversationStaysRemovedAndItsEntriesStay() {
+        JdbcStores first = open(h2());
+        Message g = new Message("t1", "m-g1", "alice", "phone", ChatType.GROUP, "team", "g1", "text", new byte[3],
+                1_000);
+        await(first.messages().append(g, List.of("alice", "bob", "carol")));
+        await(first.messages().removeConversation("t1", ChatType.GROUP, "team", List.of("bob", "alice")));
+        first.close();
+
+        JdbcStores second = open(h2());
+        assertEquals(List.of(), await(second.messages().conversations("t1", "bob", 0, 10)));
+        assertEquals(List.of(), await(second.messages().conversations("t1", "alice", 0, 10)));
+        assertEquals("team", await(second.messages().conversations("t1", "carol", 0, 10)).get(0).peer());
+        assertEquals(g, await(second.messages().read("t1", "bob", 0, 10)).entries().get(0).message());
+    }
+
+    @Test
     void append_fullQueue_failsAtOnceWithStoreUnavailableAndTheRetrySucceeds() {
         JdbcStores s = open(h2().queueCapacity(1).maxBatchSize(1));
         List<CompletableFuture<AppendResult>> stages = new ArrayList<>();

@@ -14,13 +14,16 @@ import io.kim.server.internal.Delivery;
 import io.kim.server.internal.Ids;
 import io.kim.server.internal.ImMetrics;
 import io.kim.server.internal.Stages;
+import io.kim.server.internal.dispatch.Failures;
 import io.kim.server.internal.dispatch.Fields;
 import io.kim.server.internal.dispatch.Request;
 import io.kim.server.internal.dispatch.RequestException;
+import io.kim.spi.ChatType;
 import io.kim.spi.EventListener;
 import io.kim.spi.Group;
 import io.kim.spi.GroupStore;
 import io.kim.spi.JoinPolicy;
+import io.kim.spi.MessageStore;
 import io.kim.spi.Session;
 import io.kim.spi.UserDirectory;
 import io.kim.spi.Validate;
@@ -31,6 +34,7 @@ import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 
@@ -44,6 +48,13 @@ import java.util.concurrent.Executor;
  * (GROUP_ADD); GROUP_JOIN is refused for an invite-only group, joins an open one, and files a join request for an
  * approval group, which the owner is told about and accepts with GROUP_APPROVE. Only members see the member list;
  * only the owner sees the join requests and dissolves the group.
+ *
+ * <p><b>Conversations.</b> A user who quits, and every member of a dissolved group, the owner included, loses the
+ * group's conversation ({@link MessageStore#removeConversation}) before the members are told and the request is
+ * answered, so a CONVERSATIONS after the answer or the {@code GROUP_EVENT} push no longer lists it. The inbox
+ * entries stay. If the message store fails to drop it, the request is still answered OK, since the group change
+ * itself happened and a retry would be refused; the failure is logged once per cause and the conversation stays
+ * listed. A re-joined member's conversation starts again with the next group message.
  */
 public final class GroupCommands {
 
@@ -55,6 +66,7 @@ public final class GroupCommands {
     private final SecureRandom random = new SecureRandom();
 
     private final GroupStore store;
+    private final MessageStore messages;
     private final UserDirectory users;
     private final Delivery delivery;
     private final Ids ids;
@@ -63,9 +75,10 @@ public final class GroupCommands {
     private final Clock clock;
 
     /** @param users the user directory, or {@code null} if the server has none */
-    public GroupCommands(GroupStore store, UserDirectory users, Delivery delivery, Ids ids, EventListener events,
-            ImMetrics metrics, Clock clock) {
+    public GroupCommands(GroupStore store, MessageStore messages, UserDirectory users, Delivery delivery, Ids ids,
+            EventListener events, ImMetrics metrics, Clock clock) {
         this.store = store;
+        this.messages = messages;
         this.users = users;
         this.delivery = delivery;
         this.ids = ids;
@@ -287,12 +300,14 @@ public final class GroupCommands {
                     throw new RequestException(Status.FORBIDDEN, "not a member of " + id);
                 }
                 events.groupChanged(me.tenant(), id, "quit", me.userId());
-                return Stages.then(r.loop(), store.members(me.tenant(), id), members -> {
-                    List<String> told = new ArrayList<>(members);
-                    told.add(me.userId());
-                    notify(r.loop(), me.tenant(), told, GroupEventPush.Kind.QUIT, id, me.userId());
-                    return Stages.done(r.ok(null));
-                });
+                return Stages.then(r.loop(), store.members(me.tenant(), id), members ->
+                        Stages.then(r.loop(), dropConversation(r.loop(), me.tenant(), id, List.of(me.userId())),
+                                dropped -> {
+                                    List<String> told = new ArrayList<>(members);
+                                    told.add(me.userId());
+                                    notify(r.loop(), me.tenant(), told, GroupEventPush.Kind.QUIT, id, me.userId());
+                                    return Stages.done(r.ok(null));
+                                }));
             });
         });
     }
@@ -330,11 +345,14 @@ public final class GroupCommands {
             }
             return Stages.then(r.loop(), store.members(me.tenant(), id), members ->
                     Stages.then(r.loop(), store.delete(me.tenant(), id), deleted -> {
-                        if (deleted) {
-                            events.groupChanged(me.tenant(), id, "dissolved", me.userId());
-                            notify(r.loop(), me.tenant(), members, GroupEventPush.Kind.DISSOLVED, id, me.userId());
+                        if (!deleted) { // another request dissolved it meanwhile and tells the members
+                            return Stages.done(r.ok(null));
                         }
-                        return Stages.done(r.ok(null));
+                        events.groupChanged(me.tenant(), id, "dissolved", me.userId());
+                        return Stages.then(r.loop(), dropConversation(r.loop(), me.tenant(), id, members), dropped -> {
+                            notify(r.loop(), me.tenant(), members, GroupEventPush.Kind.DISSOLVED, id, me.userId());
+                            return Stages.done(r.ok(null));
+                        });
                     }));
         });
     }
@@ -354,6 +372,30 @@ public final class GroupCommands {
                         : new RequestException(Status.FORBIDDEN, "not a member of " + groupId);
             });
         });
+    }
+
+    /**
+     * Drops group {@code groupId}'s conversation from the lists of {@code users} (see the class comment). The stage
+     * completes on {@code loop} and never fails: a failure of the store is logged once per cause; a store that keeps
+     * no conversations has none to drop.
+     */
+    private CompletionStage<Void> dropConversation(Executor loop, String tenant, String groupId,
+            Collection<String> users) {
+        CompletionStage<Void> removal;
+        try {
+            removal = messages.removeConversation(tenant, ChatType.GROUP, groupId, users);
+        } catch (RuntimeException e) {
+            removal = CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Stages.whenDone(loop, removal, (ignored, error) -> {
+            if (error != null && !(error instanceof UnsupportedOperationException)) {
+                Failures.logOncePerCause("dropping the conversation of group " + groupId + " from " + users.size()
+                        + " users failed; it stays listed", error);
+            }
+            done.complete(null);
+        });
+        return done;
     }
 
     private void notify(Executor loop, String tenant, Collection<String> members, GroupEventPush.Kind kind,

@@ -1067,6 +1067,56 @@ public final class JdbcMessageStore implements MessageStore {
     }
 
     /**
+     * Deletes the users' rows of the conversation in one transaction on the store's threads. The rows are locked in
+     * key order (user ids ascending), the order an append's upsert locks them in, so the two never deadlock: on
+     * PostgreSQL with one statement that selects the rows for update in that order from an array of the user ids,
+     * on H2 with a JDBC batch of one delete per user in that order. The inbox entries stay.
+     */
+    @Override
+    public CompletionStage<Void> removeConversation(String tenant, ChatType chatType, String peer,
+            Collection<String> userIds) {
+        Validate.nonBlank(tenant, "tenant");
+        Objects.requireNonNull(chatType, "chatType");
+        Validate.nonBlank(peer, "peer");
+        Objects.requireNonNull(userIds, "userIds");
+        if (userIds.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        String[] users = sortedDistinct(userIds);
+        short type = (short) (chatType == ChatType.GROUP ? 1 : 0);
+        return db.tx(c -> {
+            if (db.dialect().arrays) {
+                try (PreparedStatement ps = c.prepareStatement("DELETE FROM kim_conversation"
+                        + " WHERE tenant = ? AND chat_type = ? AND peer = ? AND user_id IN (SELECT user_id"
+                        + " FROM kim_conversation WHERE tenant = ? AND chat_type = ? AND peer = ?"
+                        + " AND user_id = ANY(?) ORDER BY user_id FOR UPDATE)")) {
+                    ps.setString(1, tenant);
+                    ps.setShort(2, type);
+                    ps.setString(3, peer);
+                    ps.setString(4, tenant);
+                    ps.setShort(5, type);
+                    ps.setString(6, peer);
+                    ps.setArray(7, c.createArrayOf("varchar", users));
+                    ps.executeUpdate();
+                }
+            } else {
+                try (PreparedStatement ps = c.prepareStatement("DELETE FROM kim_conversation"
+                        + " WHERE tenant = ? AND user_id = ? AND chat_type = ? AND peer = ?")) {
+                    for (String user : users) {
+                        ps.setString(1, tenant);
+                        ps.setString(2, user);
+                        ps.setShort(3, type);
+                        ps.setString(4, peer);
+                        ps.addBatch();
+                    }
+                    ps.executeBatch();
+                }
+            }
+            return null;
+        });
+    }
+
+    /**
      * Locks the message's row, writes the new content and version, and, for a notice content type (a recall), takes
      * the message out of the unread counts of every owner that had not read it, in conversation key order.
      * {@code body_size} keeps the size the quota counted, which the sweeper gives back.
