@@ -18,7 +18,6 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -34,8 +33,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <h2>Memory</h2>
  * Messages are kept as compact byte records in a per-tenant log of large arrays, an inbox entry is one
  * {@code long} in an array of its owner, and a client message id is a slot of 8 bytes in a hash table of its
- * sender, kept at most three quarters full, and the record's position in a {@code long} array of the sender. A record takes about the size of the message's fields (some 150
- * bytes for a short message with a UUID as its client id) and a few bytes per owner; with its two inbox entries
+ * sender, kept at most three quarters full, and the record's position in a {@code long} array of the sender. A
+ * record takes about the size of the message's fields (some 150 bytes for a short message with a UUID as its
+ * client id) and a few bytes per owner; with its two inbox entries
  * and its id, and the room the arrays keep for growing, a one-to-one message costs 250 to 400 bytes of heap, a
  * group message its record plus 12 to 20 bytes per member. There is no object per stored message, which keeps
  * the garbage collector's work independent of how many messages are kept. {@link #read} decodes the entries it returns, so every call returns new
@@ -180,30 +180,10 @@ public final class InMemoryMessageStore implements MessageStore {
             if (quotaMessages > 0 || quotaBytes > 0) {
                 sender.quota.add(position, message.body().length);
             }
-            return CompletableFuture.completedFuture(new AppendResult(message, sequenceMap(owners, sequences),
-                    false));
+            return CompletableFuture.completedFuture(
+                    new AppendResult(message, AppendResult.sequences(owners, sequences), false));
         } finally {
             unlock(users, senderAt >= 0 ? null : sender);
-        }
-    }
-
-    /**
-     * {@code owners[i]} mapped to {@code sequences[i]}, immutable (so {@link AppendResult} keeps it as is). No
-     * {@code Map.Entry} array for the usual one or two owners: storing into an array of an interface type costs a
-     * type check that many threads doing it at once contend on.
-     */
-    private static Map<String, Long> sequenceMap(String[] owners, long[] sequences) {
-        switch (owners.length) {
-            case 1:
-                return Map.of(owners[0], sequences[0]);
-            case 2:
-                return Map.of(owners[0], sequences[0], owners[1], sequences[1]);
-            default:
-                HashMap<String, Long> map = new HashMap<>(2 * owners.length);
-                for (int i = 0; i < owners.length; i++) {
-                    map.put(owners[i], sequences[i]);
-                }
-                return Map.copyOf(map);
         }
     }
 
@@ -598,8 +578,8 @@ public final class InMemoryMessageStore implements MessageStore {
         Message now = new Message(original.tenant(), original.messageId(), original.senderId(),
                 original.senderDevice(), original.chatType(), original.target(), original.clientMessageId(),
                 contentType, body, original.timestamp());
-        return CompletableFuture.completedFuture(Optional.of(new AmendResult(now, sequenceMap(ids, sequences),
-                version)));
+        return CompletableFuture.completedFuture(
+                Optional.of(new AmendResult(now, AppendResult.sequences(ids, sequences), version)));
     }
 
     /**
@@ -799,7 +779,7 @@ public final class InMemoryMessageStore implements MessageStore {
             String[] ids = new String[n];
             long[] sequences = new long[n];
             Message m = amended(log.message(r, ids, sequences), position);
-            return new AppendResult(m, sequenceMap(ids, sequences), true);
+            return new AppendResult(m, AppendResult.sequences(ids, sequences), true);
         }
 
         /** Amendments by log position; dropped with their records by {@link #purgeExpired()}. */
