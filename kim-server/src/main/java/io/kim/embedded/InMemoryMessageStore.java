@@ -18,7 +18,6 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -33,9 +32,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <h2>Memory</h2>
  * Messages are kept as compact byte records in a per-tenant log of large arrays, an inbox entry is one
- * {@code long} in an array of its owner, and a client message id is a slot of 16 bytes in a hash table of its
- * sender, kept between a quarter and half full. A record takes about the size of the message's fields (some 150
- * bytes for a short message with a UUID as its client id) and a few bytes per owner; with its two inbox entries
+ * {@code long} in an array of its owner, and a client message id is a slot of 8 bytes in a hash table of its
+ * sender, kept at most three quarters full, and the record's position in a {@code long} array of the sender. A
+ * record takes about the size of the message's fields (some 150 bytes for a short message with a UUID as its
+ * client id) and a few bytes per owner; with its two inbox entries
  * and its id, and the room the arrays keep for growing, a one-to-one message costs 250 to 400 bytes of heap, a
  * group message its record plus 12 to 20 bytes per member. There is no object per stored message, which keeps
  * the garbage collector's work independent of how many messages are kept. {@link #read} decodes the entries it returns, so every call returns new
@@ -144,6 +144,7 @@ public final class InMemoryMessageStore implements MessageStore {
         lock(users, senderAt >= 0 ? null : sender);
         try {
             long now = clock.millis();
+            sender.expireSent(now, retentionMillis, tenant.log);
             long original = sender.findSent(hash, clientMessageId, tenant.log, now, retentionMillis);
             if (original >= 0) {
                 return CompletableFuture.completedFuture(tenant.duplicate(original));
@@ -166,7 +167,7 @@ public final class InMemoryMessageStore implements MessageStore {
                 indexes[i] = u.index;
                 sequences[i] = u.head + 1;
             }
-            sender.reserveSent(tenant.log);
+            sender.reserveSent();
             // nothing can fail after the record is written: every array it goes into has room
             long position = tenant.log.append(message, indexes, sequences, now);
             boolean notice = !conversations || message.isNotice();
@@ -176,34 +177,14 @@ public final class InMemoryMessageStore implements MessageStore {
                     u.converse(message, position);
                 }
             }
-            sender.addSent(hash, position);
+            sender.addSent(hash, position, now);
             if (quotaMessages > 0 || quotaBytes > 0) {
                 sender.quota.add(position, message.body().length);
             }
-            return CompletableFuture.completedFuture(new AppendResult(message, sequenceMap(owners, sequences),
-                    false));
+            return CompletableFuture.completedFuture(
+                    new AppendResult(message, AppendResult.sequences(owners, sequences), false));
         } finally {
             unlock(users, senderAt >= 0 ? null : sender);
-        }
-    }
-
-    /**
-     * {@code owners[i]} mapped to {@code sequences[i]}, immutable (so {@link AppendResult} keeps it as is). No
-     * {@code Map.Entry} array for the usual one or two owners: storing into an array of an interface type costs a
-     * type check that many threads doing it at once contend on.
-     */
-    private static Map<String, Long> sequenceMap(String[] owners, long[] sequences) {
-        switch (owners.length) {
-            case 1:
-                return Map.of(owners[0], sequences[0]);
-            case 2:
-                return Map.of(owners[0], sequences[0], owners[1], sequences[1]);
-            default:
-                HashMap<String, Long> map = new HashMap<>(2 * owners.length);
-                for (int i = 0; i < owners.length; i++) {
-                    map.put(owners[i], sequences[i]);
-                }
-                return Map.copyOf(map);
         }
     }
 
@@ -634,8 +615,8 @@ public final class InMemoryMessageStore implements MessageStore {
         Message now = new Message(original.tenant(), original.messageId(), original.senderId(),
                 original.senderDevice(), original.chatType(), original.target(), original.clientMessageId(),
                 contentType, body, original.timestamp());
-        return CompletableFuture.completedFuture(Optional.of(new AmendResult(now, sequenceMap(ids, sequences),
-                version)));
+        return CompletableFuture.completedFuture(
+                Optional.of(new AmendResult(now, AppendResult.sequences(ids, sequences), version)));
     }
 
     /**
@@ -656,7 +637,7 @@ public final class InMemoryMessageStore implements MessageStore {
                 user.lock.lock();
                 try {
                     dropped += user.expire(now, retentionMillis, tenant.log);
-                    user.compactSent(tenant.log);
+                    user.compactSent(now, retentionMillis, tenant.log);
                     user.quota.release(now, retentionMillis, tenant.log);
                 } finally {
                     user.lock.unlock();
@@ -835,7 +816,7 @@ public final class InMemoryMessageStore implements MessageStore {
             String[] ids = new String[n];
             long[] sequences = new long[n];
             Message m = amended(log.message(r, ids, sequences), position);
-            return new AppendResult(m, sequenceMap(ids, sequences), true);
+            return new AppendResult(m, AppendResult.sequences(ids, sequences), true);
         }
 
         /** Amendments by log position; dropped with their records by {@link #purgeExpired()}. */
@@ -867,9 +848,9 @@ public final class InMemoryMessageStore implements MessageStore {
 
     /**
      * One user of a tenant: the inbox (positions of its records in the log, consecutive sequences
-     * {@code head - size + 1 .. head} from index {@code start}) and the table of client message ids the user sent
-     * (open addressing, pairs of hash and position + 1, 0 marking a free slot). Every field but the two final
-     * ones is guarded by {@code lock}.
+     * {@code head - size + 1 .. head} from index {@code start}) and the client message ids the user sent (a table
+     * of their hashes and ordinals, and their records' positions by ordinal). Every field but the two final ones is
+     * guarded by {@code lock}.
      */
     private static final class User {
         private static final long[] NONE = new long[0];
@@ -883,8 +864,23 @@ public final class InMemoryMessageStore implements MessageStore {
         private int size;
         /** When the oldest kept entry was stored; meaningful while {@code size > 0}. */
         private long oldestStoredAt;
+        /**
+         * The client message ids this user sent: an open-addressing table of slots, each 0 (free) or a tag from the
+         * id's hash in the upper half and the id's ordinal (the how-manieth id the user sent, modulo 2^32) in the
+         * lower; 8 bytes a slot, so that the look-up of a new id, one read in a table that grows with every id the
+         * user keeps, touches as little memory as it can.
+         */
         private long[] sent = NONE;
+        /** Used slots of {@link #sent}, those of forgotten ids included. */
         private int sentCount;
+        /** The log positions of the ids' records by ordinal: {@code sentBase ..} from index {@code sentStart}. */
+        private long[] sentPositions = NONE;
+        private int sentStart;
+        private int sentSize;
+        /** The ordinal of the oldest id kept: ids sent before it were forgotten. */
+        private long sentBase;
+        /** When the oldest kept id's record was stored; meaningful while {@code sentSize > 0}. */
+        private long oldestSentAt;
         /** The messages this user sent that count against its quota; used only when a quota is set. */
         final SentQuota quota = new SentQuota();
 
@@ -1019,77 +1015,138 @@ public final class InMemoryMessageStore implements MessageStore {
 
         /**
          * The position of the record this user sent with {@code clientMessageId}, or -1 if there is none younger
-         * than the retention.
+         * than the retention. Mostly one read of a slot of {@link #sent}; the record is read only when a slot's tag
+         * matches, which for an id never sent happens once in some 10^9 look-ups.
          */
         long findSent(long hash, String clientMessageId, MessageLog log, long now, long retentionMillis) {
             if (sentCount == 0) {
                 return -1;
             }
-            int mask = sent.length / 2 - 1;
-            for (int slot = (int) hash & mask; ; slot = (slot + 1) & mask) {
-                long stored = sent[2 * slot + 1];
+            long[] table = sent;
+            int mask = table.length - 1;
+            long tag = sentTag(hash);
+            for (int slot = (int) tag & mask; ; slot = (slot + 1) & mask) {
+                long stored = table[slot];
                 if (stored == 0) {
                     return -1;
                 }
-                if (sent[2 * slot] == hash) {
-                    MessageLog.Ref r = log.ref(stored - 1);
-                    if (r != null && now - MessageLog.storedAt(r) < retentionMillis
-                            && log.hasClientMessageId(r, clientMessageId)) {
-                        return stored - 1;
+                if (stored >>> 32 == tag) {
+                    long ordinal = sentOrdinal(stored);
+                    if (ordinal >= sentBase) {
+                        long position = sentPositions[sentStart + (int) (ordinal - sentBase)];
+                        MessageLog.Ref r = log.ref(position);
+                        if (r != null && now - MessageLog.storedAt(r) < retentionMillis
+                                && log.hasClientMessageId(r, clientMessageId)) {
+                            return position;
+                        }
                     }
                 }
             }
         }
 
-        /** Makes room for one more client message id, forgetting those whose records the log dropped. */
-        void reserveSent(MessageLog log) {
-            if (2 * (sentCount + 1) > sent.length / 2) { // keeps the table at most half full
-                rehash(log, sentCount + 1);
-            }
+        /** The slot tag of a client message id's hash: its upper half, with the top bit set (no slot is 0). */
+        private static long sentTag(long hash) {
+            return hash >>> 32 | 1L << 31;
         }
 
-        /** Forgets the client message ids whose records the log dropped, if they are many. */
-        void compactSent(MessageLog log) {
-            if (sentCount > 0) {
-                rehash(log, 0);
-            }
+        /**
+         * The ordinal of the id in slot value {@code stored}, from its low 32 bits: within 2^32 of the next one,
+         * since fewer than 2^31 ids are kept and the table is rebuilt, without the forgotten ones, before 2^30
+         * more are added.
+         */
+        private long sentOrdinal(long stored) {
+            long next = sentBase + sentSize;
+            return next - ((next - stored) & 0xFFFF_FFFFL);
         }
 
-        private void rehash(MessageLog log, int room) {
-            long[] old = sent;
-            int live = 0;
-            for (int i = 1; i < old.length; i += 2) {
-                if (old[i] != 0 && !log.dropped(old[i] - 1)) {
-                    live++;
+        /** Forgets the oldest ids sent while their records are at least retention old, or dropped from the log. */
+        void expireSent(long now, long retentionMillis, MessageLog log) {
+            if (sentSize == 0 || now - oldestSentAt < retentionMillis) {
+                return;
+            }
+            int n = 0;
+            long storedAt = -1;
+            while (n < sentSize) {
+                storedAt = log.storedAt(sentPositions[sentStart + n]);
+                if (storedAt >= 0 && now - storedAt < retentionMillis) {
+                    break;
+                }
+                n++;
+            }
+            sentStart += n;
+            sentSize -= n;
+            sentBase += n;
+            oldestSentAt = storedAt;
+            if (sentSize == 0) {
+                sentStart = 0;
+                if (sentPositions.length > 64) {
+                    sentPositions = NONE; // a user who stopped sending keeps no memory
                 }
             }
-            int slots = Integer.highestOneBit(Math.max(8, 4 * (live + room)) - 1) << 1;
-            long[] table = live + room == 0 ? NONE : new long[2 * slots];
+        }
+
+        /** Makes room for one more client message id, forgetting those whose records expired. */
+        void reserveSent() {
+            if (4 * (sentCount + 1) > 3 * sent.length) { // keeps the table at most three quarters full
+                rehash(sentSize + 1);
+            }
+            if (sentStart + sentSize == sentPositions.length) {
+                if (sentStart > 0 && sentSize <= sentPositions.length / 2) {
+                    System.arraycopy(sentPositions, sentStart, sentPositions, 0, sentSize);
+                } else {
+                    sentPositions = Arrays.copyOfRange(sentPositions, sentStart,
+                            sentStart + Math.max(8, 2 * sentSize));
+                }
+                sentStart = 0;
+            }
+        }
+
+        /** Forgets the client message ids whose records expired. */
+        void compactSent(long now, long retentionMillis, MessageLog log) {
+            expireSent(now, retentionMillis, log);
+            if (sentCount > sentSize) {
+                rehash(0);
+            }
+        }
+
+        /** Rebuilds {@link #sent} with the ids not forgotten, at most half full with {@code room} ids more. */
+        private void rehash(int room) {
+            long[] old = sent;
+            int live = sentSize; // every kept id has a slot
+            int slots = Integer.highestOneBit(Math.max(8, 2 * (live + room)) - 1) << 1;
+            long[] table = live + room == 0 ? NONE : new long[slots];
             int mask = slots - 1;
-            for (int i = 0; i < old.length; i += 2) {
-                long stored = old[i + 1];
-                if (stored != 0 && !log.dropped(stored - 1)) {
-                    int slot = (int) old[i] & mask;
-                    while (table[2 * slot + 1] != 0) {
+            for (long stored : old) {
+                if (stored != 0 && sentOrdinal(stored) >= sentBase) {
+                    int slot = (int) (stored >>> 32) & mask;
+                    while (table[slot] != 0) {
                         slot = (slot + 1) & mask;
                     }
-                    table[2 * slot] = old[i];
-                    table[2 * slot + 1] = stored;
+                    table[slot] = stored;
                 }
             }
             sent = table;
             sentCount = live;
         }
 
-        /** Remembers the client message id with {@code hash} at {@code position}; {@link #reserveSent} made room. */
-        void addSent(long hash, long position) {
-            int mask = sent.length / 2 - 1;
-            int slot = (int) hash & mask;
-            while (sent[2 * slot + 1] != 0) {
+        /**
+         * Remembers the client message id with {@code hash} of the record at {@code position}, stored at
+         * {@code storedAt}; {@link #reserveSent} made room.
+         */
+        void addSent(long hash, long position, long storedAt) {
+            long ordinal = sentBase + sentSize;
+            sentPositions[sentStart + sentSize] = position;
+            if (sentSize++ == 0) {
+                oldestSentAt = storedAt;
+            }
+            long[] table = sent;
+            int mask = table.length - 1;
+            long tag = sentTag(hash);
+            int slot = (int) tag & mask;
+            while (table[slot] != 0) {
                 slot = (slot + 1) & mask;
             }
-            sent[2 * slot] = hash;
-            sent[2 * slot + 1] = position + 1;
+            table[slot] = tag << 32 | (ordinal & 0xFFFF_FFFFL);
             sentCount++;
         }
     }

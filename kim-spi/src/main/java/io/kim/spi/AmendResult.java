@@ -18,7 +18,7 @@ public record AmendResult(Message message, Map<String, Long> sequences, int vers
 
     public AmendResult {
         Objects.requireNonNull(message, "message");
-        sequences = Map.copyOf(Objects.requireNonNull(sequences, "sequences"));
+        sequences = OwnerSequences.copyOf(Objects.requireNonNull(sequences, "sequences"));
         if (sequences.isEmpty()) {
             throw new IllegalArgumentException("sequences: {} (expected: non-empty)");
         }

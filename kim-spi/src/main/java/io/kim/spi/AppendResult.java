@@ -17,12 +17,26 @@ import java.util.Objects;
  */
 public record AppendResult(Message message, Map<String, Long> sequences, boolean duplicate) {
 
+    /** Copies {@code sequences}, unless it is an immutable map from {@link #sequences(String[], long[])}. */
     public AppendResult {
         Objects.requireNonNull(message, "message");
-        sequences = Map.copyOf(Objects.requireNonNull(sequences, "sequences"));
+        sequences = OwnerSequences.copyOf(Objects.requireNonNull(sequences, "sequences"));
         if (sequences.isEmpty()) {
             throw new IllegalArgumentException("sequences: {} (expected: non-empty)");
         }
+    }
+
+    /**
+     * {@code owners[i]} mapped to {@code sequences[i]}: the map for {@link #sequences()} (or
+     * {@link AmendResult#sequences()}) that a store can build from the arrays it has, without an entry object and a
+     * boxed sequence per owner for the usual few owners (a one-to-one message has two). Immutable; the arrays are
+     * copied. The result's constructor keeps this map as it is instead of copying it again.
+     *
+     * @throws NullPointerException     if an array or an owner is {@code null}
+     * @throws IllegalArgumentException if the arrays differ in length or are empty, or an owner appears twice
+     */
+    public static Map<String, Long> sequences(String[] owners, long[] sequences) {
+        return OwnerSequences.of(owners, sequences);
     }
 
     /**

@@ -200,6 +200,36 @@ class InMemoryMessageStoreTest extends MessageStoreContract {
     }
 
     @Test
+    void idsOfOneSender_whileItsTableGrowsAndOldOnesExpire_areDuplicatesExactlyAsLongAsTheirRecordsAreKept() {
+        for (int i = 0; i < 1_000; i++) {
+            append(tenant, "alice", "old" + i, "bob", "bob", "alice");
+        }
+        clock.advance(RETENTION.dividedBy(2));
+        for (int i = 0; i < 1_000; i++) {
+            append(tenant, "alice", "mid" + i, "bob", "bob", "alice");
+        }
+        clock.advance(RETENTION.dividedBy(2)); // the old ones are retention old now
+        for (int i = 0; i < 5_000; i++) { // the table grows several times, without the old ids
+            assertFalse(append(tenant, "alice", "new" + i, "bob", "bob", "alice").duplicate());
+        }
+
+        for (int i = 0; i < 1_000; i += 7) {
+            assertTrue(append(tenant, "alice", "mid" + i, "bob", "bob", "alice").duplicate(), "mid" + i);
+        }
+        for (int i = 0; i < 5_000; i += 7) {
+            AppendResult retry = append(tenant, "alice", "new" + i, "bob", "bob", "alice");
+            assertTrue(retry.duplicate(), "new" + i);
+            assertEquals(1_000 + 1_000 + i + 1, retry.sequence("bob"));
+        }
+        inMemory().purgeExpired();
+        assertTrue(append(tenant, "alice", "mid999", "bob", "bob", "alice").duplicate());
+        for (int i = 0; i < 1_000; i += 7) {
+            assertFalse(append(tenant, "alice", "old" + i, "bob", "bob", "alice").duplicate(), "old" + i);
+        }
+        assertTrue(append(tenant, "alice", "old0", "bob", "bob", "alice").duplicate());
+    }
+
+    @Test
     void read_farBeyondTheHead_returnsAnEmptyPage() {
         append(tenant, "alice", "c1", "bob", "bob");
 
