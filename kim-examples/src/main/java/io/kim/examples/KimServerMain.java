@@ -266,7 +266,7 @@ public final class KimServerMain {
         resources.add(0, stores);
         UserDirectory users = stores.users();
         GroupStore groups = stores.groups();
-        tokens = tokens.withRevocation(users); // logout and POST /users/{id}/revoke-tokens revoke earlier tokens
+        tokens = tokens.withRevocation(users); // logout, revoke-tokens and password changes revoke earlier tokens
         Slf4jEventLog events = new Slf4jEventLog();
         SensitiveWordFilter.Builder words = SensitiveWordFilter.builder();
         if (config.wordsFile() == null) {
@@ -339,6 +339,7 @@ public final class KimServerMain {
                     .tokens(tokens)
                     .users(users)
                     .groups(groups)
+                    .disconnector(server::disconnect) // a revocation closes the user's open connections too
                     .groupMemberLimit(config.groupMemberLimit())
                     .eventLog(events)
                     .metrics(registry)

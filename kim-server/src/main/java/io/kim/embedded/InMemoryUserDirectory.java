@@ -30,9 +30,10 @@ import java.util.function.Supplier;
  *         .build();
  * }</pre>
  *
- * <p>Passwords are kept only as {@link PasswordHasher} hashes. {@link #create} and {@link #verifyPassword} copy the
- * caller's password, return at once and hash on the {@linkplain Builder#hashExecutor(Executor) hash executor},
- * zeroing the copy afterwards; their stages complete on that executor. {@link #find} and {@link #update} only
+ * <p>Passwords are kept only as {@link PasswordHasher} hashes. {@link #create}, {@link #verifyPassword} and
+ * {@link #changePassword} copy the caller's password, return at once and hash on the
+ * {@linkplain Builder#hashExecutor(Executor) hash executor}, zeroing the copy afterwards; their stages complete on
+ * that executor. A password change replaces the hash and increments the token epoch in one atomic step. {@link #find} and {@link #update} only
  * touch memory and return completed stages. A check for an unknown user hashes against a dummy hash, so it costs
  * as much as a check for a known one.
  *
@@ -95,10 +96,7 @@ public final class InMemoryUserDirectory implements UserDirectory {
         Key key = key(tenant, userId);
         Objects.requireNonNull(nickname, "nickname");
         Objects.requireNonNull(avatar, "avatar");
-        Objects.requireNonNull(password, "password");
-        if (password.length == 0) {
-            throw new IllegalArgumentException("password: empty (expected: at least 1 char)");
-        }
+        Validate.nonEmpty(password, "password");
         if (accounts.containsKey(key)) {
             return CompletableFuture.failedFuture(new UserExistsException(tenant, userId));
         }
@@ -130,7 +128,8 @@ public final class InMemoryUserDirectory implements UserDirectory {
             if (!hasher.verify(copy, hash) || account == null) {
                 return Optional.empty();
             }
-            // The profile may have been updated while hashing; the password cannot change, so report the latest.
+            // The profile may have been updated while hashing: report the latest. (A password changed meanwhile
+            // does not undo a check that began before the change.)
             Account latest = accounts.getOrDefault(key, account);
             return Optional.of(latest.user);
         });
@@ -168,6 +167,24 @@ public final class InMemoryUserDirectory implements UserDirectory {
     }
 
     @Override
+    public CompletionStage<Long> changePassword(String tenant, String userId, char[] newPassword) {
+        Key key = key(tenant, userId);
+        Validate.nonEmpty(newPassword, "newPassword");
+        if (!accounts.containsKey(key)) {
+            return CompletableFuture.failedFuture(new NoSuchUserException(tenant, userId));
+        }
+        char[] copy = newPassword.clone();
+        return offload(copy, () -> {
+            String hash = hasher.hash(copy);
+            Account changed = accounts.computeIfPresent(key, (k, a) -> new Account(a.user, hash, a.tokenEpoch + 1));
+            if (changed == null) {
+                throw new NoSuchUserException(tenant, userId);
+            }
+            return changed.tokenEpoch;
+        });
+    }
+
+        @Override
     public String toString() {
         return "InMemoryUserDirectory[users=" + accounts.size() + ", " + hasher + ']';
     }
@@ -226,7 +243,7 @@ public final class InMemoryUserDirectory implements UserDirectory {
         }
 
         /**
-         * Where passwords are hashed and checked; the stages of {@code create} and {@code verifyPassword} complete
+         * Where passwords are hashed and checked; the stages of {@code create}, {@code verifyPassword} and {@code changePassword} complete
          * there. Each task keeps a thread busy for as long as one hash takes. Default:
          * {@link ForkJoinPool#commonPool()}; a server with many logins should give a dedicated pool.
          */

@@ -21,6 +21,7 @@ import io.kim.spi.EventListener;
 import io.kim.spi.MessageStore;
 import io.kim.spi.SessionStore;
 import io.kim.spi.UserDirectory;
+import io.kim.spi.Validate;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Clock;
@@ -67,12 +68,14 @@ import java.util.function.Function;
 public final class ImServer implements AutoCloseable {
 
     private final Server server;
+    private final ImNode node;
     private final String nodeId;
     private final ClusterBus bus;
     private final ClusterBus.Receiver receiver;
 
     private ImServer(Builder b) {
         ImNode node = b.node.build();
+        this.node = node;
         this.nodeId = node.nodeId();
         this.bus = node.clusterBus();
         this.receiver = node.clusterReceiver();
@@ -125,6 +128,44 @@ public final class ImServer implements AutoCloseable {
     /** This node's id, as stored in every {@link io.kim.spi.Session} it creates. */
     public String nodeId() {
         return nodeId;
+    }
+
+    /**
+     * Closes every connection of {@code userId} in {@code tenant}, on every node of the cluster: each one gets a
+     * {@code KICK} push with {@code reason} and is then closed with 4003 and that reason, as a connection replaced
+     * by a newer login is; clients do not reconnect after it (kim's SDKs stop for good). Call it after revoking the
+     * user's tokens (a logout of every device, a password change, {@link io.kim.spi.UserDirectory#revokeTokens}):
+     * the token is checked at login only, so a connection logged in with an old token would otherwise stay until
+     * it reconnects.
+     *
+     * <p>The user's sessions are looked up once in the {@link Builder#sessionStore session store}. Connections of
+     * this node are closed here, each on its own event loop; those on other nodes get the kick through the
+     * {@link Builder#clusterBus cluster bus}, at most once, like the kick after a login (a session of another node
+     * without a bus is stale and skipped). A login that verified its token before the revocation but stores its
+     * session after the look-up is not seen; call this after the revocation has taken effect, so that such a window
+     * is as short as a login.
+     *
+     * <p>Thread-safe; call it from any thread. It never blocks: the stage completes on the session store's thread
+     * (at once for the in-memory store).
+     *
+     * @param reason why, for the notice, the close frame and the logs, such as {@code "tokens revoked"}; non-blank,
+     *               at most {@value io.kim.spi.Validate#MAX_ID_LENGTH} characters (the close frame carries its
+     *               first 123 bytes, the notice all of it)
+     * @return a stage completed with the number of connections told to close: the live ones of this node plus those
+     *         of other nodes the bus took a kick for (0 for a user who is offline or unknown); failed with the
+     *         session store's exception if the look-up fails, and then nothing was closed
+     * @throws NullPointerException     if an argument is {@code null}
+     * @throws IllegalArgumentException if an id or {@code reason} is blank, or {@code reason} is too long
+     */
+    public CompletionStage<Integer> disconnect(String tenant, String userId, String reason) {
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
+        Validate.nonBlank(reason, "reason");
+        if (reason.length() > Validate.MAX_ID_LENGTH) {
+            throw new IllegalArgumentException("reason: " + reason.length() + " characters (expected: at most "
+                    + Validate.MAX_ID_LENGTH + ")");
+        }
+        return node.disconnect(tenant, userId, reason);
     }
 
     /**

@@ -15,8 +15,8 @@ import java.util.concurrent.CompletionStage;
  *
  * <p><b>Threading.</b> The server calls every method on a Netty event loop, from many event loops at once:
  * implementations are thread-safe and must not block. Hashing a password is deliberately slow (tens to hundreds of
- * milliseconds), so {@link #create} and {@link #verifyPassword} do it on another thread and complete the stage from
- * there. A failure of the backing system completes the stage exceptionally; a stage failed with one of the
+ * milliseconds), so {@link #create}, {@link #verifyPassword} and {@link #changePassword} do it on another thread and
+ * complete the stage from there. A failure of the backing system completes the stage exceptionally; a stage failed with one of the
  * exceptions named below may reach a dependent stage wrapped in a {@link java.util.concurrent.CompletionException}.
  * Invalid arguments (a {@code null} or blank id, a {@code null} nickname) throw at once.
  *
@@ -82,8 +82,8 @@ public interface UserDirectory {
 
     /**
      * Revokes every token issued to the user so far: increments the {@linkplain #tokenEpoch token epoch}. Call it
-     * on logout (of all devices) and after a password change. Sessions that are connected already stay connected:
-     * the epoch is checked at login.
+     * on logout (of all devices); {@link #changePassword} does it itself. Sessions that are connected already stay
+     * connected, since the epoch is checked at login: close them with {@code ImServer.disconnect}.
      *
      * <p>The default fails with {@link UnsupportedOperationException}: a directory that cannot revoke tokens.
      *
@@ -95,5 +95,29 @@ public interface UserDirectory {
         Validate.nonBlank(userId, "userId");
         return CompletableFuture.failedFuture(new UnsupportedOperationException(
                 getClass().getSimpleName() + " cannot revoke tokens"));
+    }
+
+    /**
+     * Sets a user's password and, in the same step, revokes every token issued to the user so far (increments the
+     * {@linkplain #tokenEpoch token epoch} as {@link #revokeTokens} does), so that tokens issued with the old password
+     * stop working; there is no moment at which the new password is set but the old tokens still log in. The new
+     * password is hashed as {@link #create} hashes one, on the directory's hashing thread. The profile and the
+     * creation time stay as they are. It does not check the old password: an endpoint that lets users change their
+     * own checks it first with {@link #verifyPassword}. Sessions that are connected already stay connected: close
+     * them with {@code ImServer.disconnect}.
+     *
+     * <p>The default fails with {@link UnsupportedOperationException}: a directory that cannot change passwords.
+     *
+     * @param newPassword the new password; non-empty; read during the call only, never modified
+     * @return a stage completed with the new token epoch, or failed with {@link NoSuchUserException} if
+     *         {@code tenant} has no such user
+     * @throws IllegalArgumentException if {@code newPassword} is empty or an id is blank
+     */
+    default CompletionStage<Long> changePassword(String tenant, String userId, char[] newPassword) {
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
+        Validate.nonEmpty(newPassword, "newPassword");
+        return CompletableFuture.failedFuture(new UnsupportedOperationException(
+                getClass().getSimpleName() + " cannot change passwords"));
     }
 }

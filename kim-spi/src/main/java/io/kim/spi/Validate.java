@@ -40,6 +40,23 @@ public final class Validate {
     }
 
     /**
+     * Returns {@code value} (a password) if it is neither {@code null} nor empty. The message never shows the value.
+     *
+     * @param name the argument's name, for the message
+     * @throws NullPointerException     if {@code value} is {@code null}
+     * @throws IllegalArgumentException if it is empty
+     */
+    public static char[] nonEmpty(char[] value, String name) {
+        if (value == null) {
+            throw new NullPointerException(name);
+        }
+        if (value.length == 0) {
+            throw new IllegalArgumentException(name + ": empty (expected: at least 1 char)");
+        }
+        return value;
+    }
+
+    /**
      * Returns {@code value} if it is &gt; 0.
      *
      * @param name the argument's name, for the message

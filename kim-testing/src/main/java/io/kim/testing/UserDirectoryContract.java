@@ -316,4 +316,74 @@ public abstract class UserDirectoryContract {
 
         assertInstanceOf(NoSuchUserException.class, Stages.failure(users.revokeTokens(tenant, "nobody")));
     }
+
+    // ---- password changes -----------------------------------------------------------------------------------------
+
+    /**
+     * Whether the directory implements {@link UserDirectory#changePassword}; a directory that keeps the default (it
+     * cannot change passwords) returns {@code false} and skips those tests.
+     */
+    protected boolean supportsPasswordChange() {
+        return true;
+    }
+
+    @Test
+    void changePassword_replacesThePasswordAndRevokesEarlierTokensInOneStep() {
+        assumeTrue(supportsPasswordChange(), "the directory cannot change passwords");
+        UserDirectory users = newDirectory();
+        User alice = await(users.create(tenant, "alice", "Alice", "a.png", SECRET.toCharArray()));
+        await(users.create(tenant, "bob", "Bob", "", SECRET.toCharArray()));
+        await(users.create(otherTenant, "alice", "", "", SECRET.toCharArray()));
+        await(users.revokeTokens(tenant, "alice"));
+
+        assertEquals(2L, await(users.changePassword(tenant, "alice", "n3w-Passw0rd".toCharArray())));
+
+        assertEquals(2L, await(users.tokenEpoch(tenant, "alice")));
+        assertEquals(Optional.empty(), await(users.verifyPassword(tenant, "alice", SECRET.toCharArray())));
+        assertEquals(Optional.of(alice), await(users.verifyPassword(tenant, "alice", "n3w-Passw0rd".toCharArray())),
+                "the profile and the creation time stay");
+        assertEquals(Optional.of(alice), await(users.find(tenant, "alice")));
+        // nobody else changed
+        assertEquals(0L, await(users.tokenEpoch(tenant, "bob")));
+        assertTrue(await(users.verifyPassword(tenant, "bob", SECRET.toCharArray())).isPresent());
+        assertEquals(0L, await(users.tokenEpoch(otherTenant, "alice")));
+        assertTrue(await(users.verifyPassword(otherTenant, "alice", SECRET.toCharArray())).isPresent());
+
+        assertEquals(3L, await(users.changePassword(tenant, "alice", "n3w-Passw0rd".toCharArray())),
+                "setting the same password again revokes again");
+    }
+
+    @Test
+    void changePassword_leavesTheCallersArrayAlone_andAnUnknownUserFailsWithNoSuchUser() {
+        assumeTrue(supportsPasswordChange(), "the directory cannot change passwords");
+        UserDirectory users = newDirectory();
+        await(users.create(tenant, "alice", "", "", SECRET.toCharArray()));
+        char[] password = "n3w-Passw0rd".toCharArray();
+
+        CompletionStage<Long> stage = users.changePassword(tenant, "alice", password);
+        assertArrayEquals("n3w-Passw0rd".toCharArray(), password);
+        Arrays.fill(password, '\0');
+        assertEquals(1L, await(stage));
+        assertTrue(await(users.verifyPassword(tenant, "alice", "n3w-Passw0rd".toCharArray())).isPresent());
+
+        NoSuchUserException e = assertInstanceOf(NoSuchUserException.class,
+                Stages.failure(users.changePassword(tenant, "nobody", SECRET.toCharArray())));
+        assertEquals("nobody", e.userId());
+        assertEquals(Optional.empty(), await(users.find(tenant, "nobody")));
+        assertInstanceOf(NoSuchUserException.class,
+                Stages.failure(users.changePassword(otherTenant, "bob", SECRET.toCharArray())));
+        assertFalse(String.valueOf(e.getMessage()).contains(SECRET));
+    }
+
+    @Test
+    void changePassword_invalidArguments_throwAtOnce() {
+        UserDirectory users = newDirectory();
+        await(users.create(tenant, "alice", "", "", SECRET.toCharArray()));
+
+        assertThrows(IllegalArgumentException.class, () -> users.changePassword(tenant, "alice", new char[0]));
+        assertThrows(NullPointerException.class, () -> users.changePassword(tenant, "alice", null));
+        assertThrows(IllegalArgumentException.class, () -> users.changePassword(tenant, " ", SECRET.toCharArray()));
+        assertThrows(NullPointerException.class, () -> users.changePassword(null, "alice", SECRET.toCharArray()));
+        assertTrue(await(users.verifyPassword(tenant, "alice", SECRET.toCharArray())).isPresent());
+    }
 }

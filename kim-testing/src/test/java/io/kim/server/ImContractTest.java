@@ -441,6 +441,71 @@ public abstract class ImContractTest {
         assertEquals(List.of(), second.kicks);
     }
 
+    // ---- disconnect (after a token revocation) ------------------------------------------------------------------
+
+    @Test
+    void disconnect_kicksEveryConnectionOfTheUserWithTheReason_andNobodyElse() throws Exception {
+        ImServer server = server();
+        RawImClient phone = raw(server, token("alice", "a-phone", "phone"));
+        RawImClient pc = raw(server, token("alice", "a-pc", "pc"));
+        RawImClient bob = raw(server, token("bob", "b-phone", "phone"));
+        RawImClient otherTenant = raw(server, "other:alice:a-phone:phone");
+
+        assertEquals(2, await(server.disconnect(TENANT, "alice", "tokens revoked").toCompletableFuture()));
+
+        for (RawImClient c : List.of(phone, pc)) {
+            c.awaitClosed();
+            KickPush kick = KickPush.parseFrom(c.nextPush(Command.KICK).getBody());
+            assertEquals("tokens revoked", kick.getReason());
+            assertEquals("", kick.getByDeviceId());
+            assertEquals(List.of("KICK", "CLOSED " + CloseStatus.KICKED.code()), c.events());
+            assertEquals(CloseStatus.KICKED.withReason("tokens revoked"), c.closeStatus());
+        }
+        assertTrue(bob.isActive(), "another user stays");
+        assertTrue(otherTenant.isActive(), "the same user id in another tenant stays");
+        assertEquals(0, await(server.disconnect(TENANT, "nobody", "tokens revoked").toCompletableFuture()));
+        awaitTrue("alice's sessions gone", () -> server.disconnect(TENANT, "alice", "again")
+                .toCompletableFuture().join() == 0);
+        assertEquals(List.of(), bob.events().stream().filter(e -> e.startsWith("KICK")).toList());
+    }
+
+    @Test
+    void disconnect_sdkClientStopsForGood_andDoesNotAskForAnotherToken() throws Exception {
+        ImServer server = server();
+        Recorder recorder = new Recorder();
+        AtomicInteger tokensAsked = new AtomicInteger();
+        ImClient alice = start(sdk(server, token("alice", "a-phone", "phone"), recorder)
+                .token(() -> {
+                    tokensAsked.incrementAndGet();
+                    return token("alice", "a-phone", "phone");
+                }));
+        await(alice.connect());
+        int loginsBefore = authentications.get();
+
+        assertEquals(1, await(server.disconnect(TENANT, "alice", "password changed").toCompletableFuture()));
+
+        awaitTrue("kicked", () -> alice.state() == ImClient.State.KICKED);
+        await(alice.closeFuture());
+        assertEquals(List.of("password changed"), recorder.kicks);
+        assertInstanceOf(ImClientException.class, failure(alice.send("bob", "text/plain", bytes("x"))));
+        Thread.sleep(200); // room for a reconnect that must not happen
+        assertEquals(ImClient.State.KICKED, alice.state());
+        assertEquals(1, tokensAsked.get(), "the token supplier is not asked again");
+        assertEquals(loginsBefore, authentications.get(), "no login attempt after the kick");
+    }
+
+    @Test
+    void disconnect_invalidArguments_throwAtOnce() {
+        ImServer server = server();
+
+        assertThrows(IllegalArgumentException.class, () -> server.disconnect(TENANT, "alice", " "));
+        assertThrows(IllegalArgumentException.class, () -> server.disconnect(TENANT, "", "tokens revoked"));
+        assertThrows(NullPointerException.class, () -> server.disconnect(null, "alice", "tokens revoked"));
+        IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class,
+                () -> server.disconnect(TENANT, "alice", "x".repeat(129)));
+        assertEquals("reason: 129 characters (expected: at most 128)", tooLong.getMessage());
+    }
+
     @Test
     void rejectNew_secondLoginOfTheSameTypeGetsLoginRejected() throws Exception {
         ImServer server = server(b -> b.devicePolicy(DevicePolicy.REJECT_NEW));

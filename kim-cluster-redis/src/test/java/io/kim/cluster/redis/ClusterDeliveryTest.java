@@ -227,6 +227,28 @@ class ClusterDeliveryTest {
         assertEquals(0, old.count("alice>bob"), "nothing reaches the kicked device");
     }
 
+    @Test
+    void disconnect_onOneNode_kicksTheUsersConnectionsOnEveryNode_andNobodyElse() throws Exception {
+        ImServer nodeA = node(cluster("node-a"));
+        ImServer nodeB = node(cluster("node-b"));
+        Tally phone = new Tally();
+        Tally pc = new Tally();
+        Tally carol = new Tally();
+        ImClient phoneClient = client(nodeA, "bob", "bob-phone", "phone", phone);
+        ImClient pcClient = client(nodeB, "bob", "bob-pc", "pc", pc);
+        ImClient carolClient = client(nodeB, "carol", carol);
+
+        assertEquals(2, nodeA.disconnect(TENANT, "bob", "tokens revoked").toCompletableFuture()
+                .get(10, TimeUnit.SECONDS), "one here, one kicked through the bus");
+
+        eventually("both of bob's kicked", 500, () -> phoneClient.state() == ImClient.State.KICKED
+                && pcClient.state() == ImClient.State.KICKED);
+        assertEquals(List.of("tokens revoked"), phone.kicks);
+        assertEquals(List.of("tokens revoked"), pc.kicks, "the notice crossed the bus with the reason");
+        assertEquals(ImClient.State.ONLINE, carolClient.state());
+        assertEquals(List.of(), carol.kicks);
+    }
+
     /** A bus that loses a share of the batches one node publishes while {@link #dropping} is on. */
     private static final class LossyBus implements ClusterBus {
         private final ClusterBus delegate;

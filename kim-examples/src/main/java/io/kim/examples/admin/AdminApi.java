@@ -1,5 +1,6 @@
 package io.kim.examples.admin;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.kim.examples.auth.JwtTokens;
 import io.kim.examples.events.Slf4jEventLog;
 import io.kim.spi.Group;
@@ -28,6 +29,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The endpoints of the admin API; see {@code docs/admin-api.md}. Each handler parses and checks the request on the
@@ -35,9 +38,13 @@ import java.util.function.Supplier;
  * own executor, and the response is written from whichever thread completes the stage. Thread-safe.
  *
  * <p>Every endpoint but the public ones ({@code POST /login}, which a chat page needs, {@code GET /health}, which
- * a load balancer polls, and {@code POST /logout}, which takes the user's own token instead) requires
+ * a load balancer polls, {@code POST /logout}, which takes the user's own token instead, and {@code POST /password},
+ * which takes the user's current password) requires
  * {@code Authorization: Bearer <admin key>}; a request without it, or with another key, gets 401 with
  * {@code WWW-Authenticate: Bearer}. The key is compared in constant time.
+ *
+ * <p>Whatever revokes a user's tokens (a logout, {@code revoke-tokens}, a password change) then closes the user's open
+ * IM connections through the {@link AdminHttpServer.Disconnector}, if there is one, and answers once that is done.
  */
 final class AdminApi {
 
@@ -45,6 +52,12 @@ final class AdminApi {
     static final String DEFAULT_DEVICE_TYPE = "web";
     /** Unknown users listed in a 422 answer, at most. */
     private static final int MAX_LISTED = 10;
+    /** The reasons the user's open connections are closed with (the KICK notice and the 4003 close). */
+    static final String LOGGED_OUT = "logged out";
+    static final String TOKENS_REVOKED = "tokens revoked";
+    static final String PASSWORD_CHANGED = "password changed";
+
+    private static final Logger log = LoggerFactory.getLogger(AdminApi.class);
 
     private final JwtTokens tokens;
     private final UserDirectory users;
@@ -54,6 +67,8 @@ final class AdminApi {
     private final Supplier<? extends CompletionStage<Boolean>> healthy;
     private final byte[] apiKey;
     private final LoginThrottle throttle;
+    /** {@code null}: open connections are not closed on a revocation. */
+    private final AdminHttpServer.Disconnector disconnector;
     private final Clock clock;
     private final int groupMemberLimit;
     private final String defaultTenant;
@@ -61,7 +76,7 @@ final class AdminApi {
 
     AdminApi(JwtTokens tokens, UserDirectory users, GroupStore groups, Slf4jEventLog events,
             PrometheusMeterRegistry metrics, Supplier<? extends CompletionStage<Boolean>> healthy, Clock clock,
-            int groupMemberLimit, String apiKey, LoginThrottle throttle) {
+            int groupMemberLimit, String apiKey, LoginThrottle throttle, AdminHttpServer.Disconnector disconnector) {
         this.tokens = tokens;
         this.users = users;
         this.groups = groups;
@@ -72,6 +87,7 @@ final class AdminApi {
         this.groupMemberLimit = groupMemberLimit;
         this.apiKey = apiKey.getBytes(StandardCharsets.UTF_8);
         this.throttle = throttle;
+        this.disconnector = disconnector;
         this.defaultTenant = tokens.tenants().iterator().next();
     }
 
@@ -83,6 +99,8 @@ final class AdminApi {
                 .add(HttpMethod.POST, "/login", this::login) // public
                 .add(HttpMethod.POST, "/logout", this::logout) // public: authenticated by the user's own token
                 .add(HttpMethod.POST, "/users/{userId}/revoke-tokens", keyed(this::revokeTokens))
+                .add(HttpMethod.POST, "/users/{userId}/password", keyed(this::setPassword))
+                .add(HttpMethod.POST, "/password", this::changeOwnPassword) // public: authenticated by the password
                 .add(HttpMethod.POST, "/groups", keyed(this::createGroup))
                 .add(HttpMethod.GET, "/groups/{groupId}", keyed(this::getGroup))
                 .add(HttpMethod.GET, "/health", this::health); // public
@@ -158,12 +176,40 @@ final class AdminApi {
         LoginThrottle.Attempt attempt = throttle.begin(tenant, userId, req.ip());
         if (!attempt.allowed()) {
             Arrays.fill(password, '\0');
-            long seconds = Math.max(1, (attempt.retryAfter().toMillis() + 999) / 1000);
-            // not logged one by one: a flood of them would flood the event log
-            return CompletableFuture.completedFuture(Response.error(HttpResponseStatus.TOO_MANY_REQUESTS,
-                    "too many failed logins; retry in " + seconds + " s").withHeader("Retry-After",
-                    Long.toString(seconds)));
+            return CompletableFuture.completedFuture(tooManyFailures(attempt));
         }
+        return throttled(attempt, tenant, userId, password).thenCompose(user -> user.isEmpty()
+                ? CompletableFuture.completedFuture(-1L) : users.tokenEpoch(tenant, userId)).thenApply(epoch -> {
+            if (epoch < 0) {
+                events.passwordRejected(tenant, userId, req.remote());
+                // The same answer for an unknown user and a wrong password.
+                return Response.error(HttpResponseStatus.UNAUTHORIZED, "wrong user id or password");
+            }
+            Identity identity = new Identity(tenant, userId, deviceId, deviceType);
+            JwtTokens.Issued issued = tokens.issueToken(identity, epoch);
+            events.tokenIssued(identity, req.remote());
+            return Response.json(HttpResponseStatus.OK, new TokenView(issued.token(), issued.expiresAt().toString(),
+                            tenant, userId, deviceId, deviceType))
+                    .withHeader("Cache-Control", "no-store");
+        });
+    }
+
+    /**
+     * 429 for an attempt the throttle refused, with {@code Retry-After}. Not logged one by one: a flood of them would
+     * flood the event log.
+     */
+    private static Response tooManyFailures(LoginThrottle.Attempt refused) {
+        long seconds = Math.max(1, (refused.retryAfter().toMillis() + 999) / 1000);
+        return Response.error(HttpResponseStatus.TOO_MANY_REQUESTS, "too many failed logins; retry in " + seconds
+                + " s").withHeader("Retry-After", Long.toString(seconds));
+    }
+
+    /**
+     * Verifies {@code password} under the allowed {@code attempt} and tells the throttle how it went; zeroes the
+     * password once the directory has copied it.
+     */
+    private CompletionStage<Optional<User>> throttled(LoginThrottle.Attempt attempt, String tenant, String userId,
+            char[] password) {
         CompletionStage<Optional<User>> verified;
         try {
             verified = users.verifyPassword(tenant, userId, password);
@@ -181,19 +227,6 @@ final class AdminApi {
             } else {
                 attempt.failed();
             }
-        }).thenCompose(user -> user.isEmpty() ? CompletableFuture.completedFuture(-1L)
-                : users.tokenEpoch(tenant, userId)).thenApply(epoch -> {
-            if (epoch < 0) {
-                events.passwordRejected(tenant, userId, req.remote());
-                // The same answer for an unknown user and a wrong password.
-                return Response.error(HttpResponseStatus.UNAUTHORIZED, "wrong user id or password");
-            }
-            Identity identity = new Identity(tenant, userId, deviceId, deviceType);
-            JwtTokens.Issued issued = tokens.issueToken(identity, epoch);
-            events.tokenIssued(identity, req.remote());
-            return Response.json(HttpResponseStatus.OK, new TokenView(issued.token(), issued.expiresAt().toString(),
-                            tenant, userId, deviceId, deviceType))
-                    .withHeader("Cache-Control", "no-store");
         });
     }
 
@@ -212,9 +245,14 @@ final class AdminApi {
                     if (identity == null) {
                         return CompletableFuture.completedFuture(unauthorized("token rejected", "invalid_token"));
                     }
-                    return users.revokeTokens(identity.tenant(), identity.userId()).thenApply(epoch ->
-                            Response.json(HttpResponseStatus.OK, new RevokedView(identity.tenant(), identity.userId(),
-                                    epoch)));
+                    String tenant = identity.tenant();
+                    String userId = identity.userId();
+                    return users.revokeTokens(tenant, userId).thenCompose(epoch ->
+                            revoked(tenant, userId, epoch, LOGGED_OUT).thenApply(view -> {
+                                events.tokensRevoked(tenant, userId, "logout", epoch, view.disconnected(),
+                                        req.remote());
+                                return Response.json(HttpResponseStatus.OK, view);
+                            }));
                 });
     }
 
@@ -222,8 +260,105 @@ final class AdminApi {
         String tenant = tenant(queryTenant(req));
         String userId = Fields.checkId("path parameter userId", req.pathParams().get(0));
         // NoSuchUserException: 404 through the handler
-        return users.revokeTokens(tenant, userId)
-                .thenApply(epoch -> Response.json(HttpResponseStatus.OK, new RevokedView(tenant, userId, epoch)));
+        return users.revokeTokens(tenant, userId).thenCompose(epoch ->
+                revoked(tenant, userId, epoch, TOKENS_REVOKED).thenApply(view -> {
+                    events.tokensRevoked(tenant, userId, "admin", epoch, view.disconnected(), req.remote());
+                    return Response.json(HttpResponseStatus.OK, view);
+                }));
+    }
+
+    /** Sets a user's password with the admin key: no current password needed. */
+    private CompletionStage<Response> setPassword(Request req) {
+        NewPassword body = Json.read(req, NewPassword.class);
+        String tenant = tenant(Fields.optionalId("tenant", body.tenant(), null));
+        String userId = Fields.checkId("path parameter userId", req.pathParams().get(0));
+        char[] password = Fields.password("password", body.password());
+        return changePassword(req, tenant, userId, password, "admin");
+    }
+
+    /**
+     * A user changes its own password, proving it with the current one: verified under the login throttle (the
+     * same counters as {@code POST /login}), answered 401 like a failed login.
+     */
+    private CompletionStage<Response> changeOwnPassword(Request req) {
+        PasswordChange body = Json.read(req, PasswordChange.class);
+        String tenant = tenant(Fields.optionalId("tenant", body.tenant(), null));
+        String userId = Fields.id("userId", body.userId());
+        char[] current = Fields.password("currentPassword", body.currentPassword());
+        char[] next;
+        try {
+            next = Fields.password("newPassword", body.newPassword());
+        } catch (RuntimeException e) {
+            Arrays.fill(current, '\0');
+            throw e;
+        }
+        LoginThrottle.Attempt attempt = throttle.begin(tenant, userId, req.ip());
+        if (!attempt.allowed()) {
+            Arrays.fill(current, '\0');
+            Arrays.fill(next, '\0');
+            return CompletableFuture.completedFuture(tooManyFailures(attempt));
+        }
+        CompletionStage<Optional<User>> verified;
+        try {
+            verified = throttled(attempt, tenant, userId, current);
+        } catch (RuntimeException e) {
+            Arrays.fill(next, '\0');
+            throw e;
+        }
+        return verified.whenComplete((user, e) -> {
+            if (e != null || user.isEmpty()) {
+                Arrays.fill(next, '\0');
+            }
+        }).thenCompose(user -> {
+            if (user.isEmpty()) {
+                events.passwordRejected(tenant, userId, req.remote());
+                // The same answer for an unknown user and a wrong password, as POST /login gives.
+                return CompletableFuture.completedFuture(Response.error(HttpResponseStatus.UNAUTHORIZED,
+                        "wrong user id or password"));
+            }
+            return changePassword(req, tenant, userId, next, "user");
+        });
+    }
+
+    /** Sets {@code password} (zeroed once the directory has copied it), which revokes the user's tokens. */
+    private CompletionStage<Response> changePassword(Request req, String tenant, String userId, char[] password,
+            String by) {
+        CompletionStage<Long> changed;
+        try {
+            changed = users.changePassword(tenant, userId, password);
+        } finally {
+            Arrays.fill(password, '\0');
+        }
+        // NoSuchUserException: 404, UnsupportedOperationException: 501, through the handler
+        return changed.thenCompose(epoch -> revoked(tenant, userId, epoch, PASSWORD_CHANGED).thenApply(view -> {
+            events.passwordChanged(tenant, userId, by, epoch, view.disconnected(), req.remote());
+            return Response.json(HttpResponseStatus.OK, view);
+        }));
+    }
+
+    /**
+     * The answer to a revocation, once the user's open connections are closed with {@code reason}. If they could not
+     * be (the session store failed), the answer says nothing about them and the failure is logged: the tokens are
+     * revoked all the same, which is what the caller asked for.
+     */
+    private CompletionStage<RevokedView> revoked(String tenant, String userId, long epoch, String reason) {
+        if (disconnector == null) {
+            return CompletableFuture.completedFuture(new RevokedView(tenant, userId, epoch, null));
+        }
+        CompletionStage<Integer> closed;
+        try {
+            closed = disconnector.disconnect(tenant, userId, reason);
+        } catch (RuntimeException e) {
+            closed = CompletableFuture.failedFuture(e);
+        }
+        return closed.handle((n, e) -> {
+            if (e != null) {
+                log.warn("tokens of {} in tenant {} revoked, but closing the open connections failed; they stay "
+                        + "until they reconnect", userId, tenant, e);
+                return new RevokedView(tenant, userId, epoch, null);
+            }
+            return new RevokedView(tenant, userId, epoch, n);
+        });
     }
 
     // ---- groups -----------------------------------------------------------------------------------------------
@@ -384,6 +519,22 @@ final class AdminApi {
         }
     }
 
+    /** The body of {@code POST /users/{userId}/password}. Its {@code toString} leaves the password out. */
+    record NewPassword(String tenant, String password) {
+        @Override
+        public String toString() {
+            return "NewPassword[" + tenant + ", password=<redacted>]";
+        }
+    }
+
+    /** The body of {@code POST /password}. Its {@code toString} leaves the passwords out. */
+    record PasswordChange(String tenant, String userId, String currentPassword, String newPassword) {
+        @Override
+        public String toString() {
+            return "PasswordChange[" + tenant + "/" + userId + ", passwords=<redacted>]";
+        }
+    }
+
     /** The body of {@code POST /groups}. */
     record NewGroup(String tenant, String groupId, String ownerId, String name, String avatar, String introduction,
             List<String> members) {
@@ -403,8 +554,12 @@ final class AdminApi {
         }
     }
 
-    /** The answer to a revocation: the user's new token epoch. */
-    record RevokedView(String tenant, String userId, long tokenEpoch) {
+    /**
+     * The answer to a revocation: the user's new token epoch, and how many open IM connections were closed
+     * ({@code null}, left out of the JSON, when not known: no disconnector, or it failed).
+     */
+    record RevokedView(String tenant, String userId, long tokenEpoch,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Integer disconnected) {
     }
 
     /** The answer to a password login. Its {@code toString} leaves the token out. */

@@ -50,13 +50,15 @@ import java.util.function.Supplier;
  *         .metrics(prometheusRegistry)          // optional: serves GET /metrics
  *         .healthProbe(() -> imServer.probe(Duration.ofSeconds(2)))   // default: always UP
  *         .corsOrigins(List.of("https://chat.example.com"))           // default: same origin only
+ *         .disconnector(imServer::disconnect)   // optional: a revocation closes the user's open connections
  *         .build();
  * InetSocketAddress bound = admin.start(new InetSocketAddress("127.0.0.1", 8080));
  * }</pre>
  *
- * <p>Every endpoint but {@code POST /login}, {@code GET /health} and {@code POST /logout} (which takes the user's
- * token) requires {@code Authorization: Bearer <key>} (401 otherwise); password logins are slowed per client address
- * and per user after repeated failures (429 with {@code Retry-After}); a request's headers and body must arrive within
+ * <p>Every endpoint but {@code POST /login}, {@code GET /health}, {@code POST /logout} (which takes the user's
+ * token) and {@code POST /password} (which takes the current password) requires {@code Authorization: Bearer <key>}
+ * (401 otherwise); password checks are slowed per client address and per user after repeated failures (429 with
+ * {@code Retry-After}); a request's headers and body must arrive within
  * the read timeout, or the connection is closed. Every answer is JSON except {@code /metrics}; every error is
  * {@code {"error": "...", "status": N}} with the HTTP status N. Requests are read on one Netty event loop of the server's own;
  * password hashing runs on the user directory's executor, so the loop never waits for it. Neither passwords nor tokens
@@ -80,7 +82,7 @@ public final class AdminHttpServer implements AutoCloseable {
 
     private AdminHttpServer(Builder b) {
         this.api = new AdminApi(b.tokens, b.users, b.groups, b.eventLog, b.metrics, b.health, b.clock,
-                b.groupMemberLimit, b.apiKey, new LoginThrottle(b.nanoTime));
+                b.groupMemberLimit, b.apiKey, new LoginThrottle(b.nanoTime), b.disconnector);
         this.maxContentLength = b.maxContentLength;
         this.requestTimeout = b.requestTimeout;
         this.idleTimeout = b.idleTimeout;
@@ -159,6 +161,22 @@ public final class AdminHttpServer implements AutoCloseable {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
+    /**
+     * Closes a user's open IM connections after its tokens were revoked, such as {@code ImServer::disconnect}: the
+     * connections logged in with a revoked token would otherwise stay until they reconnect.
+     */
+    @FunctionalInterface
+    public interface Disconnector {
+
+        /**
+         * Closes every connection of {@code userId} in {@code tenant} with {@code reason}. Called on the API's event
+         * loop or the user directory's thread; must not block.
+         *
+         * @return a stage completed with the number of connections closed, or failed if they could not be
+         */
+        CompletionStage<Integer> disconnect(String tenant, String userId, String reason);
+    }
+
     /** Settings of an {@link AdminHttpServer}. Not thread-safe; {@link #build()} copies them. */
     public static final class Builder {
 
@@ -179,8 +197,20 @@ public final class AdminHttpServer implements AutoCloseable {
         private Duration idleTimeout = Duration.ofSeconds(60);
         private NodesApi nodes;
         private ServerTls tls;
+        private Disconnector disconnector;
 
         private Builder() {
+        }
+
+        /**
+         * Closes the user's open IM connections whenever its tokens are revoked ({@code POST /logout},
+         * {@code POST /users/{userId}/revoke-tokens}, a password change), with the reason {@code "logged out"},
+         * {@code "tokens revoked"} or {@code "password changed"}; the answer waits for it and says how many were
+         * closed. Default: none, and open connections stay until they reconnect.
+         */
+        public Builder disconnector(Disconnector disconnector) {
+            this.disconnector = Objects.requireNonNull(disconnector, "disconnector");
+            return this;
         }
 
         /**
@@ -260,7 +290,8 @@ public final class AdminHttpServer implements AutoCloseable {
         }
 
         /**
-         * The bearer key every endpoint but {@code POST /login} and {@code GET /health} requires
+         * The bearer key every endpoint but the public ones ({@code POST /login}, {@code POST /logout},
+         * {@code POST /password} and {@code GET /health}) requires
          * ({@code Authorization: Bearer <key>}). Required; at least 16 characters.
          */
         public Builder apiKey(String key) {

@@ -138,6 +138,33 @@ public final class Slf4jEventLog implements EventListener {
     }
 
     /**
+     * Every earlier token of the user was revoked through the admin API ({@code cause}: {@code logout} or
+     * {@code admin}), and {@code disconnected} of its open IM connections were closed ({@code null}: not known).
+     */
+    public void tokensRevoked(String tenant, String userId, String cause, long tokenEpoch, Integer disconnected,
+            String remoteAddress) {
+        new Line("tokens_revoked", tenant, userId, null, null, remoteAddress)
+                .field("cause", cause)
+                .field("tokenEpoch", Long.toString(tokenEpoch))
+                .field("disconnected", disconnected == null ? null : disconnected.toString())
+                .log();
+    }
+
+    /**
+     * A user's password was changed through the admin API ({@code by}: {@code admin} with the admin key,
+     * {@code user} with the current password), which revoked its earlier tokens and closed {@code disconnected} of
+     * its open IM connections ({@code null}: not known). The passwords are not logged.
+     */
+    public void passwordChanged(String tenant, String userId, String by, long tokenEpoch, Integer disconnected,
+            String remoteAddress) {
+        new Line("password_changed", tenant, userId, null, null, remoteAddress)
+                .field("by", by)
+                .field("tokenEpoch", Long.toString(tokenEpoch))
+                .field("disconnected", disconnected == null ? null : disconnected.toString())
+                .log();
+    }
+
+    /**
      * A group was created through the admin API: logged as the IM server logs one created by a client
      * ({@code event=group_changed ... change=created}), with the admin client's address and the member count.
      */

@@ -6,24 +6,32 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.kim.client.ImClient;
+import io.kim.client.ImClientListener;
+import io.kim.client.ReceivedMessage;
 import io.kim.examples.AdminClient;
 import io.kim.examples.KimServerMain;
 import io.kim.examples.TestEnv;
+import io.kim.net.Transports;
 import io.kim.spi.AuthenticationException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Revoking a user's earlier tokens through the admin API: {@code POST /logout} with the user's token,
  * {@code POST /users/{id}/revoke-tokens} with the admin key; a revoked token no longer logs in, kept across a
- * restart by the durable store.
+ * restart by the durable store, and the user's open IM connections are closed (KICK with the reason, then 4003).
  */
 class TokenRevocationTest {
 
@@ -87,7 +95,8 @@ class TokenRevocationTest {
             assertAccepted(running, old);
             HttpResponse<String> res = admin.post("/users/carol/revoke-tokens", "");
             assertEquals(200, res.statusCode(), res.body());
-            assertEquals("{\"tenant\":\"demo\",\"userId\":\"carol\",\"tokenEpoch\":1}", res.body());
+            assertEquals("{\"tenant\":\"demo\",\"userId\":\"carol\",\"tokenEpoch\":1,\"disconnected\":0}",
+                    res.body());
             assertRevoked(running, old);
             assertError(admin.post("/users/nobody/revoke-tokens", ""), 404, "nobody");
         }
@@ -95,6 +104,65 @@ class TokenRevocationTest {
             assertRevoked(running, old);
             assertAccepted(running, new AdminClient(running.httpAddress()).login("carol", "carol-pw", "carol-pc",
                     "pc"));
+        }
+    }
+
+    /** An SDK client online over {@code transport} that records its kicks. */
+    private static ImClient online(KimServerMain.Running running, String transport, String token,
+            List<String> kicks) throws Exception {
+        ImClient c = ImClient.builder()
+                .address(running.server().boundAddress(transport))
+                .transport(Transports.get(transport))
+                .token(token)
+                .listener(new ImClientListener() {
+                    @Override
+                    public void onMessage(long sequence, ReceivedMessage message) {
+                    }
+
+                    @Override
+                    public void onKicked(String reason) {
+                        kicks.add(reason);
+                    }
+                })
+                .build();
+        c.connect().get(30, TimeUnit.SECONDS);
+        return c;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tcp", "ws"})
+    void logoutAndRevokeTokens_closeTheUsersOpenConnections_withTheReason_andOthersStay(String transport)
+            throws Exception {
+        try (KimServerMain.Running running = KimServerMain.start(TestEnv.env(dataDir))) {
+            AdminClient admin = new AdminClient(running.httpAddress());
+            admin.createUser("alice", "alice-pw");
+            admin.createUser("bob", "bob-pw");
+            List<String> aliceKicks = new CopyOnWriteArrayList<>();
+            List<String> bobKicks = new CopyOnWriteArrayList<>();
+            String phoneToken = admin.login("alice", "alice-pw", "alice-phone", "phone");
+            try (ImClient phone = online(running, transport, phoneToken, aliceKicks);
+                    ImClient bob = online(running, transport, admin.login("bob", "bob-pw", "bob-pc", "pc"),
+                            bobKicks)) {
+                HttpResponse<String> out = logout(running, phoneToken);
+                assertEquals(200, out.statusCode(), out.body());
+                assertEquals(1, json(out).get("disconnected").asInt(), out.body());
+                phone.closeFuture().get(30, TimeUnit.SECONDS);
+                assertEquals(ImClient.State.KICKED, phone.state());
+                assertEquals(List.of("logged out"), aliceKicks);
+
+                aliceKicks.clear();
+                try (ImClient pc = online(running, transport, admin.login("alice", "alice-pw", "alice-pc", "pc"),
+                        aliceKicks)) {
+                    HttpResponse<String> res = admin.post("/users/alice/revoke-tokens", "");
+                    assertEquals(200, res.statusCode(), res.body());
+                    assertEquals(1, json(res).get("disconnected").asInt(), res.body());
+                    pc.closeFuture().get(30, TimeUnit.SECONDS);
+                    assertEquals(ImClient.State.KICKED, pc.state());
+                    assertEquals(List.of("tokens revoked"), aliceKicks);
+                }
+                assertEquals(ImClient.State.ONLINE, bob.state());
+                assertEquals(List.of(), bobKicks);
+            }
         }
     }
 }

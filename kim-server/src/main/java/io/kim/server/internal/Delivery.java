@@ -18,6 +18,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
@@ -194,13 +195,53 @@ public final class Delivery implements ClusterBus.Receiver {
         }
     }
 
+    /** The notice, then the close with 4003 and the same reason. Thread-safe (the channel's calls are). */
     private static void kick(Channel ch, String reason, String byDeviceId, String byDeviceType) {
         if (ch.attachment() instanceof Connection c) {
             c.closeReason("kicked");
         }
         ch.push(Packets.push(Command.KICK, KickPush.newBuilder().setReason(reason)
                 .setByDeviceId(byDeviceId).setByDeviceType(byDeviceType).build()));
-        ch.close(CloseStatus.KICKED);
+        ch.close(CloseStatus.KICKED.withReason(reason));
+    }
+
+    /**
+     * Kicks every connection of {@code userId} in {@code tenant} with {@code reason}, on every node: the user's
+     * sessions are looked up once; this node's live channels get the {@code KICK} notice and the close on their
+     * own event loops, the others' nodes a kick through the bus (none without a bus: a session of another node
+     * is then stale). Called on any thread.
+     *
+     * @return completes, on the session store's thread, with the number of connections told to close; fails if the
+     *         look-up does
+     */
+    public CompletionStage<Integer> disconnect(String tenant, String userId, String reason) {
+        return sessions.find(tenant, userId).thenApply(found -> {
+            int closed = 0;
+            for (Session s : found) {
+                if (!s.tenant().equals(tenant) || !s.userId().equals(userId)) {
+                    continue;
+                }
+                if (s.nodeId().equals(nodeId)) {
+                    Channel ch = channelOf(s);
+                    if (ch != null && ch.isActive()) {
+                        try {
+                            ch.executor().execute(() -> kick(ch, reason, "", ""));
+                            closed++;
+                        } catch (RejectedExecutionException e) {
+                            // the server is shutting down: the channel closes anyway
+                        }
+                    }
+                } else if (bus != null) {
+                    try {
+                        bus.kick(s.nodeId(), new RemoteKick(tenant, userId, s.channelId(), reason));
+                        closed++;
+                    } catch (RuntimeException e) {
+                        Failures.logOncePerCause("cross-node kick failed", e);
+                    }
+                }
+            }
+            return closed;
+        });
     }
 
     // ---- what other nodes send (ClusterBus.Receiver, on the bus's threads) ----------------------------------

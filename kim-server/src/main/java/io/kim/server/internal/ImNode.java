@@ -173,6 +173,11 @@ public final class ImNode {
         return dispatcher;
     }
 
+    /** Kicks every connection of a user, on every node; see {@link Delivery#disconnect}. */
+    public CompletionStage<Integer> disconnect(String tenant, String userId, String reason) {
+        return delivery.disconnect(tenant, userId, reason);
+    }
+
     /** The link to the other nodes, or {@code null} for a single node. */
     public ClusterBus clusterBus() {
         return bus;

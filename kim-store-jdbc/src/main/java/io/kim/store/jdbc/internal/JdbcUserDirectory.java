@@ -23,7 +23,8 @@ import java.util.concurrent.RejectedExecutionException;
 
 /**
  * The {@link UserDirectory} on JDBC. Passwords are kept as {@link PasswordHasher} hashes; hashing runs on the hash
- * executor, statements on the store's threads.
+ * executor, statements on the store's threads. A password change writes the new hash and the incremented token
+ * epoch in one statement.
  */
 public final class JdbcUserDirectory implements UserDirectory {
 
@@ -48,10 +49,7 @@ public final class JdbcUserDirectory implements UserDirectory {
         Validate.nonBlank(userId, "userId");
         Objects.requireNonNull(nickname, "nickname");
         Objects.requireNonNull(avatar, "avatar");
-        Objects.requireNonNull(password, "password");
-        if (password.length == 0) {
-            throw new IllegalArgumentException("password: empty (expected: at least 1 char)");
-        }
+        Validate.nonEmpty(password, "password");
         char[] copy = password.clone();
         return find(tenant, userId).thenCompose(existing -> {
             if (existing.isPresent()) {
@@ -193,16 +191,41 @@ public final class JdbcUserDirectory implements UserDirectory {
                     throw new NoSuchUserException(tenant, userId);
                 }
             }
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT token_epoch FROM kim_user WHERE tenant = ? AND user_id = ?")) {
-                ps.setString(1, tenant);
-                ps.setString(2, userId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return rs.getLong(1);
+            return currentEpoch(c, tenant, userId);
+        });
+    }
+
+    @Override
+    public CompletionStage<Long> changePassword(String tenant, String userId, char[] newPassword) {
+        Validate.nonBlank(tenant, "tenant");
+        Validate.nonBlank(userId, "userId");
+        Validate.nonEmpty(newPassword, "newPassword");
+        char[] copy = newPassword.clone();
+        return hash(copy).whenComplete((h, e) -> Arrays.fill(copy, '\0')).thenCompose(hash -> db.tx(c -> {
+            // One statement: the new hash and the revocation of the earlier tokens commit together.
+            try (PreparedStatement ps = c.prepareStatement("UPDATE kim_user SET password_hash = ?,"
+                    + " token_epoch = token_epoch + 1 WHERE tenant = ? AND user_id = ?")) {
+                ps.setString(1, hash);
+                ps.setString(2, tenant);
+                ps.setString(3, userId);
+                if (ps.executeUpdate() == 0) {
+                    throw new NoSuchUserException(tenant, userId);
                 }
             }
-        });
+            return currentEpoch(c, tenant, userId);
+        }));
+    }
+
+    private static long currentEpoch(Connection c, String tenant, String userId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT token_epoch FROM kim_user WHERE tenant = ? AND user_id = ?")) {
+            ps.setString(1, tenant);
+            ps.setString(2, userId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
     }
 
     private static void setNullable(PreparedStatement ps, int index, String value) throws SQLException {
