@@ -130,8 +130,12 @@ function start(s: Session): void {
   c.on("edited", (e) => amended(e.messageId, e.text ?? `[${e.contentType}, ${e.body.length} bytes]`));
   c.on("reset", () => showNotice("The server's inbox was reset (a fresh server): earlier messages stay on this page."));
   c.on("expired", (e) => showNotice(`Messages ${e.from}-${e.to} expired on the server before this page read them.`));
-  c.on("kicked", () => {
-    showNotice("You signed in on another page or device; this page stopped.", "Use this page again", () => start(s));
+  c.on("kicked", ({ reason }) => {
+    if (reason === "logged in on another device") { // a newer login of this user replaced this one
+      showNotice("You signed in on another page or device; this page stopped.", "Use this page again", () => start(s));
+    } else { // the server ended the session (logged out elsewhere, tokens revoked, password changed): the token is dead
+      signOut(`The server ended this session (${reason}); sign in again.`);
+    }
   });
   c.on("group", (e) => {
     if (e.kind === "created" || e.kind === "joined") {

@@ -1,5 +1,6 @@
 // The chat page in headless Chromium against the real example server: two users chat, one goes offline and comes
-// back, the server restarts mid-conversation, a second login kicks the first page, a reload keeps the history.
+// back, the server restarts mid-conversation, a second login kicks the first page, a reload keeps the history, and
+// revoked tokens sign the page out with the server's reason.
 // Screenshots go to target/screenshots. Without /usr/bin/chromium the suite is skipped, unless KIM_REQUIRE_BROWSER=1.
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -83,6 +84,7 @@ describe.skipIf(!haveBrowser)("the chat page in Chromium", () => {
   // One story in steps that run in order and share the pages; a failed step leaves screenshots of every page.
   let alice: { context: BrowserContext; page: Page };
   let bob: { context: BrowserContext; page: Page };
+  let alice2: { context: BrowserContext; page: Page };
   const pages = () => contexts.flatMap((c) => c.pages());
 
   afterEach(async (ctx) => {
@@ -200,7 +202,7 @@ describe.skipIf(!haveBrowser)("the chat page in Chromium", () => {
 
   it("secondLogin_kicksTheFirstPage_signOutAndInAgainSyncs", async () => {
     // alice signs in on another page: the first one is kicked and stops; the new one works
-    const alice2 = await signIn("alice");
+    alice2 = await signIn("alice");
     await alice.page.locator("#state[data-state=kicked]").waitFor({ timeout: WAIT });
     await alice.page.locator("#notice", { hasText: "signed in on another page" }).waitFor({ timeout: WAIT });
     expect(await alice.page.isDisabled("#text")).toBe(true);
@@ -221,5 +223,20 @@ describe.skipIf(!haveBrowser)("the chat page in Chromium", () => {
     await alice2.page.click("#conversations li[data-conv='user:bob']", { timeout: WAIT });
     await sees(alice2.page, "from the new page");
     expect((await lines(alice2.page)).filter((l) => l === "from the new page")).toHaveLength(1);
+  }, STEP);
+
+  it("tokensRevoked_pageIsSignedOutWithTheReason_andSignsInAgain", async () => {
+    const page = alice2.page;
+    const r = await server.admin("POST", "/users/alice/revoke-tokens");
+    expect(r.status).toBe(200);
+    await page.locator("#login-view").waitFor({ timeout: WAIT });
+    await page.locator("#login-error", { hasText: "tokens revoked" }).waitFor({ timeout: WAIT });
+    await shot(page, "7-alice-tokens-revoked");
+    await page.fill("#login-user", "alice");
+    await page.fill("#login-password", "alice-password");
+    await page.click("#login-submit");
+    await online(page);
+    await page.click("#conversations li[data-conv='user:bob']", { timeout: WAIT });
+    await sees(page, "from the new page");
   }, STEP);
 });

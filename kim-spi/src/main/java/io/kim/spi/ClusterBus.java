@@ -8,7 +8,7 @@ import java.util.concurrent.CompletionStage;
  * The link of one kim node to the other nodes of a cluster: after the message store accepted a message, the server
  * hands the pushes for connections on other nodes to the bus, batched per target node, and the bus hands what other
  * nodes sent to this node to the server's {@link Receiver}. A kick of a connection on another node (a login here
- * replaced a device there) travels the same way. A user's presence change (first device in, last device out) goes
+ * replaced a device there, or {@code ImServer.disconnect} ended the user's sessions) travels the same way. A user's presence change (first device in, last device out) goes
  * to every other node at once ({@link #broadcastPresence}). Without a bus (the default) a server is a single node
  * and delivers to its own connections only.
  *
