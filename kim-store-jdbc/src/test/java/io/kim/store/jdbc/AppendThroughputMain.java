@@ -81,8 +81,11 @@ public final class AppendThroughputMain {
         }
         sem.acquire(inflight);
         double secs = (System.nanoTime() - start) / 1e9;
-        System.out.printf("%s inflight=%d members=%d batch=%d: %d appends in %.1f s = %.0f/s, errors=%d%n", kind,
-                inflight, members, Integer.getInteger("batch", 500), done.get(), secs, done.get() / secs, errors.get());
+        JdbcStores.WriterStats w = s.writerStats();
+        System.out.printf("%s inflight=%d members=%d batch=%d: %d appends in %.1f s = %.0f/s, errors=%d;"
+                + " %.1f appends/commit, %.0f rows/s%n", kind, inflight, members, Integer.getInteger("batch", 500),
+                done.get(), secs, done.get() / secs, errors.get(), w.appends() / (double) Math.max(1, w.commits()),
+                w.rows() / secs);
         s.close();
         if (kind.equals("pg")) {
             TestDatabases.dropSchema(schema);
