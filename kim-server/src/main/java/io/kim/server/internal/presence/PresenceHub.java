@@ -1,5 +1,7 @@
 package io.kim.server.internal.presence;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.kim.net.Channel;
 import io.kim.protocol.Command;
 import io.kim.protocol.PresenceRequest;
@@ -25,6 +27,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 /**
  * PRESENCE: a connection watches up to {@code maxPerConnection} users of its tenant, gets their state now (online
@@ -37,9 +40,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * ({@link ClusterBus#broadcastPresence}), whose {@link #changed} tells its watchers and keeps the last-seen time.
  * Without a bus the store is asked only about users someone here watches.
  *
- * <p><b>Last seen</b> is kept in memory, a few dozen bytes per user who went offline since this node started
- * (anywhere in the cluster, with a bus): a node started after a user went away answers that user's state without
- * a last-seen time.
+ * <p><b>Last seen</b> is kept in memory, about 100 bytes per user who went offline since this node started
+ * (anywhere in the cluster, with a bus), for at most {@value #MAX_LAST_SEEN} users: a node started after a user
+ * went away, or one that forgot the user's time among more, answers that user's state without a last-seen time.
  *
  * <p>Thread-safe: logins and closes arrive on event loops, {@link #changed} on the bus's threads; pushes are handed
  * to each watcher's channel, which writes them on its event loop.
@@ -53,11 +56,25 @@ public final class PresenceHub {
     private final ClusterBus bus;
     /** "tenant\0user" to the channels watching that user. */
     private final ConcurrentHashMap<String, Set<Channel>> watchers = new ConcurrentHashMap<>();
-    /** "tenant\0user" to when its last device went away, as seen here. */
-    private final ConcurrentHashMap<String, Long> lastSeen = new ConcurrentHashMap<>();
+    /**
+     * The most users whose last-seen time a node keeps (about 100 bytes each); beyond that the cache forgets some,
+     * whose state is then answered without one, as for a user who went away before the node started.
+     */
+    static final long MAX_LAST_SEEN = 1_000_000;
+
+    /** "tenant\0user" to when its last device went away, as seen here or told by another node. */
+    private final Cache<String, Long> lastSeenCache;
+    private final ConcurrentMap<String, Long> lastSeen;
 
     /** @param bus the link to the other nodes, or {@code null} for a single node */
     public PresenceHub(SessionStore sessions, Clock clock, int maxPerConnection, ClusterBus bus) {
+        this(sessions, clock, maxPerConnection, bus, MAX_LAST_SEEN);
+    }
+
+    /** With at most {@code maxLastSeen} last-seen times kept, for tests. */
+    PresenceHub(SessionStore sessions, Clock clock, int maxPerConnection, ClusterBus bus, long maxLastSeen) {
+        this.lastSeenCache = Caffeine.newBuilder().maximumSize(maxLastSeen).executor(Runnable::run).build();
+        this.lastSeen = lastSeenCache.asMap();
         this.sessions = sessions;
         this.clock = clock;
         this.maxPerConnection = maxPerConnection;
@@ -248,6 +265,12 @@ public final class PresenceHub {
         }
     }
 
+    /** The last-seen time kept for a user, or -1, for tests. */
+    long lastSeenOf(String tenant, String user) {
+        Long seen = lastSeen.get(key(tenant, user));
+        return seen == null ? -1 : seen;
+    }
+
     /** Watched users, for tests. */
     int watchedUsers() {
         return watchers.size();
@@ -255,6 +278,7 @@ public final class PresenceHub {
 
     /** For symmetry with {@link Map}: the number of users with a last-seen time. */
     int lastSeenUsers() {
+        lastSeenCache.cleanUp();
         return lastSeen.size();
     }
 }
