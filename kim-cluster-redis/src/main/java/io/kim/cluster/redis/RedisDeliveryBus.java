@@ -136,7 +136,12 @@ public final class RedisDeliveryBus implements ClusterBus {
         this.clock = b.clock;
         this.publisher = b.client.connect(ByteArrayCodec.INSTANCE);
         this.redis = publisher.async();
-        this.subscriber = b.client.connectPubSub(ByteArrayCodec.INSTANCE);
+        try {
+            this.subscriber = b.client.connectPubSub(ByteArrayCodec.INSTANCE);
+        } catch (RuntimeException e) {
+            publisher.close(); // the bus is not built: leave no connection open on the host's client
+            throw e;
+        }
         this.flusher = Executors.newSingleThreadScheduledExecutor(r -> { // started only by a flush delay
             Thread t = new Thread(r, "kim-bus-" + nodeId);
             t.setDaemon(true);

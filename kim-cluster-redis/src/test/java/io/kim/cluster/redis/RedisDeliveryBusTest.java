@@ -12,10 +12,18 @@ import io.kim.spi.ClusterBus;
 import io.kim.spi.RemoteKick;
 import io.kim.spi.RemotePresence;
 import io.kim.spi.RemotePush;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -228,6 +236,31 @@ class RedisDeliveryBusTest {
         eventually("the runs and the kick arrive", 1000, () -> calls.size() >= 3);
         List<Object> got = List.copyOf(calls);
         assertEquals(List.of(List.of(100L, 101L, 102L), "kick ch-u0", List.of(100L, 101L)), got);
+    }
+
+    @Test
+    void build_subscribeConnectionRefused_closesThePublishConnectionAgain() {
+        String name = "kimtest-refused-" + UUID.randomUUID();
+        RedisURI uri = RedisURI.create(
+                System.getenv().getOrDefault(RedisTestSupport.URL_VARIABLE, "redis://127.0.0.1:6379"));
+        uri.setClientName(name);
+        ClientResources resources = DefaultClientResources.create();
+        RedisClient refusing = new RedisClient(resources, uri) {
+            @Override
+            public <K, V> StatefulRedisPubSubConnection<K, V> connectPubSub(
+                    RedisCodec<K, V> codec) {
+                throw new RedisConnectionException("refused on purpose");
+            }
+        };
+        try {
+            assertThrows(RedisConnectionException.class, () -> RedisDeliveryBus.builder()
+                    .client(refusing).keyPrefix(redis.prefix).nodeId("node-x").listener((src, p) -> { }).build());
+            eventually("no connection of the refused bus is left open", 100,
+                    () -> !redis.sync().clientList().contains("name=" + name + " "));
+        } finally {
+            refusing.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            resources.shutdown(0, 2, TimeUnit.SECONDS);
+        }
     }
 
     @Test
