@@ -111,6 +111,35 @@ public final class Packets {
     }
 
     /**
+     * The command in an encoded packet's header, read without parsing the rest; {@code null} if {@code payload} is
+     * no packet with a known command (for figures of packets a node hands on whole, such as pushes from another).
+     */
+    public static Command commandOf(byte[] payload) {
+        try {
+            CodedInputStream in = CodedInputStream.newInstance(payload);
+            for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+                if (tag != ((Packet.HEADER_FIELD_NUMBER << 3) | 2)) {
+                    in.skipField(tag);
+                    continue;
+                }
+                int limit = in.pushLimit(in.readRawVarint32());
+                for (int t = in.readTag(); t != 0; t = in.readTag()) {
+                    if (t == Header.COMMAND_FIELD_NUMBER << 3) {
+                        Command c = Command.forNumber(in.readEnum());
+                        return c == null || c == Command.UNRECOGNIZED ? null : c;
+                    }
+                    in.skipField(t);
+                }
+                in.popLimit(limit);
+                return null; // a header without a command (proto3: the zero value)
+            }
+        } catch (IOException e) {
+            // not a packet
+        }
+        return null;
+    }
+
+    /**
      * Parses a packet without copying its body: the body {@link ByteString} is a view of {@code payload}, which
      * must not change afterwards (a {@link io.kim.net.Frame}'s payload never does).
      *

@@ -102,6 +102,17 @@ class PacketsTest {
     }
 
     @Test
+    void commandOf_readsThePacketsCommand_orNullForGarbage() {
+        assertEquals(Command.TYPING, Packets.commandOf(Packets.push(Command.TYPING, Header.getDefaultInstance())));
+        assertEquals(Command.GROUP_EVENT, Packets.commandOf(Packets.push(Command.GROUP_EVENT, Header.getDefaultInstance())));
+        assertEquals(Command.SEND, Packets.commandOf(Packet.newBuilder().setBody(ByteString.copyFromUtf8("b"))
+                .setHeader(Header.newBuilder().setSequence(7).setCommand(Command.SEND)).build().toByteArray()));
+        assertEquals(null, Packets.commandOf(new byte[] {(byte) 0xFF, (byte) 0xFF, 1}));
+        assertEquals(null, Packets.commandOf(new byte[0]));
+        assertEquals(null, Packets.commandOf(Packet.getDefaultInstance().toByteArray()));
+    }
+
+    @Test
     void messagePushPrefix_forAnEmptyMessage_isAWholePacket() throws Exception {
         byte[] prefix = Packets.messagePushPrefix(5, 0);
         assertEquals(5, MessagePush.parseFrom(Packet.parseFrom(prefix).getBody()).getSequence());

@@ -255,7 +255,11 @@ public final class Delivery implements ClusterBus.Receiver {
         boolean message = push.sequence() > 0;
         byte[] prefix = message ? Packets.messagePushPrefix(push.sequence(), push.payload().length) : NO_PREFIX;
         if (ch.push(prefix, push.payload())) { // thread-safe; pushes of one source stay in order
-            metrics.packetOut(message ? Command.MESSAGE : Command.GROUP_EVENT);
+            // a whole packet (GROUP_EVENT, TYPING, ...) is counted under its own command
+            Command command = message ? Command.MESSAGE : Packets.commandOf(push.payload());
+            if (command != null) {
+                metrics.packetOut(command);
+            }
         }
     }
 
