@@ -9,6 +9,7 @@ import io.kim.protocol.internal.Packets;
 import io.kim.server.internal.dispatch.Failures;
 import io.kim.spi.ClusterBus;
 import io.kim.spi.RemoteKick;
+import io.kim.spi.RemotePresence;
 import io.kim.spi.RemotePush;
 import io.kim.spi.Session;
 import io.kim.spi.SessionStore;
@@ -21,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,10 +54,16 @@ public final class Delivery implements ClusterBus.Receiver {
     private final Clock clock;
     /** {@code null}: a single node. */
     private final ClusterBus bus;
+    /** Where presence changes of other nodes go (the node's presence hub). */
+    private final Consumer<RemotePresence> presence;
 
-    /** @param bus the link to the other nodes, or {@code null} for a single node */
+    /**
+     * @param bus      the link to the other nodes, or {@code null} for a single node
+     * @param presence where the presence changes other nodes send go, on the bus's threads
+     */
     public Delivery(String nodeId, SessionStore sessions, ChannelMap channels, ImMetrics metrics, Clock clock,
-            ClusterBus bus) {
+            ClusterBus bus, Consumer<RemotePresence> presence) {
+        this.presence = presence;
         this.nodeId = nodeId;
         this.sessions = sessions;
         this.channels = channels;
@@ -179,20 +187,34 @@ public final class Delivery implements ClusterBus.Receiver {
      * same. Nothing if the connection is gone (or on another node without a bus).
      */
     public void kick(Session old, Session by) {
-        if (!old.nodeId().equals(nodeId)) {
-            if (bus != null) {
-                try {
-                    bus.kick(old.nodeId(), new RemoteKick(old.tenant(), old.userId(), old.channelId(), KICK_REASON));
-                } catch (RuntimeException e) {
-                    Failures.logOncePerCause("cross-node kick failed", e);
-                }
+        kick(old, KICK_REASON, by.identity().deviceId(), by.identity().deviceType());
+    }
+
+    /**
+     * Kicks the connection of {@code s} with {@code reason}: on this node the notice and the close, on another
+     * node through the bus. Thread-safe (the channel's calls are).
+     *
+     * @return whether a live connection of this node or the bus took the kick
+     */
+    private boolean kick(Session s, String reason, String byDeviceId, String byDeviceType) {
+        if (!s.nodeId().equals(nodeId)) {
+            if (bus == null) {
+                return false; // a session of another node without a bus is stale
             }
-            return;
+            try {
+                bus.kick(s.nodeId(), new RemoteKick(s.tenant(), s.userId(), s.channelId(), reason));
+                return true;
+            } catch (RuntimeException e) {
+                Failures.logOncePerCause("cross-node kick failed", e);
+                return false;
+            }
         }
-        Channel ch = channelOf(old);
-        if (ch != null) {
-            kick(ch, KICK_REASON, by.identity().deviceId(), by.identity().deviceType());
+        Channel ch = channelOf(s);
+        if (ch == null || !ch.isActive()) {
+            return false;
         }
+        kick(ch, reason, byDeviceId, byDeviceType);
+        return true;
     }
 
     /** The notice, then the close with 4003 and the same reason. Thread-safe (the channel's calls are). */
@@ -207,8 +229,8 @@ public final class Delivery implements ClusterBus.Receiver {
 
     /**
      * Kicks every connection of {@code userId} in {@code tenant} with {@code reason}, on every node: the user's
-     * sessions are looked up once; this node's live channels get the {@code KICK} notice and the close on their
-     * own event loops, the others' nodes a kick through the bus (none without a bus: a session of another node
+     * sessions are looked up once; this node's live channels get the {@code KICK} notice and the close (written on
+     * their own event loops), the others' nodes a kick through the bus (none without a bus: a session of another node
      * is then stale). Called on any thread.
      *
      * @return completes, on the session store's thread, with the number of connections told to close; fails if the
@@ -218,26 +240,8 @@ public final class Delivery implements ClusterBus.Receiver {
         return sessions.find(tenant, userId).thenApply(found -> {
             int closed = 0;
             for (Session s : found) {
-                if (!s.tenant().equals(tenant) || !s.userId().equals(userId)) {
-                    continue;
-                }
-                if (s.nodeId().equals(nodeId)) {
-                    Channel ch = channelOf(s);
-                    if (ch != null && ch.isActive()) {
-                        try {
-                            ch.executor().execute(() -> kick(ch, reason, "", ""));
-                            closed++;
-                        } catch (RejectedExecutionException e) {
-                            // the server is shutting down: the channel closes anyway
-                        }
-                    }
-                } else if (bus != null) {
-                    try {
-                        bus.kick(s.nodeId(), new RemoteKick(tenant, userId, s.channelId(), reason));
-                        closed++;
-                    } catch (RuntimeException e) {
-                        Failures.logOncePerCause("cross-node kick failed", e);
-                    }
+                if (s.tenant().equals(tenant) && s.userId().equals(userId) && kick(s, reason, "", "")) {
+                    closed++;
                 }
             }
             return closed;
@@ -267,6 +271,11 @@ public final class Delivery implements ClusterBus.Receiver {
     @Override
     public void onPushes(String sourceNode, List<RemotePush> pushes) {
         Channel.gatherWrites(() -> ClusterBus.Receiver.super.onPushes(sourceNode, pushes));
+    }
+
+    @Override
+    public void onPresence(String sourceNode, RemotePresence change) {
+        presence.accept(change);
     }
 
     @Override

@@ -29,9 +29,6 @@ import io.kim.spi.EventListener;
 import io.kim.spi.FilterPolicy;
 import io.kim.spi.GroupStore;
 import io.kim.spi.MessageStore;
-import io.kim.spi.RemoteKick;
-import io.kim.spi.RemotePresence;
-import io.kim.spi.RemotePush;
 import io.kim.spi.SessionStore;
 import io.kim.spi.UserDirectory;
 import java.time.Clock;
@@ -59,7 +56,6 @@ public final class ImNode {
     private final Delivery delivery;
     private final LoginAcceptor login;
     private final PresenceHub presence;
-    private final ClusterBus.Receiver receiver;
     private final Acceptor acceptor;
     private final StateListener stateListener;
     private final Dispatcher dispatcher;
@@ -74,7 +70,8 @@ public final class ImNode {
         GroupStore groups = b.groupStore != null ? b.groupStore : InMemoryGroupStore.create();
         EventListener events = new SafeEvents(b.eventListener);
         Ids ids = new Ids(nodeId, b.clock);
-        Delivery delivery = new Delivery(nodeId, sessions, channels, b.metrics, b.clock, bus);
+        this.presence = new PresenceHub(sessions, b.clock, b.maxPresenceSubscriptions, bus);
+        Delivery delivery = new Delivery(nodeId, sessions, channels, b.metrics, b.clock, bus, presence::changed);
         this.delivery = delivery;
         this.login = new LoginAcceptor(Objects.requireNonNull(b.authenticator, "authenticator"), sessions, messages,
                 b.devicePolicy, ids, delivery, new LoginLocks(b.loginLockHold), events, b.metrics, b.clock,
@@ -89,8 +86,6 @@ public final class ImNode {
         AmendCommands amend = new AmendCommands(messages, groups, b.contentFilter, b.filterPolicy, b.recallWindow,
                 b.editWindow, delivery, ids, b.metrics, b.clock, b.maxBodyLength);
         TypingCommand typing = new TypingCommand(groups, delivery, b.clock);
-        this.presence = new PresenceHub(sessions, b.clock, b.maxPresenceSubscriptions, bus);
-        this.receiver = new Receiver(delivery, presence);
         this.acceptor = newAcceptor();
         this.stateListener = channel -> {
             login.disconnected(channel);
@@ -185,53 +180,7 @@ public final class ImNode {
 
     /** Where the cluster bus hands what other nodes send to this node. */
     public ClusterBus.Receiver clusterReceiver() {
-        return receiver;
-    }
-
-    /** What other nodes send: pushes, kicks and figures to {@link Delivery}, presence changes to presence. */
-    private static final class Receiver implements ClusterBus.Receiver {
-        private final Delivery delivery;
-        private final PresenceHub presence;
-
-        Receiver(Delivery delivery, PresenceHub presence) {
-            this.delivery = delivery;
-            this.presence = presence;
-        }
-
-        @Override
-        public void onPush(String sourceNode, RemotePush push) {
-            delivery.onPush(sourceNode, push);
-        }
-
-        @Override
-        public void onPushes(String sourceNode, List<RemotePush> pushes) {
-            delivery.onPushes(sourceNode, pushes);
-        }
-
-        @Override
-        public void onKick(String sourceNode, RemoteKick kick) {
-            delivery.onKick(sourceNode, kick);
-        }
-
-        @Override
-        public void onPresence(String sourceNode, RemotePresence change) {
-            presence.changed(change);
-        }
-
-        @Override
-        public void onBatchSent(String targetNode, int entries) {
-            delivery.onBatchSent(targetNode, entries);
-        }
-
-        @Override
-        public void onBatchReceived(String sourceNode, int entries, long lagMillis) {
-            delivery.onBatchReceived(sourceNode, entries, lagMillis);
-        }
-
-        @Override
-        public long connectionCount() {
-            return delivery.connectionCount();
-        }
+        return delivery; // which hands presence changes to the presence hub
     }
 
     /**
