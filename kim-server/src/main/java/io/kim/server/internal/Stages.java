@@ -1,5 +1,6 @@
 package io.kim.server.internal;
 
+import io.kim.server.internal.dispatch.GoingAwayException;
 import io.kim.server.internal.dispatch.StoreException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -19,7 +20,9 @@ import java.util.function.BiConsumer;
  * <p>A stage of a store that fails is turned into a {@link StoreException} (the store did not answer:
  * {@code UNAVAILABLE}), except for the outcomes the SPI defines as exceptions (such as
  * {@link io.kim.spi.NoSuchGroupException}), which keep their type. An exception thrown by a continuation is passed
- * on unchanged (a bug of the server: {@code SERVER_ERROR}).
+ * on unchanged (a bug of the server: {@code SERVER_ERROR}). A stage that completes after the loop stopped taking
+ * tasks (the server shuts down, and has closed the loop's connections) ends in a {@link GoingAwayException}
+ * ({@code UNAVAILABLE}, logged at debug level only), on the thread that completed it.
  */
 public final class Stages {
 
@@ -51,7 +54,7 @@ public final class Stages {
             try {
                 loop.execute(() -> relay(error == null ? apply(value, next) : failed(error), result));
             } catch (RejectedExecutionException e) {
-                result.completeExceptionally(new StoreException(e)); // the loop is shutting down
+                result.completeExceptionally(new GoingAwayException(e)); // the server is shutting down
             }
         });
         return result;
@@ -60,7 +63,9 @@ public final class Stages {
     /**
      * Calls {@code action} with the outcome of {@code stage} on {@code loop}: at once if complete, else with a task
      * on the loop. A failure is unwrapped; an exception thrown by {@code action} propagates (at once) or is lost
-     * to the loop's logging, so {@code action} should not throw.
+     * to the loop's logging, so {@code action} should not throw. If the loop no longer takes tasks (a shutdown),
+     * {@code action} gets a {@link GoingAwayException} instead of the outcome, on the thread that completed
+     * {@code stage}.
      */
     public static <T> void whenDone(Executor loop, CompletionStage<T> stage, BiConsumer<? super T, Throwable> action) {
         CompletableFuture<T> f = future(stage);
@@ -84,7 +89,7 @@ public final class Stages {
             try {
                 loop.execute(() -> action.accept(value, e));
             } catch (RejectedExecutionException r) {
-                action.accept(null, r); // the loop is shutting down: say so on this thread
+                action.accept(null, new GoingAwayException(r)); // the server is shutting down: say so on this thread
             }
         });
     }

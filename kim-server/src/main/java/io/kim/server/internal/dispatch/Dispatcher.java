@@ -135,7 +135,9 @@ public final class Dispatcher implements MessageListener {
         }
         Connection conn = request.connection();
         conn.inFlight(conn.inFlight() - 1);
-        drain(channel, conn);
+        if (!(error instanceof GoingAwayException)) { // else the loop has stopped, and the connection is closed
+            drain(channel, conn);
+        }
     }
 
     /** Handles waiting payloads while there is room, then reads again; never recursively. */

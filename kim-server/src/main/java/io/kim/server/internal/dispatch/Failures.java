@@ -28,12 +28,15 @@ import org.slf4j.LoggerFactory;
  *       {@code GROUP_FULL}, {@link GroupExistsException} and {@link UserExistsException} {@code FORBIDDEN},
  *       {@link NoSuchUserException} {@code NO_SUCH_USER};</li>
  *   <li>{@link StoreException} (a store did not answer): {@code UNAVAILABLE}, which a client may retry;</li>
+ *   <li>{@link GoingAwayException} (the server shuts down): {@code UNAVAILABLE} too, "server shutting down; retry";
+ *       </li>
  *   <li>anything else is a bug of the server: {@code SERVER_ERROR}.</li>
  * </ul>
  *
- * The client's errors are logged at debug level without a stack trace. The last two are logged at WARN with their
- * stack trace once per cause (exception class and the place it was thrown) per minute, with the number of
- * repeats in between, so that a flood of failing requests does not flood the log. Thread-safe.
+ * The client's errors and a shutdown are logged at debug level without a stack trace. A store that did not answer
+ * and a bug are logged at WARN with their stack trace once per cause (exception class and the place it was thrown)
+ * per minute, with the number of repeats in between, so that a flood of failing requests does not flood the log.
+ * Thread-safe.
  */
 public final class Failures {
 
@@ -65,7 +68,7 @@ public final class Failures {
             return Status.FORBIDDEN;
         } else if (e instanceof NoSuchUserException) {
             return Status.NO_SUCH_USER;
-        } else if (e instanceof StoreException) {
+        } else if (e instanceof StoreException || e instanceof GoingAwayException) {
             return Status.UNAVAILABLE;
         }
         return Status.SERVER_ERROR;
@@ -76,7 +79,8 @@ public final class Failures {
         Throwable e = Stages.unwrap(error);
         Status status = status(e);
         String detail = switch (status) {
-            case UNAVAILABLE -> "store unavailable; retry";
+            case UNAVAILABLE -> e instanceof GoingAwayException ? "server shutting down; retry"
+                    : "store unavailable; retry";
             case SERVER_ERROR -> "server error";
             case RATE_LIMITED -> e instanceof StoreException && e.getCause() != null
                     ? Stages.unwrap(e.getCause()).getMessage() : e.getMessage();
@@ -99,9 +103,14 @@ public final class Failures {
 
     /**
      * Logs {@code error} at WARN with its stack trace the first time its cause is seen and then at most once a
-     * minute per cause; repeats in between are counted and reported with the next trace.
+     * minute per cause; repeats in between are counted and reported with the next trace. A
+     * {@link GoingAwayException} is no failure of the server: it is logged at debug level only.
      */
     public static void logOncePerCause(String what, Throwable error) {
+        if (Stages.unwrap(error) instanceof GoingAwayException) {
+            log.debug("{}: server shutting down", what);
+            return;
+        }
         Throwable root = error instanceof StoreException && error.getCause() != null ? error.getCause() : error;
         StackTraceElement[] trace = root.getStackTrace();
         String key = root.getClass().getName() + '@' + (trace.length == 0 ? "?" : trace[0]);

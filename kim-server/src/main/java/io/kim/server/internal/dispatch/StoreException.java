@@ -18,12 +18,12 @@ public final class StoreException extends RuntimeException {
 
     /**
      * {@code error} of a store's stage as the dispatcher should see it: an outcome the SPI defines as an exception
-     * (no such group, group full, ..., a refused argument) or a {@link RequestException} as it is, anything else
-     * wrapped in a {@code StoreException}.
+     * (no such group, group full, ..., a refused argument), a {@link RequestException} or a
+     * {@link GoingAwayException} as it is, anything else wrapped in a {@code StoreException}.
      */
     public static Throwable wrap(Throwable error) {
         if (error instanceof RequestException || error instanceof StoreException
-                || error instanceof NoSuchGroupException || error instanceof GroupFullException
+                || error instanceof GoingAwayException || error instanceof NoSuchGroupException || error instanceof GroupFullException
                 || error instanceof GroupExistsException || error instanceof NoSuchUserException
                 || error instanceof UserExistsException || error instanceof AuthenticationException
                 || error instanceof IllegalArgumentException) {
