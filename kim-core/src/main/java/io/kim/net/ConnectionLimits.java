@@ -13,8 +13,9 @@ import java.util.Objects;
  * connection refused before its upgrade is closed without one: there is no WebSocket yet):
  * <ul>
  *   <li>{@link CloseStatus#TOO_BIG} (1009): a frame longer than {@link #handshakeMaxFrameLength()} before the login
- *       was accepted (checked by the TCP codec as soon as the frame header arrives), or more than
- *       {@link #handshakeMaxBytes()} bytes read before it (every transport, HTTP upgrade included);</li>
+ *       was accepted (checked by the TCP and WebSocket codecs as soon as the frame header arrives; on WebSocket the
+ *       fragments of one message count together), or more than {@link #handshakeMaxBytes()} bytes read before it
+ *       (every transport, HTTP upgrade included);</li>
  *   <li>{@link CloseStatus#TOO_MANY_CONNECTIONS} (4004): the server already has {@link #maxConnections()}
  *       connections, or the client address {@link #maxConnectionsPerAddress()}, or the address opened more than
  *       {@link #connectBurstPerAddress()} connections faster than one per {@link #connectRefillPerAddress()}.</li>
@@ -79,7 +80,7 @@ public final class ConnectionLimits {
         return new Builder();
     }
 
-    /** The largest frame payload accepted before the login is accepted, in bytes. */
+    /** The largest frame payload (on WebSocket: message) accepted before the login is accepted, in bytes. */
     public int handshakeMaxFrameLength() {
         return handshakeMaxFrameLength;
     }
@@ -146,9 +147,10 @@ public final class ConnectionLimits {
         }
 
         /**
-         * The largest frame payload accepted until the login is accepted; a longer one closes the connection with
-         * {@link CloseStatus#TOO_BIG}. It is never more than the server's {@code maxFrameLength}. Default
-         * {@value #DEFAULT_HANDSHAKE_MAX_FRAME_LENGTH} bytes: a login packet with a token is a few hundred.
+         * The largest frame payload accepted until the login is accepted (on WebSocket also the largest fragmented
+         * message); a longer one closes the connection with {@link CloseStatus#TOO_BIG}. It is never more than the
+         * server's {@code maxFrameLength}. Default {@value #DEFAULT_HANDSHAKE_MAX_FRAME_LENGTH} bytes: a login packet
+         * with a token is a few hundred.
          */
         public Builder handshakeMaxFrameLength(int bytes) {
             this.handshakeMaxFrameLength = Args.atLeast(bytes, 1, "handshakeMaxFrameLength");

@@ -58,8 +58,11 @@ import java.util.Set;
  * the wire (1004-1006, 1015-2999) is sent as 1008 with the same reason; reasons are cut to 123 bytes at a character
  * boundary.
  *
- * <p><b>Errors.</b> A message or frame longer than {@link TransportOptions#maxFrameLength()} is reported as a
- * {@link io.netty.handler.codec.TooLongFrameException}, any other framing error (an unmasked client frame, a bad
+ * <p><b>Errors.</b> A message or frame longer than {@link TransportOptions#maxFrameLength()} (on the server, until
+ * {@link TransportEvent#ACCEPTED} has passed, than {@link TransportOptions#handshakeMaxFrameLength()}) is reported as
+ * a {@link io.netty.handler.codec.TooLongFrameException}: a frame as soon as its header has arrived, before its
+ * payload is read, a fragmented message as soon as its fragments add up to more (before {@code ACCEPTED} on the
+ * header of the fragment that takes it over); any other framing error (an unmasked client frame, a bad
  * opcode, a bad close frame, ...) as a {@link io.netty.handler.codec.CorruptedFrameException}; in both cases the
  * codec first sends the matching close frame (1009, 1002 or 1007) and discards whatever the peer sends after it.
  * Writing a {@link OpCode#BINARY} or {@link OpCode#TEXT} frame longer than the maximum sends nothing and fails that
@@ -122,8 +125,10 @@ public final class WebSocketTransport implements Transport {
     }
 
     /**
-     * Adds the HTTP codec, the upgrade handler, the fragment aggregator and the frame converter. Called on the
-     * connection's event loop.
+     * Adds the HTTP codec, the upgrade handler, the fragment aggregator and the frame converter. Inbound frames and
+     * messages are held to {@link TransportOptions#handshakeMaxFrameLength()} until {@link TransportEvent#ACCEPTED}
+     * passes through the pipeline, then to {@link TransportOptions#maxFrameLength()}. Called on the connection's
+     * event loop.
      */
     @Override
     public void configureServer(ChannelPipeline pipeline, TransportOptions options) {
@@ -132,7 +137,8 @@ public final class WebSocketTransport implements Transport {
         int max = options.maxFrameLength();
         pipeline.addLast("ws-http", new HttpServerCodec());
         pipeline.addLast("ws-http-aggregator", new ServerUpgradeHandler.RequestAggregator(MAX_HTTP_MESSAGE_BYTES));
-        pipeline.addLast("ws-upgrade", new ServerUpgradeHandler(path, allowedOrigins, max));
+        pipeline.addLast("ws-upgrade",
+                new ServerUpgradeHandler(path, allowedOrigins, max, options.handshakeMaxFrameLength()));
         pipeline.addLast("ws-aggregator", new FragmentAggregator(max));
         pipeline.addLast("ws-frames", new FrameConverter(max, closeTimeout, true));
     }

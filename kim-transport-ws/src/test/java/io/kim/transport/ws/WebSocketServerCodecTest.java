@@ -21,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.kim.net.CloseStatus;
 import io.kim.net.Frame;
 import io.kim.net.OpCode;
+import io.kim.net.TransportEvent;
 import io.kim.net.TransportOptions;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -53,8 +54,12 @@ class WebSocketServerCodecTest {
     private EmbeddedChannel ch;
 
     private EmbeddedChannel upgraded(int maxFrameLength) {
+        return upgraded(new TransportOptions(maxFrameLength));
+    }
+
+    private EmbeddedChannel upgraded(TransportOptions options) {
         ch = new EmbeddedChannel();
-        new WebSocketTransport().configureServer(ch.pipeline(), new TransportOptions(maxFrameLength));
+        new WebSocketTransport().configureServer(ch.pipeline(), options);
         ch.pipeline().addLast(events);
         ch.writeInbound(ascii(upgradeRequest("/ws")));
         String response = outboundText(ch);
@@ -267,6 +272,149 @@ class WebSocketServerCodecTest {
         List<WebSocketFrame> sent = decodeOutbound(ch, false);
         assertEquals(1, sent.size());
         releaseAll(sent);
+    }
+
+    // ---- the limit before login ----------------------------------------------------------------------------
+
+    private static final int HANDSHAKE = 32;
+
+    private EmbeddedChannel upgradedWithHandshakeLimit() {
+        return upgraded(new TransportOptions(MAX, HANDSHAKE));
+    }
+
+    /** The one frame the server sent, a close: its code and reason (releases it). */
+    private CloseStatus sentClose() {
+        List<WebSocketFrame> sent = decodeOutbound(ch, false);
+        try {
+            assertEquals(1, sent.size(), "one close frame");
+            CloseWebSocketFrame close = assertInstanceOf(CloseWebSocketFrame.class, sent.get(0));
+            return new CloseStatus(close.statusCode(), close.reasonText());
+        } finally {
+            releaseAll(sent);
+        }
+    }
+
+    @Test
+    void beforeLogin_frameJustOverTheHandshakeLimit_isAnsweredWith1009OnItsHeaderAlone_andTheRestIsDiscarded() {
+        upgradedWithHandshakeLimit();
+        ByteBuf bytes = encode(true, new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[HANDSHAKE + 1])));
+        ByteBuf header = bytes.readRetainedSlice(2); // FIN and opcode, mask bit and length: no mask, no payload
+        TooLongFrameException e = assertThrows(TooLongFrameException.class, () -> ch.writeInbound(header));
+        assertNull(e.getCause(), "the server unwraps codec exceptions with a cause and would see a corrupted frame");
+        CloseStatus close = sentClose();
+        assertEquals(1009, close.code());
+        assertEquals("frame payload of 33 bytes exceeds the maximum of 32 before login", close.reason());
+        ch.writeInbound(bytes); // the payload, then a frame within the limit: discarded
+        receive(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(utf8("after"))));
+        assertNull(next());
+        assertNull(ch.readOutbound());
+    }
+
+    @Test
+    void beforeLogin_frameOfExactlyTheHandshakeLimit_isAccepted() {
+        upgradedWithHandshakeLimit();
+        receive(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[HANDSHAKE])));
+        assertEquals(Frame.binary(new byte[HANDSHAKE]), next());
+        assertNull(ch.readOutbound());
+    }
+
+    @Test
+    void beforeLogin_headerWithA16BitLengthSplitAcrossReads_isAnsweredWith1009OnceTheLengthHasArrived() {
+        upgraded(new TransportOptions(1024, HANDSHAKE));
+        ByteBuf bytes = encode(true, new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[200])));
+        for (int i = 0; i < 3; i++) { // 0x82, 0xFE (masked, 16-bit length follows), the length's first byte
+            ch.writeInbound(bytes.readRetainedSlice(1));
+            assertNull(ch.readOutbound(), "nothing to decide yet after " + (i + 1) + " bytes");
+        }
+        assertThrows(TooLongFrameException.class, () -> ch.writeInbound(bytes.readRetainedSlice(1)));
+        assertEquals(new CloseStatus(1009, "frame payload of 200 bytes exceeds the maximum of 32 before login"),
+                sentClose());
+        ch.writeInbound(bytes);
+        assertNull(next());
+    }
+
+    @Test
+    void beforeLogin_headerWithA64BitLength_isAnsweredWith1009() {
+        upgradedWithHandshakeLimit();
+        byte[] header = {(byte) 0x82, (byte) 0xFF, 0x7F, -1, -1, -1, -1, -1, -1, -1}; // 2^63 - 1 bytes
+        assertThrows(TooLongFrameException.class, () -> ch.writeInbound(Unpooled.wrappedBuffer(header)));
+        CloseStatus close = sentClose();
+        assertEquals(1009, close.code());
+        assertTrue(close.reason().contains(Long.MAX_VALUE + " bytes"), close.reason());
+    }
+
+    @Test
+    void beforeLogin_bytesAfterThePeersClose_areDiscardedUnchecked() {
+        upgradedWithHandshakeLimit();
+        ByteBuf close = encode(true, new CloseWebSocketFrame(1000, "bye"));
+        byte[] junk = {(byte) 0x82, (byte) 0xFE, (byte) 0xFF, (byte) 0xFF}; // a header: 65535 bytes follow
+        ch.writeInbound(Unpooled.wrappedBuffer(close, Unpooled.wrappedBuffer(junk)));
+        assertEquals(OpCode.CLOSE, next().opCode());
+        assertNull(next());
+        assertEquals(1000, sentClose().code(), "the answer to the close, and no 1009");
+    }
+
+    @Test
+    void afterAccepted_frameOverTheHandshakeLimit_upToTheMaximum_isAccepted_andTheMaximumStillHolds() {
+        upgradedWithHandshakeLimit();
+        ch.pipeline().fireUserEventTriggered(TransportEvent.ACCEPTED);
+        receive(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[MAX])));
+        assertEquals(Frame.binary(new byte[MAX]), next());
+        receive(new BinaryWebSocketFrame(false, 0, Unpooled.wrappedBuffer(new byte[HANDSHAKE])),
+                new ContinuationWebSocketFrame(true, 0, Unpooled.wrappedBuffer(new byte[HANDSHAKE])));
+        assertEquals(Frame.binary(new byte[MAX]), next());
+        assertNull(ch.readOutbound());
+        assertThrows(TooLongFrameException.class,
+                () -> receive(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[MAX + 1]))));
+        assertEquals(1009, sentClose().code());
+    }
+
+    @Test
+    void beforeLogin_fragmentedMessageOverTheHandshakeLimit_isAnsweredWith1009OnTheHeaderOfTheFragmentTakingItOver() {
+        upgradedWithHandshakeLimit();
+        receive(new BinaryWebSocketFrame(false, 0, Unpooled.wrappedBuffer(new byte[12])),
+                new PingWebSocketFrame(Unpooled.wrappedBuffer(new byte[20])), // not part of the message
+                new ContinuationWebSocketFrame(false, 0, Unpooled.wrappedBuffer(new byte[12])));
+        assertEquals(OpCode.PING, next().opCode());
+        assertNull(next(), "24 bytes of the message so far: within the limit, not complete");
+        ByteBuf last = encode(true, new ContinuationWebSocketFrame(true, 0, Unpooled.wrappedBuffer(new byte[9])));
+        ByteBuf header = last.readRetainedSlice(2);
+        assertThrows(TooLongFrameException.class, () -> ch.writeInbound(header));
+        CloseStatus close = sentClose();
+        assertEquals(1009, close.code());
+        assertEquals("fragmented message exceeds the maximum of 32 before login (24 bytes, then a fragment of 9)",
+                close.reason());
+        ch.writeInbound(last);
+        assertNull(next());
+    }
+
+    @Test
+    void beforeLogin_fragmentedMessageOfExactlyTheHandshakeLimit_arrivesWhole_andTheNextMessageCountsAfresh() {
+        upgradedWithHandshakeLimit();
+        for (int i = 0; i < 2; i++) {
+            receive(new BinaryWebSocketFrame(false, 0, Unpooled.wrappedBuffer(new byte[12])),
+                    new ContinuationWebSocketFrame(false, 0, Unpooled.wrappedBuffer(new byte[12])),
+                    new ContinuationWebSocketFrame(true, 0, Unpooled.wrappedBuffer(new byte[8])));
+            assertEquals(Frame.binary(new byte[HANDSHAKE]), next());
+        }
+        assertNull(ch.readOutbound());
+    }
+
+    @Test
+    void beforeLogin_frameOverTheHandshakeLimitSentWithTheUpgradeRequest_isAnsweredWith1009AfterThe101() {
+        ch = new EmbeddedChannel();
+        new WebSocketTransport().configureServer(ch.pipeline(), new TransportOptions(MAX, HANDSHAKE));
+        ByteBuf request = ascii(upgradeRequest("/ws"));
+        ByteBuf frame = encode(true, new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[HANDSHAKE + 1])));
+        assertThrows(TooLongFrameException.class,
+                () -> ch.writeInbound(Unpooled.wrappedBuffer(request, frame)));
+        ByteBuf response = ch.readOutbound();
+        try {
+            assertTrue(response.toString(UTF_8).startsWith("HTTP/1.1 101 "), response.toString(UTF_8));
+        } finally {
+            response.release();
+        }
+        assertEquals(1009, sentClose().code());
     }
 
     // ---- outbound ------------------------------------------------------------------------------------------

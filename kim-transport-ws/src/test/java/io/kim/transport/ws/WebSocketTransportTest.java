@@ -11,6 +11,7 @@ import io.kim.net.Acceptance;
 import io.kim.net.Channel;
 import io.kim.net.Client;
 import io.kim.net.CloseStatus;
+import io.kim.net.ConnectionLimits;
 import io.kim.net.Dialer;
 import io.kim.net.Server;
 import io.kim.net.Transports;
@@ -393,6 +394,59 @@ class WebSocketTransportTest {
         assertTrue(ok.push(bytes("still here")));
         assertEquals("still here", okReceived.poll(WAIT_SECONDS, TimeUnit.SECONDS));
         assertTrue(server.isRunning());
+    }
+
+    private Server startWithHandshakeLimit(int handshakeMaxFrameLength) {
+        return start(echoServer(new WebSocketTransport())
+                .limits(ConnectionLimits.builder().handshakeMaxFrameLength(handshakeMaxFrameLength).build()));
+    }
+
+    @Test
+    void beforeLogin_aFrameJustOverTheHandshakeLimit_isClosedWith1009() throws Exception {
+        Server server = startWithHandshakeLimit(1024);
+        JdkListener listener = new JdkListener();
+        WebSocket ws = jdkWebSocket(server, listener);
+        ws.sendBinary(ByteBuffer.wrap(new byte[1025]), true).get(WAIT_SECONDS, TimeUnit.SECONDS);
+        CloseStatus status = listener.awaitClose();
+        assertEquals(CloseStatus.TOO_BIG.code(), status.code());
+        assertEquals("frame payload of 1025 bytes exceeds the maximum of 1024 before login", status.reason());
+        assertEquals(0, server.channels().size());
+    }
+
+    @Test
+    void beforeLogin_aFrameOfExactlyTheHandshakeLimit_passes_andAfterTheLogin_framesUpToTheMaximumDo()
+            throws Exception {
+        Server server = startWithHandshakeLimit(1024);
+        JdkListener listener = new JdkListener();
+        WebSocket ws = jdkWebSocket(server, listener);
+        byte[] login = new byte[1024];
+        java.util.Arrays.fill(login, (byte) 'a');
+        System.arraycopy(bytes("login:"), 0, login, 0, "login:".length());
+        ws.sendBinary(ByteBuffer.wrap(login), true).get(WAIT_SECONDS, TimeUnit.SECONDS);
+        assertEquals("welcome", text(listener.nextBinary()));
+
+        byte[] big = pattern(64 * 1024);
+        ws.sendBinary(ByteBuffer.wrap(big), true).get(WAIT_SECONDS, TimeUnit.SECONDS);
+        assertArrayEquals(big, listener.nextBinary());
+        ws.sendBinary(ByteBuffer.wrap(big, 0, 1000), false).get(WAIT_SECONDS, TimeUnit.SECONDS);
+        ws.sendBinary(ByteBuffer.wrap(big, 1000, big.length - 1000), true).get(WAIT_SECONDS, TimeUnit.SECONDS);
+        assertArrayEquals(big, listener.nextBinary(), "a fragmented message over the handshake limit");
+        ws.abort();
+    }
+
+    @Test
+    void beforeLogin_aFragmentedMessageOfSmallFragmentsOverTheHandshakeLimit_isClosedWith1009() throws Exception {
+        Server server = startWithHandshakeLimit(1024);
+        JdkListener listener = new JdkListener();
+        WebSocket ws = jdkWebSocket(server, listener);
+        ws.sendBinary(ByteBuffer.wrap(new byte[400]), false).get(WAIT_SECONDS, TimeUnit.SECONDS);
+        ws.sendBinary(ByteBuffer.wrap(new byte[400]), false).get(WAIT_SECONDS, TimeUnit.SECONDS);
+        ws.sendBinary(ByteBuffer.wrap(new byte[400]), true);
+        CloseStatus status = listener.awaitClose();
+        assertEquals(CloseStatus.TOO_BIG.code(), status.code());
+        assertEquals("fragmented message exceeds the maximum of 1024 before login (800 bytes, then a fragment of 400)",
+                status.reason());
+        assertEquals(0, server.channels().size());
     }
 
     @Test

@@ -23,7 +23,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
@@ -47,13 +46,13 @@ import org.slf4j.LoggerFactory;
  * The server side of the HTTP upgrade. It answers the first request: a valid WebSocket 13 upgrade of the configured
  * path gets the {@code 101} response, written as bytes straight to the socket; then this handler fires an
  * {@link UpgradeRequest} (path, query, headers) and {@link TransportEvent#READY}, swaps the HTTP codec for Netty's
- * WebSocket 13 frame codec and removes itself. The swap is a pipeline {@code replace}, so bytes that arrived with
- * the request (frames a client sent without waiting for the {@code 101}) pass from the HTTP decoder to the frame
- * decoder and are handled like any other frame. Anything else gets an HTTP error response and the connection is
- * closed once it is written: another path 404, another method 405, an {@code Origin} outside the allowlist 403, no
- * upgrade headers or another WebSocket version 426, a malformed request or a {@code Sec-WebSocket-Key} that is not
- * the base64 of 16 bytes 400 (414 or 431 when the request line or headers are too long). Requests after the first
- * are dropped.
+ * WebSocket 13 frame encoder and a {@link ServerFrameDecoder} and removes itself. The swap is a pipeline
+ * {@code replace}, so bytes that arrived with the request (frames a client sent without waiting for the {@code 101})
+ * pass from the HTTP decoder to the frame decoder and are handled like any other frame. Anything else gets an HTTP
+ * error response and the connection is closed once it is written: another path 404, another method 405, an
+ * {@code Origin} outside the allowlist 403, no upgrade headers or another WebSocket version 426, a malformed request
+ * or a {@code Sec-WebSocket-Key} that is not the base64 of 16 bytes 400 (414 or 431 when the request line or headers
+ * are too long). Requests after the first are dropped.
  *
  * <p>Netty's {@code WebSocketServerProtocolHandler} is not used because it answers pings itself, so they would never
  * reach the server's idle detection, and it answers close frames without passing them on.
@@ -70,6 +69,7 @@ public final class ServerUpgradeHandler extends ChannelInboundHandlerAdapter {
     private final String path;
     private final Set<String> allowedOrigins;
     private final WebSocketDecoderConfig decoderConfig;
+    private final int handshakeMaxFrameLength;
     private boolean answered;
 
     /**
@@ -77,18 +77,28 @@ public final class ServerUpgradeHandler extends ChannelInboundHandlerAdapter {
      * @param maxFrameLength the largest frame payload the WebSocket decoder accepts; &gt; 0
      */
     public ServerUpgradeHandler(String path, int maxFrameLength) {
-        this(path, Set.of(), maxFrameLength);
+        this(path, Set.of(), maxFrameLength, maxFrameLength);
     }
 
     /**
-     * @param path           the path to upgrade, such as {@code "/ws"}
-     * @param allowedOrigins the {@code Origin} values accepted, lower case ({@code "https://chat.example.com"});
-     *                       empty: any; a request without {@code Origin} (not from a browser) is always accepted
-     * @param maxFrameLength the largest frame payload the WebSocket decoder accepts; &gt; 0
+     * @param path                    the path to upgrade, such as {@code "/ws"}
+     * @param allowedOrigins          the {@code Origin} values accepted, lower case
+     *                                ({@code "https://chat.example.com"}); empty: any; a request without
+     *                                {@code Origin} (not from a browser) is always accepted
+     * @param maxFrameLength          the largest frame payload the WebSocket decoder accepts once
+     *                                {@link TransportEvent#ACCEPTED} has passed; &gt; 0
+     * @param handshakeMaxFrameLength the largest frame payload, and fragmented message, it accepts before; from 1
+     *                                to {@code maxFrameLength} (see {@link ServerFrameDecoder})
      */
-    public ServerUpgradeHandler(String path, Set<String> allowedOrigins, int maxFrameLength) {
+    public ServerUpgradeHandler(String path, Set<String> allowedOrigins, int maxFrameLength,
+            int handshakeMaxFrameLength) {
+        if (handshakeMaxFrameLength <= 0 || handshakeMaxFrameLength > maxFrameLength) {
+            throw new IllegalArgumentException("handshakeMaxFrameLength: " + handshakeMaxFrameLength
+                    + " (expected: 1 to " + maxFrameLength + ")");
+        }
         this.path = path;
         this.allowedOrigins = Set.copyOf(allowedOrigins);
+        this.handshakeMaxFrameLength = handshakeMaxFrameLength;
         this.decoderConfig = WebSocketDecoderConfig.newBuilder()
                 .maxFramePayloadLength(maxFrameLength)
                 .expectMaskedFrames(true)
@@ -195,7 +205,7 @@ public final class ServerUpgradeHandler extends ChannelInboundHandlerAdapter {
         ctx.fireUserEventTriggered(new UpgradeRequest(pathOf(target), query, headers(request.headers())));
         ctx.fireUserEventTriggered(TransportEvent.READY);
         // Bytes the HTTP decoder holds (frames sent with the request) are handed on to the frame decoder.
-        p.replace(codec, "ws-decoder", new WebSocket13FrameDecoder(decoderConfig));
+        p.replace(codec, "ws-decoder", new ServerFrameDecoder(decoderConfig, handshakeMaxFrameLength));
         p.remove(this);
     }
 
