@@ -14,7 +14,8 @@ public enum Dialect {
                     + " ON CONFLICT (tenant, user_id, chat_type, peer) DO UPDATE SET last_seq = EXCLUDED.last_seq,"
                     + " last_message_id = EXCLUDED.last_message_id, last_at = EXCLUDED.last_at,"
                     + " unread = kim_conversation.unread + EXCLUDED.unread",
-            true),
+            true,
+            "SET LOCAL plan_cache_mode = force_custom_plan"),
 
     H2("classpath:db/kim/h2",
             "INSERT INTO kim_inbox (tenant, user_id, head, sent_entries, sent_bytes) SELECT ?1, ?2, 0, 0, 0"
@@ -37,7 +38,8 @@ public enum Dialect {
                     + " WHEN NOT MATCHED THEN INSERT (tenant, user_id, chat_type, peer, last_seq, last_message_id,"
                     + " last_at, read_seq, unread) VALUES (s.tenant, s.user_id, s.chat_type, s.peer, s.last_seq,"
                     + " s.last_message_id, s.last_at, 0, s.unread)",
-            false);
+            false,
+            "");
 
     /** Flyway location of this dialect's migrations. */
     final String migrations;
@@ -58,9 +60,19 @@ public enum Dialect {
      * more on a database in the same process.
      */
     final boolean arrays;
+    /**
+     * Run first in each of the append writer's transactions (empty: nothing to run). On PostgreSQL it plans the
+     * batch's statements for the arguments of each execution: a prepared statement's generic plan, cached after
+     * five executions, is made for the tables as they were then, and one made while they were nearly empty (a new
+     * store's first seconds) joins the batch's keys to a sequential scan of {@code kim_message} until the next
+     * {@code ANALYZE}, a cost that grows with every message stored. Planning a batch of hundreds of appends anew
+     * costs far less than one such scan.
+     */
+    final String batchSettings;
 
     Dialect(String migrations, String insertInboxIfAbsent, String upsertAck, String lockForSweep,
-            String upsertConversation, boolean arrays) {
+            String upsertConversation, boolean arrays, String batchSettings) {
+        this.batchSettings = batchSettings;
         this.upsertConversation = upsertConversation;
         this.arrays = arrays;
         this.migrations = migrations;

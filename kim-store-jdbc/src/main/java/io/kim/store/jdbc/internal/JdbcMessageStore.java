@@ -15,16 +15,19 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -242,10 +245,20 @@ public final class JdbcMessageStore implements MessageStore {
         }
     }
 
+    /** Applies {@link Dialect#batchSettings} to the transaction of {@code c}, for the writer and the sweeper. */
+    private void batchSettings(Connection c) throws SQLException {
+        if (!db.dialect().batchSettings.isEmpty()) {
+            try (Statement s = c.createStatement()) {
+                s.execute(db.dialect().batchSettings);
+            }
+        }
+    }
+
     /** The group commit's transaction. Sets every pending's outcome; they count only once it commits. */
     private void writeBatch(Connection c, List<Pending> batch) throws SQLException {
         long now = settings.clock().millis();
         batchRows = 0;
+        batchSettings(c);
         // retries of one client message id within the batch: the first one decides
         LinkedHashMap<Key, Pending> firsts = new LinkedHashMap<>();
         Map<Pending, Pending> followers = new HashMap<>();
@@ -257,30 +270,61 @@ public final class JdbcMessageStore implements MessageStore {
                 followers.put(p, first);
             }
         }
-        Map<Key, AppendResult> existing = findExisting(c, firsts.keySet());
-        List<Pending> fresh = new ArrayList<>(firsts.size());
-        for (Pending p : firsts.values()) {
-            AppendResult original = existing.get(p.key());
-            if (original != null) {
-                p.result = original;
-            } else {
-                fresh.add(p);
+        boolean arrays = db.dialect().arrays;
+        List<Pending> candidates = new ArrayList<>(firsts.values());
+        List<Pending> fresh = new ArrayList<>(candidates.size());
+        TreeMap<Inbox, InboxRow> rows;
+        if (arrays) {
+            // the client id index decides: a message row goes in unless its client id is taken, which needs no
+            // look-up of the batch's keys beforehand; the inboxes are locked first, for every candidate
+            rows = lockInboxes(c, candidates);
+            Set<String> stored = insertMessagesByArrays(c, candidates, now);
+            List<Key> taken = new ArrayList<>();
+            for (Pending p : candidates) {
+                if (stored.contains(p.message.messageId())) {
+                    fresh.add(p);
+                } else {
+                    taken.add(p.key());
+                }
             }
+            Map<Key, AppendResult> existing = taken.isEmpty() ? Map.of() : findExistingByArrays(c, taken);
+            for (Pending p : candidates) {
+                if (!stored.contains(p.message.messageId())) {
+                    p.result = existing.get(p.key());
+                    if (p.result == null) { // the original expired and is being swept
+                        p.error = new StoreUnavailableException("client message id " + p.message.clientMessageId()
+                                + " is still held by an expired message; retry");
+                    }
+                }
+            }
+        } else {
+            Map<Key, AppendResult> existing = findExisting(c, firsts.keySet());
+            for (Pending p : candidates) {
+                AppendResult original = existing.get(p.key());
+                if (original != null) {
+                    p.result = original;
+                } else {
+                    fresh.add(p);
+                }
+            }
+            rows = fresh.isEmpty() ? new TreeMap<>() : lockInboxes(c, fresh);
         }
         if (!fresh.isEmpty()) {
-            TreeMap<Inbox, InboxRow> rows = lockInboxes(c, fresh);
             List<Pending> written = new ArrayList<>(fresh.size());
+            List<Pending> refused = new ArrayList<>();
             for (Pending p : fresh) {
                 Message m = p.message;
                 InboxRow sender = rows.get(new Inbox(m.tenant(), m.senderId()));
                 if (settings.quotaMessages() > 0 && sender.sentEntries + 1 > settings.quotaMessages()) {
                     p.error = new QuotaExceededException(m.tenant(), m.senderId(),
                             settings.quotaMessages() + " messages");
+                    refused.add(p);
                     continue;
                 }
                 if (settings.quotaBytes() > 0 && sender.sentBytes + m.body().length > settings.quotaBytes()) {
                     p.error = new QuotaExceededException(m.tenant(), m.senderId(),
                             settings.quotaBytes() + " bytes");
+                    refused.add(p);
                     continue;
                 }
                 sender.sentEntries++;
@@ -296,8 +340,11 @@ public final class JdbcMessageStore implements MessageStore {
                 p.result = new AppendResult(m, sequences, false);
                 written.add(p);
             }
-            if (db.dialect().arrays) {
-                insertByArrays(c, written, rows, now);
+            if (arrays) {
+                if (!refused.isEmpty()) {
+                    deleteMessagesByArrays(c, refused);
+                }
+                insertEntriesByArrays(c, written, rows);
             } else {
                 insert(c, written, rows, now);
             }
@@ -665,26 +712,26 @@ public final class JdbcMessageStore implements MessageStore {
     }
 
     /**
-     * Inserts the messages and their entries and raises the heads in one statement, whatever the batch's size: the
-     * rows go in as arrays, one per column.
+     * Inserts the message rows of {@code candidates} in one statement, whatever the batch's size (the rows go in
+     * as arrays, one per column), except those whose client message id is taken; returns the message ids inserted.
+     * A client id taken by a writer whose transaction is still open waits for its outcome.
      */
-    private static void insertByArrays(Connection c, List<Pending> written, Map<Inbox, InboxRow> rows, long now)
+    private static Set<String> insertMessagesByArrays(Connection c, List<Pending> candidates, long now)
             throws SQLException {
-        int n = written.size();
+        int n = candidates.size();
         String[] tenants = new String[n];
         String[] ids = new String[n];
         String[] senders = new String[n];
         String[] devices = new String[n];
-        Short[] types = new Short[n];
+        short[] types = new short[n];
         String[] targets = new String[n];
         String[] clientIds = new String[n];
         String[] contentTypes = new String[n];
         byte[][] bodies = new byte[n][];
-        Integer[] sizes = new Integer[n];
-        Long[] sentAt = new Long[n];
-        int entries = 0;
+        int[] sizes = new int[n];
+        long[] sentAt = new long[n];
         for (int i = 0; i < n; i++) {
-            Message m = written.get(i).message;
+            Message m = candidates.get(i).message;
             tenants[i] = m.tenant();
             ids[i] = m.messageId();
             senders[i] = m.senderId();
@@ -696,11 +743,63 @@ public final class JdbcMessageStore implements MessageStore {
             bodies[i] = m.body();
             sizes[i] = m.body().length;
             sentAt[i] = m.timestamp();
-            entries += written.get(i).result.sequences().size();
+        }
+        Set<String> stored = new HashSet<>(2 * n);
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO kim_message (tenant, message_id, sender_id,"
+                + " sender_device, chat_type, target, client_message_id, content_type, body, body_size, sent_at,"
+                + " stored_at) SELECT t.*, CAST(? AS BIGINT) FROM unnest(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) AS t"
+                + " ON CONFLICT (tenant, sender_id, client_message_id) DO NOTHING RETURNING message_id")) {
+            int i = 1;
+            ps.setLong(i++, now);
+            ps.setArray(i++, c.createArrayOf("varchar", tenants));
+            ps.setArray(i++, c.createArrayOf("varchar", ids));
+            ps.setArray(i++, c.createArrayOf("varchar", senders));
+            ps.setArray(i++, c.createArrayOf("varchar", devices));
+            ps.setObject(i++, types);
+            ps.setArray(i++, c.createArrayOf("varchar", targets));
+            ps.setArray(i++, c.createArrayOf("varchar", clientIds));
+            ps.setArray(i++, c.createArrayOf("varchar", contentTypes));
+            ps.setArray(i++, c.createArrayOf("bytea", bodies));
+            ps.setObject(i++, sizes);
+            ps.setObject(i++, sentAt);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    stored.add(rs.getString(1));
+                }
+            }
+        }
+        return stored;
+    }
+
+    /** Deletes the message rows of {@code refused}, inserted by this transaction, in one statement. */
+    private static void deleteMessagesByArrays(Connection c, List<Pending> refused) throws SQLException {
+        String[] tenants = new String[refused.size()];
+        String[] ids = new String[refused.size()];
+        for (int i = 0; i < refused.size(); i++) {
+            tenants[i] = refused.get(i).message.tenant();
+            ids[i] = refused.get(i).message.messageId();
+        }
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM kim_message m USING unnest(?, ?)"
+                + " AS k (tenant, message_id) WHERE m.tenant = k.tenant AND m.message_id = k.message_id")) {
+            ps.setArray(1, c.createArrayOf("varchar", tenants));
+            ps.setArray(2, c.createArrayOf("varchar", ids));
+            ps.executeUpdate();
+        }
+    }
+
+    /**
+     * Inserts the entries of {@code written} and raises the changed heads in one statement, whatever the batch's
+     * size: the rows go in as arrays, one per column.
+     */
+    private static void insertEntriesByArrays(Connection c, List<Pending> written, Map<Inbox, InboxRow> rows)
+            throws SQLException {
+        int entries = 0;
+        for (Pending p : written) {
+            entries += p.result.sequences().size();
         }
         String[] entryTenants = new String[entries];
         String[] entryUsers = new String[entries];
-        Long[] entrySeqs = new Long[entries];
+        long[] entrySeqs = new long[entries];
         String[] entryIds = new String[entries];
         int e = 0;
         for (Pending p : written) {
@@ -719,9 +818,9 @@ public final class JdbcMessageStore implements MessageStore {
         }
         String[] headTenants = new String[changed.size()];
         String[] headUsers = new String[changed.size()];
-        Long[] heads = new Long[changed.size()];
-        Long[] sentEntries = new Long[changed.size()];
-        Long[] sentBytes = new Long[changed.size()];
+        long[] heads = new long[changed.size()];
+        long[] sentEntries = new long[changed.size()];
+        long[] sentBytes = new long[changed.size()];
         for (int i = 0; i < changed.size(); i++) {
             InboxRow row = rows.get(changed.get(i));
             headTenants[i] = changed.get(i).tenant();
@@ -730,36 +829,21 @@ public final class JdbcMessageStore implements MessageStore {
             sentEntries[i] = row.sentEntries;
             sentBytes[i] = row.sentBytes;
         }
-        try (PreparedStatement ps = c.prepareStatement("WITH m AS (INSERT INTO kim_message (tenant, message_id,"
-                + " sender_id, sender_device, chat_type, target, client_message_id, content_type, body, body_size,"
-                + " sent_at, stored_at) SELECT t.*, CAST(? AS BIGINT) FROM unnest(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) AS t),"
-                + " e AS (INSERT INTO kim_inbox_entry (tenant, user_id, seq, message_id)"
-                + " SELECT * FROM unnest(?, ?, ?, ?))"
+        try (PreparedStatement ps = c.prepareStatement("WITH e AS (INSERT INTO kim_inbox_entry (tenant, user_id,"
+                + " seq, message_id) SELECT * FROM unnest(?, ?, ?, ?))"
                 + " UPDATE kim_inbox i SET head = h.head, sent_entries = h.sent_entries, sent_bytes = h.sent_bytes"
                 + " FROM unnest(?, ?, ?, ?, ?) AS h (tenant, user_id, head, sent_entries, sent_bytes)"
                 + " WHERE i.tenant = h.tenant AND i.user_id = h.user_id")) {
             int i = 1;
-            ps.setLong(i++, now);
-            ps.setArray(i++, c.createArrayOf("varchar", tenants));
-            ps.setArray(i++, c.createArrayOf("varchar", ids));
-            ps.setArray(i++, c.createArrayOf("varchar", senders));
-            ps.setArray(i++, c.createArrayOf("varchar", devices));
-            ps.setArray(i++, c.createArrayOf("int2", types));
-            ps.setArray(i++, c.createArrayOf("varchar", targets));
-            ps.setArray(i++, c.createArrayOf("varchar", clientIds));
-            ps.setArray(i++, c.createArrayOf("varchar", contentTypes));
-            ps.setArray(i++, c.createArrayOf("bytea", bodies));
-            ps.setArray(i++, c.createArrayOf("int4", sizes));
-            ps.setArray(i++, c.createArrayOf("int8", sentAt));
             ps.setArray(i++, c.createArrayOf("varchar", entryTenants));
             ps.setArray(i++, c.createArrayOf("varchar", entryUsers));
-            ps.setArray(i++, c.createArrayOf("int8", entrySeqs));
+            ps.setObject(i++, entrySeqs);
             ps.setArray(i++, c.createArrayOf("varchar", entryIds));
             ps.setArray(i++, c.createArrayOf("varchar", headTenants));
             ps.setArray(i++, c.createArrayOf("varchar", headUsers));
-            ps.setArray(i++, c.createArrayOf("int8", heads));
-            ps.setArray(i++, c.createArrayOf("int8", sentEntries));
-            ps.setArray(i++, c.createArrayOf("int8", sentBytes));
+            ps.setObject(i++, heads);
+            ps.setObject(i++, sentEntries);
+            ps.setObject(i++, sentBytes);
             ps.executeUpdate();
         }
     }
@@ -1295,6 +1379,7 @@ public final class JdbcMessageStore implements MessageStore {
     }
 
     private int sweepBatch(Connection c, long cutoff) throws SQLException {
+        batchSettings(c);
         List<Expired> expired = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT tenant, message_id, sender_id, body_size FROM kim_message"
                 + " WHERE stored_at <= ? ORDER BY stored_at LIMIT ?" + db.dialect().lockForSweep)) {
