@@ -5,14 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.Epoll;
+import io.netty.util.ResourceLeakDetector;
+import io.netty.util.ResourceLeakDetectorFactory;
+import java.io.ByteArrayOutputStream;
 import java.io.File;
+import java.io.PrintStream;
 import java.lang.reflect.Method;
 import java.net.MalformedURLException;
 import java.net.URL;
 import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -22,6 +28,8 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
 class NettyIoTest {
+
+    private static final String CUSTOM_LEAK_DETECTOR = "io.netty.customResourceLeakDetector";
 
     @Test
     void choosingTheChannelType_doesNotMoveTheGroupsRoundRobin() {
@@ -106,13 +114,35 @@ class NettyIoTest {
         assertFalse(choose(classPath(entry -> true)).transportName.equals("io_uring"));
     }
 
+    @Test
+    void nettyLoadedAfresh_setsUpLeakDetectionWithoutAnError() throws Exception {
+        String property = System.getProperty(CUSTOM_LEAK_DETECTOR);
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream before = System.err;
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        String detector;
+        try {
+            detector = isolated(classPath(entry -> true), loader -> {
+                Class<?> factory = Class.forName(ResourceLeakDetectorFactory.class.getName(), true, loader);
+                Object instance = factory.getMethod("instance").invoke(null);
+                return factory.getMethod("newResourceLeakDetector", Class.class)
+                        .invoke(instance, Class.forName(ByteBuf.class.getName(), false, loader))
+                        .getClass().getName();
+            });
+        } finally {
+            System.setErr(before);
+        }
+        assertEquals(ResourceLeakDetector.class.getName(), detector);
+        assertFalse(err.toString(StandardCharsets.UTF_8).contains("ERROR"), err.toString(StandardCharsets.UTF_8));
+        assertEquals(property, System.getProperty(CUSTOM_LEAK_DETECTOR), "the property is back as it was");
+    }
+
     private record Choice(boolean epoll, String transportName, String serverChannelType, String socketChannelType) {
     }
 
     /** Loads NettyIo afresh from {@code classPath} (without this test's class loader) and asks it what it chose. */
     private static Choice choose(List<URL> classPath) throws Exception {
-        try (URLClassLoader loader = new URLClassLoader(classPath.toArray(URL[]::new),
-                ClassLoader.getPlatformClassLoader())) {
+        return isolated(classPath, loader -> {
             Class<?> io = Class.forName(NettyIo.class.getName(), true, loader);
             Class<?> groupType = Class.forName(EventLoopGroup.class.getName(), true, loader);
             Object group = io.getMethod("newGroup", int.class, String.class).invoke(null, 1, "nettyio-isolated");
@@ -125,6 +155,31 @@ class NettyIoTest {
                 Method shutdown = groupType.getMethod("shutdownGracefully", long.class, long.class, TimeUnit.class);
                 Object done = shutdown.invoke(group, 0L, 1L, TimeUnit.SECONDS);
                 done.getClass().getMethod("syncUninterruptibly").invoke(done);
+            }
+        });
+    }
+
+    @FunctionalInterface
+    private interface InLoader<T> {
+        T run(ClassLoader loader) throws Exception;
+    }
+
+    /**
+     * Runs {@code body} with a class loader of {@code classPath} whose parent is the platform loader, so that it
+     * loads its own copy of Netty. That copy does not get the build's {@code -Dio.netty.customResourceLeakDetector}:
+     * Netty loads the named class with the system class loader, where {@code RecordingLeakDetector} extends this
+     * loader's {@code ResourceLeakDetector}, not the copy's, so the copy would refuse it with an ERROR and fall back
+     * to its default detector anyway (which still logs a leak). This loader's Netty reads the property first.
+     */
+    private static <T> T isolated(List<URL> classPath, InLoader<T> body) throws Exception {
+        ResourceLeakDetectorFactory.instance();
+        String detector = System.clearProperty(CUSTOM_LEAK_DETECTOR);
+        try (URLClassLoader loader = new URLClassLoader(classPath.toArray(URL[]::new),
+                ClassLoader.getPlatformClassLoader())) {
+            return body.run(loader);
+        } finally {
+            if (detector != null) {
+                System.setProperty(CUSTOM_LEAK_DETECTOR, detector);
             }
         }
     }

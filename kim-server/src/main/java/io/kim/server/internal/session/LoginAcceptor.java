@@ -22,6 +22,7 @@ import io.kim.server.internal.Ids;
 import io.kim.server.internal.ImMetrics;
 import io.kim.server.internal.Stages;
 import io.kim.server.internal.dispatch.Failures;
+import io.kim.server.internal.dispatch.GoingAwayException;
 import io.kim.spi.AuthenticationException;
 import io.kim.spi.Authenticator;
 import io.kim.spi.EventListener;
@@ -123,8 +124,15 @@ public final class LoginAcceptor implements Acceptor, StateListener {
         CompletableFuture<Acceptance> verdict = new CompletableFuture<>();
         Stages.whenDone(loop, identity, (id, error) -> {
             if (error == null) {
-                Stages.whenDone(loop, locks.acquire(id.tenant(), id.userId()),
-                        (release, e) -> relay(loginUnderLock(h, id, hs, release), verdict));
+                CompletionStage<Runnable> turn = locks.acquire(id.tenant(), id.userId());
+                Stages.whenDone(loop, turn, (release, e) -> {
+                    if (e == null) {
+                        relay(loginUnderLock(h, id, hs, release), verdict);
+                    } else { // the turn came after the loop stopped (a shutdown): no login under it, so give it back
+                        turn.thenAccept(Runnable::run);
+                        relay(failed(h, id, hs, e), verdict);
+                    }
+                });
             } else if (error instanceof AuthenticationException ae) {
                 relay(reject(h, Status.UNAUTHORIZED, ae.reason() + ": " + ae.getMessage(),
                         CloseStatus.POLICY_VIOLATION.withReason("unauthorized"), null, hs,
@@ -152,15 +160,26 @@ public final class LoginAcceptor implements Acceptor, StateListener {
                 release.run();
             }
             if (error != null) {
-                Failures.logOncePerCause("login of " + id.userId() + " failed", error);
-                relay(reject(h, Failures.status(error) == Status.SERVER_ERROR ? Status.SERVER_ERROR
-                        : Status.UNAVAILABLE, "login failed; retry", CloseStatus.SERVER_ERROR, id.tenant(), hs,
-                        "store failed"), result);
+                relay(failed(h, id, hs, error), result);
             } else {
                 result.complete(acceptance);
             }
         });
         return result;
+    }
+
+    /**
+     * The rejection of a login that failed after the authentication: a shutdown ({@link GoingAwayException},
+     * logged at debug level only) closes with 1001, a store that did not answer or a bug with 1011.
+     */
+    private CompletionStage<Acceptance> failed(Header h, Identity id, Handshake hs, Throwable error) {
+        Failures.logOncePerCause("login of " + id.userId() + " failed", error);
+        if (Stages.unwrap(error) instanceof GoingAwayException) {
+            return reject(h, Status.UNAVAILABLE, "server shutting down; retry", CloseStatus.GOING_AWAY, id.tenant(),
+                    hs, "going away");
+        }
+        return reject(h, Failures.status(error) == Status.SERVER_ERROR ? Status.SERVER_ERROR : Status.UNAVAILABLE,
+                "login failed; retry", CloseStatus.SERVER_ERROR, id.tenant(), hs, "store failed");
     }
 
     private CompletionStage<Acceptance> login(Header h, Identity id, Handshake hs, Runnable release) {
