@@ -27,8 +27,8 @@ import org.springframework.util.ClassUtils;
  * <p>The stores take their connections from the {@code DataSource} itself (any kind: Spring Boot's HikariCP pool,
  * another pool, a driver-based one) and never close it; the database, PostgreSQL or H2, is read from the first
  * connection. Their statements run on their own threads ({@code kim.store.jdbc.pool-size}), and they take at most
- * {@code pool-size} + 2 connections at once (one per thread, one for the group commit's writer, one for the
- * retention sweeper), none while idle: size the pool for those on top of the application's own use (a warning is
+ * {@code pool-size} + 3 connections at once on PostgreSQL and + 2 on H2 (one per thread, one per writer of the group
+ * commit, two on PostgreSQL, one for the retention sweeper; {@link JdbcStores#maxConnections()}), none while idle: size the pool for those on top of the application's own use (a warning is
  * logged when a HikariCP pool is not larger). The schema migrations run on it when the context starts unless
  * {@code kim.store.jdbc.migrate=false}. The message and group stores become beans unless the application declares
  * its own; the user directory ({@link JdbcStores#users()}) does not, because with a directory the server refuses
@@ -78,9 +78,6 @@ public class KimJdbcStoreAutoConfiguration {
         b.quota(jdbc.getQuotaMessages(), jdbc.getQuotaBytes().toBytes());
         Properties.set(p + "group-member-limit", () -> b.memberLimit(jdbc.getGroupMemberLimit()));
         Properties.set(p + "pool-size", () -> b.poolSize(jdbc.getPoolSize()));
-        if (HIKARI) {
-            Hikari.warnIfSmall(dataSource, jdbc.getPoolSize() + 2);
-        }
         JdbcStores stores;
         try {
             stores = b.build();
@@ -89,6 +86,9 @@ public class KimJdbcStoreAutoConfiguration {
                     + "the application's DataSource is not (" + e.getMessage() + ").",
                     "Point spring.datasource.url at a PostgreSQL or H2 database, or declare your own "
                             + "io.kim.spi.MessageStore and io.kim.spi.GroupStore beans.");
+        }
+        if (HIKARI) {
+            Hikari.warnIfSmall(dataSource, stores.maxConnections());
         }
         log.info("kim stores {} on the application's DataSource (schema {}, migrations {})", stores,
                 schema == null ? "default" : schema, jdbc.isMigrate() ? "run" : "off");

@@ -443,8 +443,9 @@ public class KimProperties {
 
         /**
          * Threads of kim's stores for reads, acknowledgements and groups, each taking one of the DataSource's
-         * connections at a time; the append writer and the retention sweeper take one more each, so kim takes at
-         * most pool-size + 2 connections of the DataSource at once.
+         * connections at a time; each append writer (two on PostgreSQL, one on H2) and the retention sweeper take
+         * one more each, so kim takes at most pool-size + 3 connections of the DataSource at once on PostgreSQL,
+         * pool-size + 2 on H2.
          */
         private int poolSize = 8;
 

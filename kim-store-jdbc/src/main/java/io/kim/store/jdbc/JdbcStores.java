@@ -55,8 +55,9 @@ import org.slf4j.LoggerFactory;
  * Instead of a URL, the stores may use a {@link DataSource} of the host's ({@link Builder#dataSource}), such as the
  * application's connection pool: they read the database (PostgreSQL or H2) from the first connection's metadata,
  * run the migrations on it unless {@linkplain Builder#migrate turned off}, and never close it. Their threads take
- * at most {@linkplain Builder#poolSize poolSize} + 2 of its connections at once (one per statement thread, one for
- * the append writer, one for the retention sweeper; one more while {@link #sweep()} runs on a caller's thread), and
+ * at most {@linkplain Builder#poolSize poolSize} + {@linkplain Builder#appendWriters appendWriters} + 1 of its
+ * connections at once (one per statement thread, one per append writer, one for the retention sweeper; one more
+ * while {@link #sweep()} runs on a caller's thread), and
  * hold none while idle; size the pool for those on top of what the application uses, or a statement waits for a
  * connection as long as the pool lets it (its own timeout) and then fails with {@link StoreUnavailableException}.
  * Each connection is switched to auto-commit, read committed and the {@linkplain Builder#schema schema} while the
@@ -64,12 +65,16 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Threads and blocking</h2>
  * No method of the stores blocks the caller: every statement runs on the stores' own threads ({@code kim-jdbc-*}),
- * whose stages complete there. Appends from all callers go into one bounded queue; a writer thread takes what is
+ * whose stages complete there. Appends from all callers go into a bounded queue; a writer thread takes what is
  * queued (up to the {@linkplain Builder#maxBatchSize batch size}), writes it in one transaction and completes each
- * append's stage after the commit, so an acknowledged message is stored. A full queue fails an append at once with
- * {@link StoreUnavailableException}, as does a database error; the server answers both with {@code UNAVAILABLE},
- * and the client's retry with the same client message id is stored at most once. Appends to one inbox from one
- * store are written in the order they were made. Sequences stay gap-free with any number of processes writing to
+ * append's stage after the commit, so an acknowledged message is stored. With {@linkplain Builder#appendWriters
+ * several writers} (two on PostgreSQL by default), each has a queue of its own and takes its share of the
+ * conversations: both directions of a pair of users, or a group, always go to the same one. A full queue fails an
+ * append at once with {@link StoreUnavailableException}, as does a database error; the server answers both with
+ * {@code UNAVAILABLE}, and the client's retry with the same client message id is stored at most once. The appends
+ * of one conversation are written in the order they were made; appends of different conversations to one inbox
+ * (a user's own copies of what it sent to two peers, say) that were made concurrently may get their sequences in
+ * either order, as they may from two nodes. Sequences stay gap-free with any number of writers and processes on
  * one PostgreSQL: each append raises the inbox's head under a row lock in its transaction.
  *
  * <h2>Retention and quota</h2>
@@ -97,10 +102,12 @@ public final class JdbcStores implements AutoCloseable {
     private final JdbcUserDirectory users;
     private final Duration closeTimeout;
     private final int sweepMaxBatches;
+    private final int maxConnections;
     private volatile boolean closed;
 
     private JdbcStores(Builder b) {
         this.closeTimeout = b.closeTimeout;
+        int writers;
         long startupWait = Math.max(STARTUP_WAIT.toMillis(), b.connectTimeout.toMillis());
         DataSource migrateOn;
         if (b.dataSource != null) {
@@ -108,11 +115,13 @@ public final class JdbcStores implements AutoCloseable {
             Probe probe = firstConnection(b.dataSource, startupWait,
                     "the database of the DataSource (" + b.dataSource.getClass().getName() + ")");
             this.dialect = probe.dialect();
+            writers = writers(b, dialect);
             this.dataSource = new LentDataSource(b.dataSource, b.schema, probe.state());
             migrateOn = b.dataSource;
         } else {
             this.dialect = Dialect.of(b.url);
-            this.ownPool = pool(b);
+            writers = writers(b, dialect);
+            this.ownPool = pool(b, writers);
             this.dataSource = ownPool;
             migrateOn = ownPool;
         }
@@ -144,12 +153,14 @@ public final class JdbcStores implements AutoCloseable {
                     });
             Db db = new Db(dataSource, dialect, executor);
             this.messages = new JdbcMessageStore(db, new JdbcMessageStore.Settings(b.clock, saturatedMillis(b.retention),
-                    b.quotaMessages, b.quotaBytes, b.queueCapacity, b.maxBatchSize, b.sweepBatchSize), epoch,
+                    b.quotaMessages, b.quotaBytes, b.queueCapacity, b.maxBatchSize, b.sweepBatchSize,
+                    writers), epoch,
                     "kim-jdbc-writer");
             this.groups = new JdbcGroupStore(db, b.memberLimit);
             this.users = new JdbcUserDirectory(db, b.hasher != null ? b.hasher : PasswordHasher.create(),
                     b.hashExecutor, b.clock);
             this.sweepMaxBatches = b.sweepMaxBatches;
+            this.maxConnections = b.poolSize + writers + 1;
             ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, r -> {
                 Thread t = new Thread(r, "kim-jdbc-sweeper");
                 t.setDaemon(true);
@@ -168,8 +179,13 @@ public final class JdbcStores implements AutoCloseable {
         }
     }
 
-    /** kim's own pool on {@link Builder#url}: the store's threads, the append writer and the sweeper. */
-    private static HikariDataSource pool(Builder b) {
+    /** The append writers: as configured, else two on PostgreSQL and one on H2. */
+    private static int writers(Builder b, Dialect dialect) {
+        return b.appendWriters > 0 ? b.appendWriters : dialect == Dialect.POSTGRESQL ? 2 : 1;
+    }
+
+    /** kim's own pool on {@link Builder#url}: the store's threads, the append writers and the sweeper. */
+    private static HikariDataSource pool(Builder b, int writers) {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(b.url);
         if (b.user != null) {
@@ -181,7 +197,7 @@ public final class JdbcStores implements AutoCloseable {
         if (b.schema != null) {
             config.setSchema(b.schema);
         }
-        config.setMaximumPoolSize(b.poolSize + 2); // + the append writer and the sweeper
+        config.setMaximumPoolSize(b.poolSize + writers + 1); // + the writers and the sweeper
         config.setMinimumIdle(1);
         config.setConnectionTimeout(Math.max(250, b.connectTimeout.toMillis()));
         config.setValidationTimeout(Math.max(250, Math.min(b.connectTimeout.toMillis(), 5_000)));
@@ -221,6 +237,15 @@ public final class JdbcStores implements AutoCloseable {
      * @param rows     rows they inserted or updated: messages, inbox entries, inbox heads, conversations
      */
     public record WriterStats(long commits, long appends, long rows) {
+    }
+
+    /**
+     * The most connections the stores take at once: {@linkplain Builder#poolSize poolSize} + the
+     * {@linkplain Builder#appendWriters append writers} + 1 for the sweeper (and one more while {@link #sweep()}
+     * runs on a caller's thread). What a host's {@linkplain Builder#dataSource pool} must allow on top of its own use.
+     */
+    public int maxConnections() {
+        return maxConnections;
     }
 
     /** The group commit's figures so far; see {@link WriterStats}. */
@@ -403,6 +428,7 @@ public final class JdbcStores implements AutoCloseable {
         private long quotaBytes = DEFAULT_QUOTA_BYTES;
         private int queueCapacity = 10_000;
         private int maxBatchSize = 500;
+        private int appendWriters;
         private int poolSize = 8;
         private Duration connectTimeout = Duration.ofSeconds(2);
         private Duration sweepInterval = Duration.ofMinutes(1);
@@ -443,7 +469,8 @@ public final class JdbcStores implements AutoCloseable {
          * A data source of the host's, such as the application's connection pool, instead of a {@link #url}: the
          * stores take their connections from it and never close it, not even on {@link JdbcStores#close()}. The
          * database (PostgreSQL or H2) is read from the first connection's metadata. The stores' threads take at most
-         * {@linkplain #poolSize poolSize} + 2 connections at once (10 by default), and one more while
+         * {@linkplain #poolSize poolSize} + {@linkplain #appendWriters appendWriters} + 1 connections at once (11
+         * by default on PostgreSQL, 10 on H2), and one more while
          * {@link JdbcStores#sweep()} runs on a caller's thread: a pool must allow that many on top of what the host
          * uses, or the stores' statements wait for the pool's own timeout ({@link #connectTimeout} applies only to
          * the first connection) and fail with {@link StoreUnavailableException}. Each connection is switched to
@@ -537,9 +564,24 @@ public final class JdbcStores implements AutoCloseable {
         }
 
         /**
-         * Threads (and pooled connections) for reads, acknowledgements, groups and users; the pool has two more
-         * connections, for the append writer and the sweeper. Default 8. On a {@link #dataSource}, the threads
-         * (the stores then take up to this + 2 of its connections at once).
+         * Writer threads of the group commit, each with a connection while it writes, a queue of its own (of
+         * {@link #queueCapacity} / writers) and its share of the conversations: the appends of one pair of users
+         * (either direction) or of one group always go to the same writer, in the order they were made. Default:
+         * 2 on PostgreSQL, whose backends then write two batches at once (each a single backend's work, and the
+         * commit's wait for the disk, otherwise), and 1 on H2, which runs in this process and gains nothing from a
+         * second. Batches of two writers that share an inbox (a user in conversations of both) take their turns on
+         * its row lock.
+         */
+        public Builder appendWriters(int appendWriters) {
+            this.appendWriters = positive(appendWriters, "appendWriters");
+            return this;
+        }
+
+        /**
+         * Threads (and pooled connections) for reads, acknowledgements, groups and users; the pool has more
+         * connections, one per {@linkplain #appendWriters append writer} and one for the sweeper. Default 8. On a
+         * {@link #dataSource}, the threads (the stores then take up to this + appendWriters + 1 of its connections
+         * at once).
          */
         public Builder poolSize(int poolSize) {
             this.poolSize = positive(poolSize, "poolSize");

@@ -14,8 +14,9 @@ import org.junit.jupiter.api.BeforeAll;
 
 /**
  * The message store contract on PostgreSQL through {@link JdbcStores.Builder#dataSource}: a HikariCP pool the test
- * owns, of poolSize + 2 connections in schema {@code public}, with the stores in a schema of their own (so every
- * connection is switched to it and back), dropped afterwards. Closing the stores leaves the pool open.
+ * owns, of poolSize + 3 connections (two append writers and the sweeper) in schema {@code public}, with the stores
+ * in a schema of their own (so every connection is switched to it and back), dropped afterwards. Closing the
+ * stores leaves the pool open.
  */
 class PostgresDataSourceMessageStoreTest extends MessageStoreContract {
 
@@ -43,7 +44,7 @@ class PostgresDataSourceMessageStoreTest extends MessageStoreContract {
 
     private synchronized MessageStore open(Clock clock, Duration retention, long messages, long bytes) {
         String schema = TestDatabases.newSchema();
-        HikariDataSource pool = HostPools.postgres(POOL_SIZE + 2);
+        HikariDataSource pool = HostPools.postgres(POOL_SIZE + 3); // + two append writers and the sweeper
         JdbcStores s = JdbcStores.builder().dataSource(pool).schema(schema).poolSize(POOL_SIZE).clock(clock)
                 .retention(retention).sweepInterval(Duration.ZERO).quota(messages, bytes).build();
         opened.put(s.messages(), new Opened(s, pool, schema));

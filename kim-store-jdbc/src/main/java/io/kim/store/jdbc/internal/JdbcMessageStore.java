@@ -37,9 +37,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@link MessageStore} on JDBC. Appends go through a bounded queue to one writer thread, which writes them in
- * batches, one transaction per batch, and completes each append's stage after the commit (group commit). Reads,
- * heads and acknowledgements run on the store's executor. See docs/storage.md.
+ * The {@link MessageStore} on JDBC. Appends go through a bounded queue to a writer thread, which writes them in
+ * batches, one transaction per batch, and completes each append's stage after the commit (group commit). With
+ * several writers, each has its own queue and takes the appends of its share of the conversations (a pair of users,
+ * or a group), so one conversation's appends keep their order. Reads, heads and acknowledgements run on the store's
+ * executor. See docs/storage.md.
  */
 public final class JdbcMessageStore implements MessageStore {
 
@@ -54,29 +56,65 @@ public final class JdbcMessageStore implements MessageStore {
 
     /** Settings of a store. */
     public record Settings(Clock clock, long retentionMillis, long quotaMessages, long quotaBytes, int queueCapacity,
-            int maxBatch, int sweepBatch) {
+            int maxBatch, int sweepBatch, int writers) {
     }
 
     private final Db db;
     private final Settings settings;
     private final String epoch;
-    private final ArrayBlockingQueue<Pending> queue;
-    private final Thread writer;
-    /** Rows the current transaction of the writer wrote; added to {@link #rowsWritten} once it committed. */
-    private long batchRows;
-    private volatile long commits;
-    private volatile long appendsWritten;
-    private volatile long rowsWritten;
+    private final Writer[] writers;
     private volatile boolean running = true;
 
+    /** One writer thread, its queue and what it wrote (only its thread writes the counts). */
+    private static final class Writer {
+        final ArrayBlockingQueue<Pending> queue;
+        Thread thread;
+        /** Rows the current transaction wrote; added to {@link #rowsWritten} once it committed. */
+        long batchRows;
+        volatile long commits;
+        volatile long appendsWritten;
+        volatile long rowsWritten;
+
+        Writer(int capacity) {
+            this.queue = new ArrayBlockingQueue<>(capacity);
+        }
+    }
+
+    /**
+     * @param threadName the writer thread's name; with several, each gets its number appended ({@code -1},
+     *                   {@code -2}, ...)
+     */
     public JdbcMessageStore(Db db, Settings settings, String epoch, String threadName) {
         this.db = db;
         this.settings = settings;
         this.epoch = epoch;
-        this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
-        this.writer = new Thread(this::writeLoop, threadName);
-        writer.setDaemon(true);
-        writer.start();
+        int n = settings.writers();
+        this.writers = new Writer[n];
+        int capacity = Math.max(1, settings.queueCapacity() / n);
+        for (int i = 0; i < n; i++) {
+            Writer w = new Writer(capacity);
+            w.thread = new Thread(() -> writeLoop(w), n == 1 ? threadName : threadName + "-" + (i + 1));
+            w.thread.setDaemon(true);
+            writers[i] = w;
+        }
+        for (Writer w : writers) {
+            w.thread.start();
+        }
+    }
+
+    /**
+     * The writer of {@code message}'s conversation: the same for both directions of a pair of users and for every
+     * message of a group, so that a conversation's appends are written in the order they were made.
+     */
+    private Writer writerOf(Message message) {
+        if (writers.length == 1) {
+            return writers[0];
+        }
+        int h = message.chatType() == ChatType.GROUP ? message.target().hashCode()
+                : message.senderId().hashCode() + message.target().hashCode(); // either direction alike
+        h = 31 * h + message.tenant().hashCode();
+        h ^= h >>> 16;
+        return writers[Math.floorMod(h * 0x9E3779B9, writers.length)];
     }
 
     // ---- append: group commit ---------------------------------------------------------------------------
@@ -127,9 +165,11 @@ public final class JdbcMessageStore implements MessageStore {
         if (!running) {
             return CompletableFuture.failedFuture(new StoreUnavailableException("the message store is closed"));
         }
+        ArrayBlockingQueue<Pending> queue = writerOf(message).queue;
         if (!queue.offer(p)) {
-            return CompletableFuture.failedFuture(new StoreUnavailableException(
-                    "the message store's append queue is full (" + settings.queueCapacity() + "); retry"));
+            return CompletableFuture.failedFuture(new StoreUnavailableException("the message store's append queue is"
+                    + " full (" + settings.queueCapacity() + (writers.length == 1 ? "" : " in " + writers.length
+                    + " writers' queues") + "); retry"));
         }
         if (!running && queue.remove(p)) { // closed meanwhile: nobody would write it
             return CompletableFuture.failedFuture(new StoreUnavailableException("the message store is closed"));
@@ -155,7 +195,8 @@ public final class JdbcMessageStore implements MessageStore {
         return distinct == owners.length ? owners : Arrays.copyOf(owners, distinct);
     }
 
-    private void writeLoop() {
+    private void writeLoop(Writer w) {
+        ArrayBlockingQueue<Pending> queue = w.queue;
         List<Pending> batch = new ArrayList<>(settings.maxBatch());
         while (running || !queue.isEmpty()) {
             Pending first;
@@ -170,7 +211,7 @@ public final class JdbcMessageStore implements MessageStore {
             batch.add(first);
             queue.drainTo(batch, settings.maxBatch() - 1);
             try {
-                write(batch);
+                write(w, batch);
             } catch (RuntimeException | Error e) {
                 log.error("append batch of {} failed unexpectedly", batch.size(), e);
                 for (Pending p : batch) {
@@ -190,13 +231,13 @@ public final class JdbcMessageStore implements MessageStore {
     }
 
     /** Writes {@code batch} in one transaction; on a constraint violation, each append in its own. */
-    private void write(List<Pending> batch) {
+    private void write(Writer w, List<Pending> batch) {
         try {
             db.inTransaction(c -> {
-                writeBatch(c, batch);
+                writeBatch(w, c, batch);
                 return null;
             });
-            committed(batch);
+            committed(w, batch);
             return;
         } catch (SQLException e) {
             if (!Db.isIntegrityViolation(e) || batch.size() == 1) {
@@ -209,32 +250,38 @@ public final class JdbcMessageStore implements MessageStore {
             List<Pending> one = List.of(p);
             try {
                 db.inTransaction(c -> {
-                    writeBatch(c, one);
+                    writeBatch(w, c, one);
                     return null;
                 });
-                committed(one);
+                committed(w, one);
             } catch (SQLException e) {
                 fail(one, e);
             }
         }
     }
 
-    /** Counts a committed transaction of the writer (only the writer thread writes these fields). */
-    private void committed(List<Pending> batch) {
+    /** Counts a committed transaction of {@code w} (only its thread writes these fields). */
+    private static void committed(Writer w, List<Pending> batch) {
         long appends = 0;
         for (Pending p : batch) {
             if (p.error == null && p.result != null && !p.result.duplicate()) {
                 appends++;
             }
         }
-        commits++;
-        appendsWritten += appends;
-        rowsWritten += batchRows;
+        w.commits++;
+        w.appendsWritten += appends;
+        w.rowsWritten += w.batchRows;
     }
 
     /** Transactions the writer committed, appends they stored (duplicates aside) and rows they wrote, so far. */
     public long[] writerCounts() {
-        return new long[] {commits, appendsWritten, rowsWritten};
+        long[] counts = new long[3];
+        for (Writer w : writers) {
+            counts[0] += w.commits;
+            counts[1] += w.appendsWritten;
+            counts[2] += w.rowsWritten;
+        }
+        return counts;
     }
 
     private static void fail(List<Pending> batch, SQLException e) {
@@ -255,9 +302,9 @@ public final class JdbcMessageStore implements MessageStore {
     }
 
     /** The group commit's transaction. Sets every pending's outcome; they count only once it commits. */
-    private void writeBatch(Connection c, List<Pending> batch) throws SQLException {
+    private void writeBatch(Writer w, Connection c, List<Pending> batch) throws SQLException {
         long now = settings.clock().millis();
-        batchRows = 0;
+        w.batchRows = 0;
         batchSettings(c);
         // retries of one client message id within the batch: the first one decides
         LinkedHashMap<Key, Pending> firsts = new LinkedHashMap<>();
@@ -348,9 +395,9 @@ public final class JdbcMessageStore implements MessageStore {
             } else {
                 insert(c, written, rows, now);
             }
-            batchRows += written.size() + changedRows(rows) + upsertConversations(c, written);
+            w.batchRows += written.size() + changedRows(rows) + upsertConversations(c, written);
             for (Pending p : written) {
-                batchRows += p.result.sequences().size();
+                w.batchRows += p.result.sequences().size();
             }
         }
         for (Map.Entry<Pending, Pending> e : followers.entrySet()) {
@@ -1429,7 +1476,11 @@ public final class JdbcMessageStore implements MessageStore {
 
     /** Appends waiting to be written. */
     public int queued() {
-        return queue.size();
+        int n = 0;
+        for (Writer w : writers) {
+            n += w.queue.size();
+        }
+        return n;
     }
 
     /**
@@ -1438,15 +1489,20 @@ public final class JdbcMessageStore implements MessageStore {
      */
     public void close(long waitMillis) {
         running = false;
-        try {
-            writer.join(waitMillis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
+        for (Writer w : writers) {
+            try {
+                w.thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
-        writer.interrupt();
-        Pending p;
-        while ((p = queue.poll()) != null) {
-            p.future.completeExceptionally(new StoreUnavailableException("the message store is closed"));
+        for (Writer w : writers) {
+            w.thread.interrupt();
+            Pending p;
+            while ((p = w.queue.poll()) != null) {
+                p.future.completeExceptionally(new StoreUnavailableException("the message store is closed"));
+            }
         }
     }
 
