@@ -21,6 +21,8 @@ import java.util.stream.Stream;
  * (kim-store-jdbc on an H2 file in a new temporary directory, deleted at the end) or {@code postgres}
  * (kim-store-jdbc on a PostgreSQL URL, user {@code postgres}, in a schema {@code kim_bench_<pid>} dropped at the
  * end). A load run's messages are stored for real, so the JDBC runs measure the whole path: group commit included.
+ * The system property {@code kim.bench.appendWriters} (a server JVM option) sets the PostgreSQL store's
+ * {@code appendWriters} instead of its default.
  */
 final class BenchStore implements AutoCloseable {
 
@@ -58,8 +60,13 @@ final class BenchStore implements AutoCloseable {
             case "postgres" -> {
                 String url = jdbcUrl.isEmpty() ? "jdbc:postgresql://127.0.0.1:5432/test" : jdbcUrl;
                 String schema = "kim_bench_" + ProcessHandle.current().pid();
-                JdbcStores stores = JdbcStores.builder().url(url).user("postgres").schema(schema)
-                        .retention(retention).quota(0, 0).build();
+                JdbcStores.Builder b = JdbcStores.builder().url(url).user("postgres").schema(schema)
+                        .retention(retention).quota(0, 0);
+                int writers = Integer.getInteger("kim.bench.appendWriters", 0);
+                if (writers > 0) {
+                    b.appendWriters(writers);
+                }
+                JdbcStores stores = b.build();
                 return new BenchStore(stores.messages(), stores.groups(), stores, () -> drop(url, schema));
             }
             default -> throw new IllegalArgumentException("store: " + kind + " (expected: memory, h2 or postgres)");
