@@ -21,7 +21,7 @@ import java.util.stream.Stream;
  * (kim-store-jdbc on an H2 file in a new temporary directory, deleted at the end) or {@code postgres}
  * (kim-store-jdbc on a PostgreSQL URL, user {@code postgres}, in a schema {@code kim_bench_<pid>} dropped at the
  * end). A load run's messages are stored for real, so the JDBC runs measure the whole path: group commit included.
- * The system property {@code kim.bench.appendWriters} (a server JVM option) sets the PostgreSQL store's
+ * The system property {@code kim.bench.appendWriters} (a server JVM option) sets the JDBC store's
  * {@code appendWriters} instead of its default.
  */
 final class BenchStore implements AutoCloseable {
@@ -54,7 +54,12 @@ final class BenchStore implements AutoCloseable {
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
-                JdbcStores stores = JdbcStores.builder().h2File(dir).retention(retention).quota(0, 0).build();
+                JdbcStores.Builder b = JdbcStores.builder().h2File(dir).retention(retention).quota(0, 0);
+                int writers = Integer.getInteger("kim.bench.appendWriters", 0);
+                if (writers > 0) {
+                    b.appendWriters(writers);
+                }
+                JdbcStores stores = b.build();
                 return new BenchStore(stores.messages(), stores.groups(), stores, () -> delete(dir));
             }
             case "postgres" -> {
