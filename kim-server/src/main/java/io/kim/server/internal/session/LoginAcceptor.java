@@ -133,6 +133,10 @@ public final class LoginAcceptor implements Acceptor, StateListener {
                         relay(failed(h, id, hs, e), verdict);
                     }
                 });
+            } else if (error instanceof GoingAwayException) { // the authenticator answered after a shutdown
+                Failures.logOncePerCause("authentication", error);
+                relay(reject(h, Status.UNAVAILABLE, "server shutting down; retry", CloseStatus.GOING_AWAY, null, hs,
+                        "going away"), verdict);
             } else if (error instanceof AuthenticationException ae) {
                 relay(reject(h, Status.UNAUTHORIZED, ae.reason() + ": " + ae.getMessage(),
                         CloseStatus.POLICY_VIOLATION.withReason("unauthorized"), null, hs,

@@ -19,6 +19,7 @@ import io.kim.server.DevicePolicy;
 import io.kim.server.internal.Delivery;
 import io.kim.server.internal.Ids;
 import io.kim.server.internal.ImMetrics;
+import io.kim.spi.Authenticator;
 import io.kim.spi.EventListener;
 import io.kim.spi.Identity;
 import io.kim.spi.Session;
@@ -104,6 +105,22 @@ class LoginAcceptorTest {
         assertFalse(log.contains("WARN"), "logged:\n" + log);
     }
 
+    @Test
+    void authenticatorAnsweringAfterTheLoopStopped_rejectsAsGoingAway_notAsAnAuthenticatorFailure() throws Exception {
+        CompletableFuture<Identity> identity = new CompletableFuture<>();
+        LoginAcceptor acceptor = acceptor(memory, token -> identity);
+        CompletableFuture<Acceptance> verdict = acceptor.accept(login("t1:alice:a-phone:phone")).toCompletableFuture();
+        assertFalse(verdict.isDone(), "the login waits for the authenticator");
+
+        String log = logged(() -> identity.complete(new Identity("t1", "alice", "a-phone", "phone")));
+
+        assertGoingAway(verdict.getNow(null));
+        assertEquals(List.of(), memory.find("t1", "alice").toCompletableFuture().join(), "no session stored");
+        assertEquals(0, locks.size(), "no turn taken");
+        assertEquals(List.of("going away"), rejections);
+        assertFalse(log.contains("WARN"), "logged:\n" + log);
+    }
+
     private static void assertGoingAway(Acceptance acceptance) throws Exception {
         assertNotNull(acceptance, "the login was answered");
         assertFalse(acceptance.accepted());
@@ -115,6 +132,13 @@ class LoginAcceptorTest {
     }
 
     private LoginAcceptor acceptor(SessionStore sessions) {
+        return acceptor(sessions, token -> {
+            String[] p = token.split(":");
+            return CompletableFuture.completedFuture(new Identity(p[0], p[1], p[2], p[3]));
+        });
+    }
+
+    private LoginAcceptor acceptor(SessionStore sessions, Authenticator authenticator) {
         EventListener events = new EventListener() {
             @Override
             public void loginRejected(String tenant, String remoteAddress, String reason) {
@@ -127,10 +151,7 @@ class LoginAcceptorTest {
                 failures.add(reason);
             }
         };
-        return new LoginAcceptor(token -> {
-            String[] p = token.split(":");
-            return CompletableFuture.completedFuture(new Identity(p[0], p[1], p[2], p[3]));
-        }, sessions, InMemoryMessageStore.builder().build(), tenant -> DevicePolicy.ONE_PER_DEVICE_TYPE,
+        return new LoginAcceptor(authenticator, sessions, InMemoryMessageStore.builder().build(), tenant -> DevicePolicy.ONE_PER_DEVICE_TYPE,
                 new Ids("n1", clock), new Delivery("n1", sessions, ChannelMap.concurrent(), metrics, clock, null,
                         change -> { }), locks, events, metrics, clock, 0);
     }
