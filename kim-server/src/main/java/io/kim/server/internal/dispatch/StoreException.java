@@ -23,7 +23,8 @@ public final class StoreException extends RuntimeException {
      */
     public static Throwable wrap(Throwable error) {
         if (error instanceof RequestException || error instanceof StoreException
-                || error instanceof GoingAwayException || error instanceof NoSuchGroupException || error instanceof GroupFullException
+                || error instanceof GoingAwayException || error instanceof NoSuchGroupException
+                || error instanceof GroupFullException
                 || error instanceof GroupExistsException || error instanceof NoSuchUserException
                 || error instanceof UserExistsException || error instanceof AuthenticationException
                 || error instanceof IllegalArgumentException) {

@@ -135,8 +135,7 @@ public final class LoginAcceptor implements Acceptor, StateListener {
                 });
             } else if (error instanceof GoingAwayException) { // the authenticator answered after a shutdown
                 Failures.logOncePerCause("authentication", error);
-                relay(reject(h, Status.UNAVAILABLE, "server shutting down; retry", CloseStatus.GOING_AWAY, null, hs,
-                        "going away"), verdict);
+                relay(goingAway(h, null, hs), verdict);
             } else if (error instanceof AuthenticationException ae) {
                 relay(reject(h, Status.UNAUTHORIZED, ae.reason() + ": " + ae.getMessage(),
                         CloseStatus.POLICY_VIOLATION.withReason("unauthorized"), null, hs,
@@ -172,6 +171,12 @@ public final class LoginAcceptor implements Acceptor, StateListener {
         return result;
     }
 
+    /** The rejection of a login the server cannot finish because it shuts down: 1001, the client retries. */
+    private CompletionStage<Acceptance> goingAway(Header h, String tenant, Handshake hs) {
+        return reject(h, Status.UNAVAILABLE, "server shutting down; retry", CloseStatus.GOING_AWAY, tenant, hs,
+                "going away");
+    }
+
     /**
      * The rejection of a login that failed after the authentication: a shutdown ({@link GoingAwayException},
      * logged at debug level only) closes with 1001, a store that did not answer or a bug with 1011.
@@ -179,8 +184,7 @@ public final class LoginAcceptor implements Acceptor, StateListener {
     private CompletionStage<Acceptance> failed(Header h, Identity id, Handshake hs, Throwable error) {
         Failures.logOncePerCause("login of " + id.userId() + " failed", error);
         if (Stages.unwrap(error) instanceof GoingAwayException) {
-            return reject(h, Status.UNAVAILABLE, "server shutting down; retry", CloseStatus.GOING_AWAY, id.tenant(),
-                    hs, "going away");
+            return goingAway(h, id.tenant(), hs);
         }
         return reject(h, Failures.status(error) == Status.SERVER_ERROR ? Status.SERVER_ERROR : Status.UNAVAILABLE,
                 "login failed; retry", CloseStatus.SERVER_ERROR, id.tenant(), hs, "store failed");

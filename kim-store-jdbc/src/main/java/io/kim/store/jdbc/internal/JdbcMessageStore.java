@@ -66,17 +66,19 @@ public final class JdbcMessageStore implements MessageStore {
     private volatile boolean running = true;
 
     /** One writer thread, its queue and what it wrote (only its thread writes the counts). */
-    private static final class Writer {
+    private final class Writer {
         final ArrayBlockingQueue<Pending> queue;
-        Thread thread;
+        final Thread thread;
         /** Rows the current transaction wrote; added to {@link #rowsWritten} once it committed. */
         long batchRows;
         volatile long commits;
         volatile long appendsWritten;
         volatile long rowsWritten;
 
-        Writer(int capacity) {
+        Writer(int capacity, String threadName) {
             this.queue = new ArrayBlockingQueue<>(capacity);
+            this.thread = new Thread(() -> writeLoop(this), threadName);
+            thread.setDaemon(true);
         }
     }
 
@@ -92,10 +94,7 @@ public final class JdbcMessageStore implements MessageStore {
         this.writers = new Writer[n];
         int capacity = Math.max(1, settings.queueCapacity() / n);
         for (int i = 0; i < n; i++) {
-            Writer w = new Writer(capacity);
-            w.thread = new Thread(() -> writeLoop(w), n == 1 ? threadName : threadName + "-" + (i + 1));
-            w.thread.setDaemon(true);
-            writers[i] = w;
+            writers[i] = new Writer(capacity, n == 1 ? threadName : threadName + "-" + (i + 1));
         }
         for (Writer w : writers) {
             w.thread.start();
@@ -326,17 +325,13 @@ public final class JdbcMessageStore implements MessageStore {
             // look-up of the batch's keys beforehand; the inboxes are locked first, for every candidate
             rows = lockInboxes(c, candidates);
             Set<String> stored = insertMessagesByArrays(c, candidates, now);
-            List<Key> taken = new ArrayList<>();
+            List<Pending> taken = new ArrayList<>();
             for (Pending p : candidates) {
-                if (stored.contains(p.message.messageId())) {
-                    fresh.add(p);
-                } else {
-                    taken.add(p.key());
-                }
+                (stored.contains(p.message.messageId()) ? fresh : taken).add(p);
             }
-            Map<Key, AppendResult> existing = taken.isEmpty() ? Map.of() : findExistingByArrays(c, taken);
-            for (Pending p : candidates) {
-                if (!stored.contains(p.message.messageId())) {
+            if (!taken.isEmpty()) {
+                Map<Key, AppendResult> existing = findExisting(c, taken.stream().map(Pending::key).toList());
+                for (Pending p : taken) {
                     p.result = existing.get(p.key());
                     if (p.result == null) { // the original expired and is being swept
                         p.error = new StoreUnavailableException("client message id " + p.message.clientMessageId()
