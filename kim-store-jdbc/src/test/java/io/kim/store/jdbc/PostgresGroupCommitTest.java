@@ -36,7 +36,8 @@ import org.junit.jupiter.api.Test;
  * five executions, and one made on nearly empty tables scans them whole for every batch until the next
  * {@code ANALYZE}; PostgreSQL's table statistics tell how the inbox rows were found. With several append writers,
  * each conversation's appends keep their order, and inboxes that several writers append to (a user in
- * conversations of all of them) stay gap-free.
+ * conversations of all of them) stay gap-free. The conversation rows every append rewrites are updated in place
+ * (heap-only tuples), which no index on their changing columns may prevent.
  */
 class PostgresGroupCommitTest {
 
@@ -100,14 +101,42 @@ class PostgresGroupCommitTest {
 
     /** Index scans of this schema's kim_inbox so far, as the backends reported them. */
     private long indexScans() throws SQLException {
-        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement("SELECT COALESCE(idx_scan, 0)"
-                + " FROM pg_stat_user_tables WHERE schemaname = ? AND relname = 'kim_inbox'")) {
+        return tableStatistic("kim_inbox", "idx_scan");
+    }
+
+    /** A column of {@code pg_stat_user_tables} for a table of this schema (0 for none yet). */
+    private long tableStatistic(String table, String column) throws SQLException {
+        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement("SELECT COALESCE(" + column
+                + ", 0) FROM pg_stat_user_tables WHERE schemaname = ? AND relname = ?")) {
             ps.setString(1, schema);
+            ps.setString(2, table);
             try (ResultSet rs = ps.executeQuery()) {
-                assertTrue(rs.next(), "kim_inbox in " + schema);
+                assertTrue(rs.next(), table + " in " + schema);
                 return rs.getLong(1);
             }
         }
+    }
+
+    @Test
+    void conversationRowsAreUpdatedInPlace_withoutIndexEntries() throws Exception {
+        stores = TestDatabases.postgres(schema).sweepInterval(Duration.ZERO).build();
+        MessageStore messages = stores.messages();
+        for (int i = 0; i < APPENDS; i++) { // one batch each: both conversation rows updated every time but the first
+            append(messages, i % 2 == 0 ? "alice" : "bob", i % 2 == 0 ? "bob" : "alice", "c-" + i);
+        }
+        stores.close(); // the backends report their counts on exit
+        stores = null;
+        long expected = 2L * (APPENDS - 1);
+        long updates = 0;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline && updates < expected) {
+            Thread.sleep(200);
+            updates = tableStatistic("kim_conversation", "n_tup_upd");
+        }
+        assertEquals(expected, updates, "updates of kim_conversation");
+        // no column an append changes is indexed, so each new row version stays on its page, with no index entry
+        assertEquals(updates, tableStatistic("kim_conversation", "n_tup_hot_upd"),
+                "heap-only (HOT) updates of kim_conversation");
     }
 
     private Connection connect() throws SQLException {
