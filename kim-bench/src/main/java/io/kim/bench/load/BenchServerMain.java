@@ -1,6 +1,7 @@
 package io.kim.bench.load;
 
 import io.kim.cluster.redis.RedisCluster;
+import io.kim.cluster.redis.RedisDeliveryBus;
 import io.kim.server.ImServer;
 import io.kim.server.RateLimits;
 import io.kim.transport.tcp.TcpTransport;
@@ -32,7 +33,9 @@ import java.util.function.IntSupplier;
  * load generator). The launcher in {@link LoadMain} does all this; run it by hand only to debug.
  *
  * <p>With {@code --redis URL} (and {@code --node-id ID}, {@code --key-prefix P}) the kim server is a node of a
- * cluster on that Redis ({@code RedisCluster}), with in-memory message and group stores of its own.
+ * cluster on that Redis ({@code RedisCluster}), with in-memory message and group stores of its own; the system
+ * property {@code kim.bench.flushDelayMicros} (a server JVM option; default: the bus's default, 2,000) sets its
+ * bus's {@code flushDelay}.
  */
 public final class BenchServerMain {
 
@@ -64,6 +67,8 @@ public final class BenchServerMain {
                     RedisCluster cluster = RedisCluster.builder().redisUri(redis)
                             .nodeId(a.get("node-id", "bench-0"))
                             .keyPrefix(a.get("key-prefix", "kimbench:"))
+                            .flushDelay(Duration.ofNanos(1000L * Long.getLong("kim.bench.flushDelayMicros",
+                                    RedisDeliveryBus.DEFAULT_FLUSH_DELAY.toNanos() / 1000)))
                             .build();
                     b.sessionStore(cluster.sessionStore()).clusterBus(cluster);
                 }

@@ -213,7 +213,7 @@ public final class RedisCluster implements ClusterBus {
         private String wsAddress = "";
         private Duration heartbeatInterval = Duration.ofSeconds(1);
         private Duration expiry = Duration.ofSeconds(5);
-        private Duration flushDelay = Duration.ZERO;
+        private Duration flushDelay = RedisDeliveryBus.DEFAULT_FLUSH_DELAY;
 
         private Builder() {
         }
@@ -286,7 +286,7 @@ public final class RedisCluster implements ClusterBus {
             return this;
         }
 
-        /** See {@link RedisDeliveryBus.Builder#flushDelay}. Default 0. */
+        /** See {@link RedisDeliveryBus.Builder#flushDelay}. Default 2 ms. */
         public Builder flushDelay(Duration delay) {
             this.flushDelay = Objects.requireNonNull(delay, "flushDelay");
             return this;

@@ -533,8 +533,11 @@ public class KimProperties {
         /** How long after its last heartbeat a node counts as dead and its sessions are no longer delivered to. */
         private Duration expiry = Duration.ofSeconds(5);
 
-        /** How long pushes for another node wait to be batched with others; 0 sends each batch at once. */
-        private Duration flushDelay = Duration.ZERO;
+        /**
+         * How long pushes for another node wait to be batched with others (default 2 ms); 0 sends each batch at
+         * once.
+         */
+        private Duration flushDelay = Duration.ofMillis(2);
 
         public String getUrl() {
             return url;
