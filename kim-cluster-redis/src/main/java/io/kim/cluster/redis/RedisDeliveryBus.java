@@ -51,11 +51,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Batching.</b> {@link #publish} and {@link #kick} queue an entry for its target node. With no PUBLISH to that
  * node under way, the queue is sent after the flush delay (default 2 ms, on the bus's timer thread; with a delay of
- * 0 at once, on the calling thread); while one is under way, entries wait for its reply and then all go together, sent from the thread that completes
- * the reply (a Lettuce I/O thread). So a busy node sends one PUBLISH per target node per Redis round trip, holding
- * everything queued meanwhile (split at {@link Builder#maxBatchEntries} entries or {@link Builder#maxBatchBytes}
- * bytes), and an idle one adds no more than the flush delay. {@link #publish(String, Collection)} queues a whole fan-out at once, so it
- * never splits across publishes; {@link #flush} sends every queue now. Entries for one target node are published
+ * 0 at once, on the calling thread); while one is under way, entries wait for its reply and then all go together,
+ * sent from the thread that completes the reply (a Lettuce I/O thread). So a busy node sends at most one PUBLISH
+ * per target node per Redis round trip, holding everything queued meanwhile (split at
+ * {@link Builder#maxBatchEntries} entries or {@link Builder#maxBatchBytes} bytes), and an idle one adds no more than
+ * the flush delay. {@link #publish(String, Collection)} queues a whole fan-out at once, so it never splits across
+ * publishes; {@link #flush} sends every queue now. Entries for one target node are published
  * in the order they were queued. {@link #broadcastPresence} queues for every node the same way, in a queue of its
  * own: the presence changes of one node reach every other node in the order they were queued.
  *
@@ -607,8 +608,9 @@ public final class RedisDeliveryBus implements ClusterBus {
         /**
          * How long a target node's first queued entry waits for more before its batch is sent (on the bus's timer
          * thread); a PUBLISH to that node under way holds the batch until it is answered, as always. Default
-         * {@link #DEFAULT_FLUSH_DELAY} (2 ms), which adds at most that much to a push's way to another node and
-         * takes the receiving node's writes from one per message and connection to one per batch and connection.
+         * {@link RedisDeliveryBus#DEFAULT_FLUSH_DELAY} (2 ms), which adds at most that much to a push's way to
+         * another node and takes the receiving node's writes from one per message and connection to one per batch
+         * and connection.
          * 0: sent at once if no PUBLISH to that node is under way (on the calling thread), else as soon as it is
          * answered, with everything queued meanwhile.
          */
