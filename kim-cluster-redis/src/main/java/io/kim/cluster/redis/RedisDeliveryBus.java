@@ -389,7 +389,8 @@ public final class RedisDeliveryBus implements ClusterBus {
      * one drain is under way per target: entries queued meanwhile wait for its reply and then go in the next drain,
      * sent from the thread that completes the reply (Lettuce's I/O thread, which writes to its connection without a
      * hand-over).
-     * Under load a batch gathers what came in during one Redis round trip; when idle an entry goes at once.
+     * Under load a batch gathers what came in during one Redis round trip; when idle an entry waits the flush delay
+     * for others (with a delay of 0 it goes at once).
      */
     private final class Outbox {
         private final String target;
