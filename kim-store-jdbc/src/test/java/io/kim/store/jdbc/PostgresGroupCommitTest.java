@@ -62,8 +62,6 @@ class PostgresGroupCommitTest {
         TestDatabases.dropSchema(schema);
     }
 
-    
-
     @Test
     void appendsLookInboxesUpByIndexOnceTheTableGrew() throws Exception {
         stores = TestDatabases.postgres(schema).sweepInterval(java.time.Duration.ZERO).build();
@@ -146,8 +144,6 @@ class PostgresGroupCommitTest {
         }
         return c;
     }
-
-    
 
     @Test
     void conversationsKeepTheirOrder_andSharedInboxesStayGapFree() {
