@@ -49,14 +49,16 @@ import org.slf4j.LoggerFactory;
  * bus.publish("node-b", pushesForNodeB);    // one batch
  * }</pre>
  *
- * <p><b>Batching.</b> {@link #publish} and {@link #kick} queue an entry for its target node. With no PUBLISH to that
- * node under way, the queue is sent after the flush delay (default 2 ms, on the bus's timer thread; with a delay of
- * 0 at once, on the calling thread); while one is under way, entries wait for its reply and then all go together,
- * sent from the thread that completes the reply (a Lettuce I/O thread). So a busy node sends at most one PUBLISH
- * per target node per Redis round trip, holding everything queued meanwhile (split at
- * {@link Builder#maxBatchEntries} entries or {@link Builder#maxBatchBytes} bytes), and an idle one adds no more than
- * the flush delay. {@link #publish(String, Collection)} queues a whole fan-out at once, so it never splits across
- * publishes; {@link #flush} sends every queue now. Entries for one target node are published
+ * <p><b>Batching.</b> {@link #publish} and {@link #kick} queue an entry for its target node. A target's queue is
+ * published once its first entry has waited the flush delay (default 2 ms, as Kafka's {@code linger.ms}; the
+ * delayed send runs on the bus's timer thread), or at once when it holds {@link Builder#maxBatchEntries} entries
+ * (with a delay of 0: at once, on the calling thread). At most one PUBLISH per target node is under way: entries
+ * queued meanwhile wait for its reply as well, and are then sent from the thread that completes it (a Lettuce I/O
+ * thread). So a busy node sends about one PUBLISH per target node per flush delay (or per Redis round trip, if
+ * that is longer), holding everything queued meanwhile (split at {@link Builder#maxBatchEntries} entries or
+ * {@link Builder#maxBatchBytes} bytes), and an entry waits no more than the flush delay or one round trip,
+ * whichever is longer. {@link #publish(String, Collection)} queues a whole fan-out at once, so it never splits
+ * across publishes; {@link #flush} sends every queue now. Entries for one target node are published
  * in the order they were queued. {@link #broadcastPresence} queues for every node the same way, in a queue of its
  * own: the presence changes of one node reach every other node in the order they were queued.
  *
@@ -388,9 +390,8 @@ public final class RedisDeliveryBus implements ClusterBus {
      * The entries queued for one target node (or for every node), and whether a PUBLISH to it is under way. At most
      * one drain is under way per target: entries queued meanwhile wait for its reply and then go in the next drain,
      * sent from the thread that completes the reply (Lettuce's I/O thread, which writes to its connection without a
-     * hand-over).
-     * Under load a batch gathers what came in during one Redis round trip; when idle an entry waits the flush delay
-     * for others (with a delay of 0 it goes at once).
+     * hand-over). A batch gathers what came in during the flush delay since its first entry (at least one Redis
+     * round trip under load); with a delay of 0 an entry goes at once when no drain is under way.
      */
     private final class Outbox {
         private final String target;
@@ -400,6 +401,10 @@ public final class RedisDeliveryBus implements ClusterBus {
         private boolean inFlight;
         /** A delayed drain is scheduled on the flusher (flush delay > 0 only). */
         private boolean scheduled;
+        /** {@link #flush} asked for the queue while a drain was under way: its reply sends it at once. */
+        private boolean urgent;
+        /** {@link System#nanoTime()} when the first entry of {@link #queued} was queued. */
+        private long firstQueuedAt;
 
         Outbox(String target, byte[] channel) {
             this.target = target;
@@ -410,39 +415,60 @@ public final class RedisDeliveryBus implements ClusterBus {
             List<Object> now = null;
             boolean schedule = false;
             synchronized (this) {
-                queued.addAll(entries);
-                if (inFlight || scheduled) {
-                    return;
+                if (queued.isEmpty()) {
+                    firstQueuedAt = System.nanoTime();
                 }
-                if (flushDelay.isZero()) {
+                queued.addAll(entries);
+                if (inFlight) {
+                    return; // the reply sends it, once it has waited the flush delay
+                }
+                if (flushDelay.isZero() || queued.size() >= maxBatchEntries) {
                     now = take();
-                } else {
+                } else if (!scheduled) {
                     schedule = scheduled = true;
                 }
             }
             if (now != null) {
                 sendAll(now);
             } else if (schedule) {
-                try {
-                    flusher.schedule(this::delayedDrain, flushDelay.toNanos(), TimeUnit.NANOSECONDS);
-                } catch (RejectedExecutionException e) {
-                    drain(); // closing: send what there is
-                }
+                scheduleDrain(flushDelay.toNanos());
             }
         }
 
+        /** Drains after {@code nanos} on the flusher; at once if the bus is closing. */
+        private void scheduleDrain(long nanos) {
+            try {
+                flusher.schedule(this::delayedDrain, nanos, TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException e) {
+                delayedDrain(); // closing: send what there is
+            }
+        }
+
+        /** The flush delay is up: sends the queue, unless a drain is under way (its reply sends it when due). */
         private void delayedDrain() {
+            List<Object> now;
             synchronized (this) {
                 scheduled = false;
+                if (inFlight || queued.isEmpty()) {
+                    return;
+                }
+                now = take();
             }
-            drain();
+            sendAll(now);
         }
 
-        /** Sends what is queued now, unless a drain is under way (its completion sends it). Any thread. */
+        /**
+         * Sends what is queued now, unless a drain is under way: then its reply sends it without waiting for the
+         * flush delay. Any thread.
+         */
         void drain() {
             List<Object> now;
             synchronized (this) {
-                if (inFlight || queued.isEmpty()) {
+                if (queued.isEmpty()) {
+                    return;
+                }
+                if (inFlight) {
+                    urgent = true;
                     return;
                 }
                 now = take();
@@ -466,18 +492,34 @@ public final class RedisDeliveryBus implements ClusterBus {
             List<Object> entries = queued;
             queued = new ArrayList<>();
             inFlight = true;
+            urgent = false;
             return entries;
         }
 
-        /** The next queue once a drain's publishes completed, or {@code null} (and no drain under way). */
+        /**
+         * Once a drain's publishes completed: the next queue if it is due (it waited the flush delay since its
+         * first entry was queued, holds a whole batch, or a flush asked for it), else {@code null}, with no drain
+         * under way and a delayed drain scheduled for the rest of the delay.
+         */
         private List<Object> next() {
+            long wait;
             synchronized (this) {
                 if (queued.isEmpty()) {
                     inFlight = false;
                     return null;
                 }
-                return take();
+                wait = flushDelay.toNanos() - (System.nanoTime() - firstQueuedAt);
+                if (wait <= 0 || urgent || queued.size() >= maxBatchEntries) {
+                    return take();
+                }
+                inFlight = false;
+                if (scheduled) {
+                    return null; // a delayed drain is due anyway
+                }
+                scheduled = true;
             }
+            scheduleDrain(wait);
+            return null;
         }
 
         /**
@@ -608,10 +650,11 @@ public final class RedisDeliveryBus implements ClusterBus {
 
         /**
          * How long a target node's first queued entry waits for more before its batch is sent (on the bus's timer
-         * thread); a PUBLISH to that node under way holds the batch until it is answered, as always. Default
-         * {@link RedisDeliveryBus#DEFAULT_FLUSH_DELAY} (2 ms), which adds at most that much to a push's way to
-         * another node and takes the receiving node's writes from one per message and connection to one per batch
-         * and connection.
+         * thread, or on the thread that completes the PUBLISH before it); a queue that holds
+         * {@link #maxBatchEntries} entries goes without waiting, and a PUBLISH to that node under way holds the batch
+         * until it is answered. Default {@link RedisDeliveryBus#DEFAULT_FLUSH_DELAY} (2 ms), which adds at most that
+         * much to a push's way to another node (when Redis answers within it) and takes the receiving node's writes
+         * from one per message and connection to one per batch and connection.
          * 0: sent at once if no PUBLISH to that node is under way (on the calling thread), else as soon as it is
          * answered, with everything queued meanwhile.
          */

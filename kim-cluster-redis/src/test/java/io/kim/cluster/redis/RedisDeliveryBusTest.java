@@ -150,46 +150,127 @@ class RedisDeliveryBusTest {
         assertEquals(1000, b.received.size());
     }
 
-    @Test
-    void publish_whileAPublishIsUnderWay_queuedEntriesGoTogetherOnceItIsAnswered() throws Exception {
-        CountDownLatch firstBatchSending = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        ClusterBus.Receiver holdsTheFirstBatch = new ClusterBus.Receiver() {
-            @Override
-            public void onPush(String sourceNode, RemotePush push) {
-            }
+    /** Holds the first PUBLISH under way (its sending thread waits in onBatchSent) until {@link #release}. */
+    private static final class HoldsFirstBatch implements ClusterBus.Receiver {
+        final CountDownLatch firstBatchSending = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
 
-            @Override
-            public void onBatchSent(String targetNode, int entries) {
-                if (firstBatchSending.getCount() > 0) {
-                    firstBatchSending.countDown();
-                    try {
-                        release.await(); // the first PUBLISH stays under way while the test queues more
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
+        @Override
+        public void onPush(String sourceNode, RemotePush push) {
+        }
+
+        @Override
+        public void onBatchSent(String targetNode, int entries) {
+            if (firstBatchSending.getCount() > 0) {
+                firstBatchSending.countDown();
+                try {
+                    release.await(); // the first PUBLISH stays under way while the test queues more
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
             }
-        };
-        Inbox b = new Inbox();
-        RedisDeliveryBus a = bus("node-a", holdsTheFirstBatch);
-        bus("node-b", b);
+        }
+
+        /** Runs {@code send} on a thread of its own and returns once its first PUBLISH is held. */
+        Thread holdFirst(Runnable send) throws InterruptedException {
+            Thread first = new Thread(send);
+            first.start();
+            assertTrue(firstBatchSending.await(10, TimeUnit.SECONDS));
+            return first;
+        }
+    }
+
+    private static List<RemotePush> numbered(int count) {
         List<RemotePush> all = new ArrayList<>();
-        for (int i = 0; i < 1000; i++) {
+        for (int i = 0; i < count; i++) {
             all.add(new RemotePush("acme", "u" + (i % 7), "ch-" + (i % 7), i + 1, ("m" + i).getBytes(StandardCharsets.UTF_8)));
         }
-        Thread first = new Thread(() -> a.publish("node-b", all.get(0)));
-        first.start();
-        assertTrue(firstBatchSending.await(10, TimeUnit.SECONDS));
+        return all;
+    }
+
+    @Test
+    void publish_whileAPublishIsUnderWay_queuedEntriesGoTogetherOnceItIsAnswered() throws Exception {
+        HoldsFirstBatch holder = new HoldsFirstBatch();
+        Inbox b = new Inbox();
+        RedisDeliveryBus a = bus("node-a", holder);
+        bus("node-b", b);
+        List<RemotePush> all = numbered(1000);
+        Thread first = holder.holdFirst(() -> a.publish("node-b", all.get(0)));
 
         all.subList(1, 1000).forEach(p -> a.publish("node-b", p)); // each queued behind the one under way
-        release.countDown();
+        holder.release.countDown();
         first.join();
 
         eventually("node-b receives all 1000 pushes", 1000, () -> b.received.size() == 1000);
         assertEquals(all, List.copyOf(b.received));
         assertEquals(2, a.metrics().publishes(), "the first push alone, then the 999 queued meanwhile in one");
         assertEquals(999, a.metrics().largestBatch());
+    }
+
+    @Test
+    void publish_queuedWhileAPublishIsUnderWay_waitsTheFlushDelayAfterItsReply_unlessFlushed() throws Exception {
+        HoldsFirstBatch holder = new HoldsFirstBatch();
+        Inbox b = new Inbox();
+        RedisDeliveryBus a = bus("node-a", holder, RedisDeliveryBus.builder().flushDelay(Duration.ofMinutes(10)));
+        bus("node-b", b);
+        List<RemotePush> all = numbered(100);
+        Thread first = holder.holdFirst(() -> {
+            a.publish("node-b", all.get(0));
+            a.flush();
+        });
+
+        all.subList(1, 100).forEach(p -> a.publish("node-b", p));
+        holder.release.countDown();
+        first.join();
+
+        eventually("node-b receives the flushed push", 1000, () -> b.received.size() == 1);
+        sleep(300); // a reply that sent the queue at once would have delivered it by now
+        assertEquals(1, b.received.size(), "the 99 queued meanwhile wait for the rest of the flush delay");
+        assertEquals(1, a.metrics().publishes());
+
+        a.flush();
+        eventually("node-b receives the other 99 after the flush", 1000, () -> b.received.size() == 100);
+        assertEquals(all, List.copyOf(b.received));
+        assertEquals(2, a.metrics().publishes());
+    }
+
+    @Test
+    void flush_whileAPublishIsUnderWay_sendsTheQueueOnceItIsAnswered() throws Exception {
+        HoldsFirstBatch holder = new HoldsFirstBatch();
+        Inbox b = new Inbox();
+        RedisDeliveryBus a = bus("node-a", holder, RedisDeliveryBus.builder().flushDelay(Duration.ofMinutes(10)));
+        bus("node-b", b);
+        List<RemotePush> all = numbered(50);
+        Thread first = holder.holdFirst(() -> {
+            a.publish("node-b", all.get(0));
+            a.flush();
+        });
+
+        all.subList(1, 50).forEach(p -> a.publish("node-b", p));
+        a.flush(); // asked while the first PUBLISH is under way
+        holder.release.countDown();
+        first.join();
+
+        eventually("node-b receives all 50 without another flush", 1000, () -> b.received.size() == 50);
+        assertEquals(all, List.copyOf(b.received));
+        assertEquals(2, a.metrics().publishes());
+    }
+
+    @Test
+    void publish_aQueueOfAWholeBatch_goesWithoutWaitingTheFlushDelay() {
+        Inbox b = new Inbox();
+        RedisDeliveryBus a = bus("node-a", (s, p) -> { },
+                RedisDeliveryBus.builder().flushDelay(Duration.ofMinutes(10)).maxBatchEntries(100));
+        bus("node-b", b);
+        List<RemotePush> all = numbered(250);
+
+        all.forEach(p -> a.publish("node-b", p));
+
+        eventually("node-b receives the two whole batches", 1000, () -> b.received.size() >= 200);
+        assertEquals(all.subList(0, b.received.size()), List.copyOf(b.received));
+        a.flush();
+        eventually("node-b receives the rest after the flush", 1000, () -> b.received.size() == 250);
+        assertEquals(all, List.copyOf(b.received));
     }
 
     @Test
