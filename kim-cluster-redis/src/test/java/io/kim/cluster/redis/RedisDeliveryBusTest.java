@@ -207,21 +207,35 @@ class RedisDeliveryBusTest {
         assertEquals(999, a.metrics().largestBatch());
     }
 
-    @Test
-    void publish_queuedWhileAPublishIsUnderWay_waitsTheFlushDelayAfterItsReply_unlessFlushed() throws Exception {
+    /** A bus with a 10 minute flush delay whose flushed first push is held under way, the rest queued behind it. */
+    private record Held(RedisDeliveryBus a, Inbox b, List<RemotePush> all, HoldsFirstBatch holder, Thread first) {
+        void release() throws InterruptedException {
+            holder.release.countDown();
+            first.join();
+        }
+    }
+
+    private Held heldBehindAFlushedPush(int count) throws InterruptedException {
         HoldsFirstBatch holder = new HoldsFirstBatch();
         Inbox b = new Inbox();
         RedisDeliveryBus a = bus("node-a", holder, RedisDeliveryBus.builder().flushDelay(Duration.ofMinutes(10)));
         bus("node-b", b);
-        List<RemotePush> all = numbered(100);
+        List<RemotePush> all = numbered(count);
         Thread first = holder.holdFirst(() -> {
             a.publish("node-b", all.get(0));
             a.flush();
         });
+        all.subList(1, count).forEach(p -> a.publish("node-b", p));
+        return new Held(a, b, all, holder, first);
+    }
 
-        all.subList(1, 100).forEach(p -> a.publish("node-b", p));
-        holder.release.countDown();
-        first.join();
+    @Test
+    void publish_queuedWhileAPublishIsUnderWay_waitsTheFlushDelayAfterItsReply_unlessFlushed() throws Exception {
+        Held h = heldBehindAFlushedPush(100);
+        RedisDeliveryBus a = h.a();
+        Inbox b = h.b();
+        List<RemotePush> all = h.all();
+        h.release();
 
         eventually("node-b receives the flushed push", 1000, () -> b.received.size() == 1);
         sleep(300); // a reply that sent the queue at once would have delivered it by now
@@ -236,20 +250,12 @@ class RedisDeliveryBusTest {
 
     @Test
     void flush_whileAPublishIsUnderWay_sendsTheQueueOnceItIsAnswered() throws Exception {
-        HoldsFirstBatch holder = new HoldsFirstBatch();
-        Inbox b = new Inbox();
-        RedisDeliveryBus a = bus("node-a", holder, RedisDeliveryBus.builder().flushDelay(Duration.ofMinutes(10)));
-        bus("node-b", b);
-        List<RemotePush> all = numbered(50);
-        Thread first = holder.holdFirst(() -> {
-            a.publish("node-b", all.get(0));
-            a.flush();
-        });
-
-        all.subList(1, 50).forEach(p -> a.publish("node-b", p));
+        Held h = heldBehindAFlushedPush(50);
+        RedisDeliveryBus a = h.a();
+        Inbox b = h.b();
+        List<RemotePush> all = h.all();
         a.flush(); // asked while the first PUBLISH is under way
-        holder.release.countDown();
-        first.join();
+        h.release();
 
         eventually("node-b receives all 50 without another flush", 1000, () -> b.received.size() == 50);
         assertEquals(all, List.copyOf(b.received));
