@@ -249,9 +249,30 @@ public final class ImServer implements AutoCloseable {
             return this;
         }
 
-        /** If set, a message to a user the directory does not know gets {@code NO_SUCH_USER}. Default: none. */
+        /**
+         * If set, a message to a user the directory does not know gets {@code NO_SUCH_USER}. A receiver it found is
+         * remembered for {@link #userCacheExpiry} (at most 100,000 per node), so the SENDs to them that follow do
+         * not ask it again. Default: none.
+         */
         public Builder userDirectory(UserDirectory directory) {
             node.userDirectory(Objects.requireNonNull(directory, "userDirectory"));
+            return this;
+        }
+
+        /**
+         * How long a SEND's receiver that the {@link #userDirectory} found is remembered, so that SENDs to them
+         * within it skip the directory (on kim-store-jdbc a query per message); at most 100,000 users per node,
+         * the least recently asked for going first. A user the directory did not find is never remembered, so a
+         * user created after a refused SEND is found by the next one. A host that removes users from its own
+         * directory shortens it to how long messages to a removed user may still be accepted; {@link Duration#ZERO}
+         * asks the directory for every SEND. Default 1 minute.
+         */
+        public Builder userCacheExpiry(Duration expiry) {
+            Objects.requireNonNull(expiry, "userCacheExpiry");
+            if (expiry.isNegative()) {
+                throw new IllegalArgumentException("userCacheExpiry: " + expiry + " (expected: >= 0)");
+            }
+            node.userCacheExpiry(expiry);
             return this;
         }
 

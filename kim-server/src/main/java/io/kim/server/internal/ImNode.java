@@ -50,6 +50,9 @@ public final class ImNode {
     /** How long after sending a sender may recall or edit a message, unless configured: 2 minutes. */
     public static final java.time.Duration DEFAULT_AMEND_WINDOW = java.time.Duration.ofMinutes(2);
 
+    /** How long a SEND's receiver the user directory found is remembered, unless configured: 1 minute. */
+    public static final java.time.Duration DEFAULT_USER_CACHE_EXPIRY = java.time.Duration.ofMinutes(1);
+
     private final String nodeId;
     private final ChannelMap channels;
     private final ClusterBus bus;
@@ -78,7 +81,7 @@ public final class ImNode {
                 b.maxSessionsPerUser);
         GroupCommands group = new GroupCommands(groups, messages, b.userDirectory, delivery, ids, events, b.metrics,
                 b.clock);
-        SendCommand send = new SendCommand(messages, b.userDirectory, group, b.contentFilter, b.filterPolicy,
+        SendCommand send = new SendCommand(messages, b.userDirectory, b.userCacheExpiry, group, b.contentFilter, b.filterPolicy,
                 delivery, ids, events, b.metrics, b.clock, b.maxBodyLength);
         SyncCommands sync = new SyncCommands(messages, events, b.metrics, b.defaultSyncLimit, b.maxSyncLimit,
                 b.maxFrameLength);
@@ -192,6 +195,7 @@ public final class ImNode {
         private SessionStore sessionStore;
         private MessageStore messageStore;
         private UserDirectory userDirectory;
+        private Duration userCacheExpiry = DEFAULT_USER_CACHE_EXPIRY;
         private GroupStore groupStore;
         private ContentFilter contentFilter = ContentFilter.none();
         private Function<String, FilterPolicy> filterPolicy = tenant -> FilterPolicy.MASK;
@@ -246,6 +250,12 @@ public final class ImNode {
 
         public Builder userDirectory(UserDirectory d) {
             this.userDirectory = d;
+            return this;
+        }
+
+        /** How long a SEND's receiver the directory found is remembered; zero: not at all. */
+        public Builder userCacheExpiry(Duration expiry) {
+            this.userCacheExpiry = expiry;
             return this;
         }
 

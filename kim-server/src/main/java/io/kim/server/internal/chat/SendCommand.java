@@ -27,6 +27,7 @@ import io.kim.spi.Session;
 import io.kim.spi.UserDirectory;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -41,7 +42,7 @@ import java.util.function.Function;
 public final class SendCommand {
 
     private final MessageStore messages;
-    private final UserDirectory users;
+    private final KnownUsers users; // null: every receiver exists
     private final GroupCommands groups;
     private final ContentFilter filter;
     private final Function<String, FilterPolicy> filterPolicy;
@@ -52,12 +53,15 @@ public final class SendCommand {
     private final Clock clock;
     private final int maxBodyLength;
 
-    /** @param users the user directory, or {@code null} if the server has none (every receiver exists) */
-    public SendCommand(MessageStore messages, UserDirectory users, GroupCommands groups, ContentFilter filter,
-            Function<String, FilterPolicy> filterPolicy, Delivery delivery, Ids ids, EventListener events,
-            ImMetrics metrics, Clock clock, int maxBodyLength) {
+    /**
+     * @param users the user directory, or {@code null} if the server has none (every receiver exists)
+     * @param userCacheExpiry how long a receiver the directory found is remembered (see {@link KnownUsers})
+     */
+    public SendCommand(MessageStore messages, UserDirectory users, Duration userCacheExpiry, GroupCommands groups,
+            ContentFilter filter, Function<String, FilterPolicy> filterPolicy, Delivery delivery, Ids ids,
+            EventListener events, ImMetrics metrics, Clock clock, int maxBodyLength) {
         this.messages = messages;
-        this.users = users;
+        this.users = users == null ? null : new KnownUsers(users, userCacheExpiry, clock);
         this.groups = groups;
         this.filter = filter;
         this.filterPolicy = filterPolicy;
@@ -102,8 +106,8 @@ public final class SendCommand {
         if (users == null) {
             return inOrder(r, Stages.done(null), none -> store(r, ChatType.USER, req, contentType, content, owners));
         }
-        return inOrder(r, users.find(me.tenant(), target), user -> {
-            if (user.isEmpty()) {
+        return inOrder(r, users.exists(me.tenant(), target), exists -> {
+            if (!exists) {
                 throw new RequestException(Status.NO_SUCH_USER, "no such user: " + target);
             }
             return store(r, ChatType.USER, req, contentType, content, owners);
