@@ -36,6 +36,11 @@ import java.util.function.IntSupplier;
  * cluster on that Redis ({@code RedisCluster}), with in-memory message and group stores of its own; the system
  * property {@code kim.bench.flushDelayMicros} (a server JVM option; default: the bus's default, 2,000) sets its
  * bus's {@code flushDelay}.
+ *
+ * <p>With the system property {@code kim.bench.directory=true} the kim server has the store's user directory
+ * (an in-memory one for {@code memory}), every user is created there at the first login, and each SEND's receiver
+ * is checked against it as in a deployment; {@code kim.bench.userCacheMillis} sets the server's
+ * {@code userCacheExpiry} (default: the server's default, 1 minute; 0 asks the directory for every SEND).
  */
 public final class BenchServerMain {
 
@@ -61,6 +66,7 @@ public final class BenchServerMain {
                 BenchStore store = BenchStore.open(a.get("store", "memory"), a.get("jdbc-url", ""), retention,
                         kind.equals("kim"));
                 ImServer.Builder b = ImServer.builder();
+                boolean directory = Boolean.getBoolean("kim.bench.directory");
                 String redis = a.get("redis", "");
                 if (!redis.isEmpty()) {
                     // a node of a cluster: sessions and pushes to the other nodes through Redis
@@ -74,12 +80,19 @@ public final class BenchServerMain {
                 }
                 b.listen(new TcpTransport(), new InetSocketAddress(host, 0))
                         .listen(new WebSocketTransport(), new InetSocketAddress(host, 0))
-                        .authenticator(new BenchAuthenticator())
+                        .authenticator(new BenchAuthenticator(directory ? store.users() : null))
                         .rateLimits(rateLimits(a.get("rate-limits", "none")))
                         .messageStore(store.messages())
                         .ioThreads(threads);
                 if (store.groups() != null) {
                     b.groupStore(store.groups());
+                }
+                if (directory) {
+                    b.userDirectory(store.users());
+                    String expiry = System.getProperty("kim.bench.userCacheMillis");
+                    if (expiry != null) {
+                        b.userCacheExpiry(Duration.ofMillis(Long.parseLong(expiry)));
+                    }
                 }
                 ImServer im = b.build().start();
                 server = () -> {

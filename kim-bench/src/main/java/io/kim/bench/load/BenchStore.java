@@ -1,8 +1,11 @@
 package io.kim.bench.load;
 
 import io.kim.embedded.InMemoryMessageStore;
+import io.kim.embedded.InMemoryUserDirectory;
+import io.kim.embedded.PasswordHasher;
 import io.kim.spi.GroupStore;
 import io.kim.spi.MessageStore;
+import io.kim.spi.UserDirectory;
 import io.kim.store.jdbc.JdbcStores;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -26,14 +29,20 @@ import java.util.stream.Stream;
  */
 final class BenchStore implements AutoCloseable {
 
+    /** Bench users have bench passwords: one iteration, so creating them costs nothing measurable. */
+    private static final PasswordHasher HASHER = PasswordHasher.withIterations(1);
+
     private final MessageStore messages;
     private final GroupStore groups;
+    private final UserDirectory users;
     private final JdbcStores jdbc;
     private final Runnable cleanup;
 
-    private BenchStore(MessageStore messages, GroupStore groups, JdbcStores jdbc, Runnable cleanup) {
+    private BenchStore(MessageStore messages, GroupStore groups, UserDirectory users, JdbcStores jdbc,
+            Runnable cleanup) {
         this.messages = messages;
         this.groups = groups;
+        this.users = users;
         this.jdbc = jdbc;
         this.cleanup = cleanup;
     }
@@ -45,7 +54,7 @@ final class BenchStore implements AutoCloseable {
                 // no per-sender quota: a load run sends more than a person does
                 return new BenchStore(InMemoryMessageStore.builder().retention(retention).quota(0, 0)
                         .conversations(conversations).build(),
-                        null, null, () -> { });
+                        null, InMemoryUserDirectory.builder().passwordHasher(HASHER).build(), null, () -> { });
             }
             case "h2" -> {
                 Path dir;
@@ -54,25 +63,27 @@ final class BenchStore implements AutoCloseable {
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
-                JdbcStores.Builder b = JdbcStores.builder().h2File(dir).retention(retention).quota(0, 0);
+                JdbcStores.Builder b = JdbcStores.builder().h2File(dir).retention(retention).quota(0, 0)
+                        .passwordHasher(HASHER);
                 int writers = Integer.getInteger("kim.bench.appendWriters", 0);
                 if (writers > 0) {
                     b.appendWriters(writers);
                 }
                 JdbcStores stores = b.build();
-                return new BenchStore(stores.messages(), stores.groups(), stores, () -> delete(dir));
+                return new BenchStore(stores.messages(), stores.groups(), stores.users(), stores, () -> delete(dir));
             }
             case "postgres" -> {
                 String url = jdbcUrl.isEmpty() ? "jdbc:postgresql://127.0.0.1:5432/test" : jdbcUrl;
                 String schema = "kim_bench_" + ProcessHandle.current().pid();
                 JdbcStores.Builder b = JdbcStores.builder().url(url).user("postgres").schema(schema)
-                        .retention(retention).quota(0, 0);
+                        .retention(retention).quota(0, 0).passwordHasher(HASHER);
                 int writers = Integer.getInteger("kim.bench.appendWriters", 0);
                 if (writers > 0) {
                     b.appendWriters(writers);
                 }
                 JdbcStores stores = b.build();
-                return new BenchStore(stores.messages(), stores.groups(), stores, () -> drop(url, schema));
+                return new BenchStore(stores.messages(), stores.groups(), stores.users(), stores,
+                        () -> drop(url, schema));
             }
             default -> throw new IllegalArgumentException("store: " + kind + " (expected: memory, h2 or postgres)");
         }
@@ -92,6 +103,11 @@ final class BenchStore implements AutoCloseable {
         }
         JdbcStores.WriterStats w = jdbc.writerStats();
         return w.commits() + " " + w.appends() + " " + w.rows();
+    }
+
+    /** The user directory of the store (an in-memory one for {@code memory}); bench users have bench passwords. */
+    UserDirectory users() {
+        return users;
     }
 
     /** The group store, or {@code null} for the server's in-memory default. */
