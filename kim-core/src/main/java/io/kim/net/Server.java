@@ -5,6 +5,7 @@ import io.kim.net.internal.AddressMatcher;
 import io.kim.net.internal.ByteCounter;
 import io.kim.net.internal.ConnectionGate;
 import io.kim.net.internal.HandshakeBudget;
+import io.kim.net.internal.NettyChannel;
 import io.kim.net.internal.NettyIo;
 import io.kim.net.internal.ServerConnectionHandler;
 import io.netty.bootstrap.ServerBootstrap;
@@ -32,10 +33,14 @@ import java.util.Map;
 import java.util.LinkedHashSet;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,6 +93,7 @@ public final class Server implements AutoCloseable {
     private final ConnectionLimits limits;
     private final AddressMatcher trustedProxies;
     private final ConnectionGate gate;
+    private final Function<? super Channel, ? extends CompletionStage<?>> drain;
 
     private final Object lock = new Object();
     private final Map<String, io.netty.channel.Channel> bound = new LinkedHashMap<>();
@@ -113,6 +119,7 @@ public final class Server implements AutoCloseable {
         this.limits = b.limits;
         this.trustedProxies = b.trustedProxies;
         this.gate = new ConnectionGate(limits, System::nanoTime);
+        this.drain = b.drain;
     }
 
     /** A new builder. */
@@ -299,9 +306,11 @@ public final class Server implements AutoCloseable {
     }
 
     /**
-     * Stops gracefully: stops accepting, sends every connection (handshaken or not) a close frame with
-     * {@link CloseStatus#GOING_AWAY} and closes it, waits up to {@code grace} for them to close, then shuts down
-     * the event loops this server created. Idempotent; blocks the caller (never call it on an event loop).
+     * Stops gracefully: stops accepting, stops reading from every connection, waits for what the
+     * {@linkplain Builder#drain drain} of each accepted channel returns (if one is set), sends every connection
+     * (handshaken or not) a close frame with {@link CloseStatus#GOING_AWAY} and closes it, waits for them to
+     * close, then shuts down the event loops this server created. The waits together last at most {@code grace}.
+     * Idempotent; blocks the caller (never call it on an event loop).
      */
     public void shutdown(Duration grace) {
         Objects.requireNonNull(grace, "grace");
@@ -320,7 +329,14 @@ public final class Server implements AutoCloseable {
                 ch.close().syncUninterruptibly();
             }
             bound.clear();
+            long deadline = System.nanoTime() + grace.toNanos();
             List<io.netty.channel.Channel> open = new ArrayList<>(connections);
+            for (io.netty.channel.Channel ch : open) {
+                ch.eventLoop().execute(() -> NettyChannel.stopReading(ch));
+            }
+            if (drain != null) {
+                awaitDrained(deadline);
+            }
             for (io.netty.channel.Channel ch : open) {
                 ch.eventLoop().execute(() -> {
                     if (ch.isActive()) {
@@ -329,7 +345,6 @@ public final class Server implements AutoCloseable {
                     ch.close();
                 });
             }
-            long deadline = System.nanoTime() + grace.toNanos();
             for (io.netty.channel.Channel ch : open) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0 || !ch.closeFuture().awaitUninterruptibly(left, TimeUnit.NANOSECONDS)) {
@@ -342,6 +357,36 @@ public final class Server implements AutoCloseable {
             bossGroup.shutdownGracefully(quiet, timeout, TimeUnit.MILLISECONDS).syncUninterruptibly();
             workerGroup.shutdownGracefully(quiet, timeout, TimeUnit.MILLISECONDS).syncUninterruptibly();
             log.info("kim server stopped");
+        }
+    }
+
+    /** Runs {@link #drain} for every channel of the map on its loop and waits for all, until {@code deadline}. */
+    private void awaitDrained(long deadline) {
+        List<CompletableFuture<Void>> drained = new ArrayList<>();
+        for (Channel channel : channelMap.all()) {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            drained.add(done);
+            try {
+                channel.executor().execute(() -> {
+                    try {
+                        drain.apply(channel).whenComplete((ignored, error) -> done.complete(null));
+                    } catch (RuntimeException e) {
+                        log.warn("draining {} failed", channel, e);
+                        done.complete(null);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                done.complete(null); // its loop has stopped: nothing left to wait for
+            }
+        }
+        try {
+            CompletableFuture.allOf(drained.toArray(new CompletableFuture<?>[0]))
+                    .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            log.info("shutdown: {} of {} channels still had requests in flight at the end of the grace",
+                    drained.stream().filter(f -> !f.isDone()).count(), drained.size());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -366,6 +411,7 @@ public final class Server implements AutoCloseable {
         private ServerObserver observer = ServerObserver.NONE;
         private ConnectionLimits limits = ConnectionLimits.defaults();
         private AddressMatcher trustedProxies = AddressMatcher.NONE;
+        private Function<? super Channel, ? extends CompletionStage<?>> drain;
 
         private Builder() {
         }
@@ -480,6 +526,19 @@ public final class Server implements AutoCloseable {
         /** I/O threads. Default 0: twice the number of CPUs. */
         public Builder ioThreads(int ioThreads) {
             this.ioThreads = Args.atLeast(ioThreads, 0, "ioThreads");
+            return this;
+        }
+
+        /**
+         * What a graceful {@link Server#shutdown} waits for on each accepted channel before it says "going away":
+         * once the listeners are closed and reading from every connection has stopped for good (frames read
+         * before are still handed to the {@link MessageListener}), the server calls {@code drain} for every
+         * channel of its {@link ChannelMap}, on the channel's event loop, and waits until each returned stage
+         * has completed (normally or not) or the grace has passed, whichever comes first. Must not block. Default:
+         * none, the connections are closed at once.
+         */
+        public Builder drain(Function<? super Channel, ? extends CompletionStage<?>> drain) {
+            this.drain = Objects.requireNonNull(drain, "drain");
             return this;
         }
 

@@ -310,6 +310,51 @@ public abstract class TransportContractTest {
     }
 
     @Test
+    void shutdown_withADrain_stopsReading_andWaitsForItBeforeGoingAway() throws Exception {
+        CompletableFuture<Void> held = new CompletableFuture<>();
+        CountDownLatch draining = new CountDownLatch(1);
+        List<String> drained = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Server server = start(serverBuilder().drain(ch -> {
+            drained.add(ch.id());
+            draining.countDown();
+            return held;
+        }));
+        BlockingQueue<String> echoes = new LinkedBlockingQueue<>();
+        Client c = client(clientBuilder("c1").messageListener((ch, p) -> echoes.add(text(p))));
+        await(c.connect(address(server)));
+        c.send(bytes("before"));
+        assertEquals("before", echoes.poll(WAIT_SECONDS, TimeUnit.SECONDS));
+
+        Thread stopping = new Thread(() -> server.shutdown(Duration.ofSeconds(60)), "shutdown");
+        stopping.start();
+        await(draining);
+        c.send(bytes("late")); // reading has stopped for good: never handed to the listener, never echoed
+        assertTrue(c.isActive(), "the connection stays open while its drain is under way");
+        assertTrue(stopping.isAlive(), "the shutdown waits for the drain");
+
+        held.complete(null);
+        awaitClosed(c);
+        assertEquals(CloseStatus.GOING_AWAY.code(), c.closeStatus().code());
+        stopping.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+        assertFalse(stopping.isAlive(), "the shutdown ended once the drain completed");
+        assertEquals(List.of("c1"), drained);
+        assertEquals(List.of(), new ArrayList<>(echoes), "nothing was read after the drain began");
+    }
+
+    @Test
+    void shutdown_withADrainThatNeverEnds_closesWithGoingAwayOnceTheGraceHasPassed() throws Exception {
+        Server server = start(serverBuilder().drain(ch -> new CompletableFuture<>()));
+        Client c = client(clientBuilder("c1"));
+        await(c.connect(address(server)));
+
+        server.shutdown(Duration.ofMillis(200));
+
+        awaitClosed(c);
+        assertEquals(CloseStatus.GOING_AWAY.code(), c.closeStatus().code());
+        assertFalse(server.isRunning());
+    }
+
+    @Test
     void thousandConcurrentConnections_exchangeMessages() throws Exception {
         Server server = start(serverBuilder());
         EventLoopGroup group = Client.newEventLoopGroup(2);

@@ -80,7 +80,7 @@ public final class ImServer implements AutoCloseable {
         this.bus = node.clusterBus();
         this.receiver = node.clusterReceiver();
         b.server.channelMap(node.channels()).acceptor(node.acceptor()).messageListener(node.messageListener())
-                .stateListener(node.stateListener());
+                .stateListener(node.stateListener()).drain(node::drained);
         if (b.node.metrics() instanceof ServerObserver observer) {
             b.server.observer(observer);
         }
@@ -188,8 +188,11 @@ public final class ImServer implements AutoCloseable {
     }
 
     /**
-     * Closes every connection with "going away" and stops; see {@link Server#shutdown}. Then closes the cluster
-     * bus, if any. Idempotent.
+     * Stops gracefully: stops accepting and reading, waits until the requests already read are answered (a SEND
+     * whose message the store is still writing gets its acknowledgement), closes every connection with "going
+     * away" and stops, all within {@code grace}; see {@link Server#shutdown}. A request still unanswered when the
+     * grace ends is not acknowledged; the client's retry with the same client message id finds the message stored
+     * once if the store kept it. Then closes the cluster bus, if any. Idempotent; blocks the caller.
      */
     public void shutdown(Duration grace) {
         server.shutdown(grace);

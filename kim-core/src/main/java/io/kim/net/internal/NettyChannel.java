@@ -3,6 +3,7 @@ package io.kim.net.internal;
 import io.kim.net.Channel;
 import io.kim.net.CloseStatus;
 import io.kim.net.Frame;
+import io.netty.util.AttributeKey;
 import java.net.SocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -10,6 +11,9 @@ import java.util.concurrent.Executor;
 
 /** A {@link Channel} over a Netty channel whose pipeline carries {@link Frame}s. */
 public final class NettyChannel implements Channel {
+
+    private static final AttributeKey<Boolean> READING_STOPPED = AttributeKey.valueOf(NettyChannel.class,
+            "readingStopped");
 
     private final String id;
     private final String transport;
@@ -105,9 +109,26 @@ public final class NettyChannel implements Channel {
         ch.config().setAutoRead(false);
     }
 
+    /** Does nothing once the server {@linkplain #stopReading stopped reading} from the channel for good. */
     @Override
     public void resumeReading() {
-        ch.config().setAutoRead(true);
+        resumeReading(ch);
+    }
+
+    /** Reads from {@code ch} again, unless the server {@linkplain #stopReading stopped reading} from it for good. */
+    public static void resumeReading(io.netty.channel.Channel ch) {
+        if (!ch.hasAttr(READING_STOPPED)) {
+            ch.config().setAutoRead(true);
+        }
+    }
+
+    /**
+     * Stops reading from {@code ch} for good (a shutdown under way): {@link #resumeReading} does nothing from now
+     * on. On the channel's event loop.
+     */
+    public static void stopReading(io.netty.channel.Channel ch) {
+        ch.attr(READING_STOPPED).set(Boolean.TRUE);
+        ch.config().setAutoRead(false);
     }
 
     @Override

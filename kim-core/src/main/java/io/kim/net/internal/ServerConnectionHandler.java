@@ -241,7 +241,7 @@ public final class ServerConnectionHandler extends ChannelInboundHandlerAdapter 
             log.warn("{} acceptor failed after registration", accepted, e);
         }
         // reading resumes before the early frames go in, so that a listener that pauses reading for them wins
-        ctx.channel().config().setAutoRead(true);
+        NettyChannel.resumeReading(ctx.channel());
         if (early != null) {
             byte[] next;
             while (state == State.ACCEPTED && (next = early.poll()) != null) {

@@ -4,6 +4,7 @@ import io.kim.server.internal.dispatch.RateLimiter;
 import io.kim.spi.Session;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * What the IM server keeps with each logged-in channel (its {@link io.kim.net.Channel#attachment()}): the session,
@@ -23,6 +24,7 @@ public final class Connection {
     private boolean paused;
     private RateLimiter.PerConnection rateLimits;
     private CompletableFuture<Void> sendTurn;
+    private CompletableFuture<Void> idle;
     private java.util.HashMap<String, Long> typingAt;
     private java.util.Set<String> watching;
 
@@ -93,6 +95,30 @@ public final class Connection {
 
     public void inFlight(int n) {
         this.inFlight = n;
+    }
+
+    /**
+     * Completes once no request of this connection is in flight or waiting: at once if none is, else when the
+     * dispatcher has answered the last of them (see {@link #answered}). For a graceful shutdown, which has stopped
+     * reading first.
+     */
+    public CompletionStage<Void> idle() {
+        if (inFlight == 0 && !hasWaiting()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        if (idle == null) {
+            idle = new CompletableFuture<>();
+        }
+        return idle;
+    }
+
+    /** Called by the dispatcher after each answer: completes {@link #idle()} once nothing is left to answer. */
+    public void answered() {
+        if (idle != null && inFlight == 0 && !hasWaiting()) {
+            CompletableFuture<Void> done = idle;
+            idle = null;
+            done.complete(null);
+        }
     }
 
     /** Payloads that arrived while the connection had its maximum of requests in flight; created on first use. */

@@ -36,6 +36,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 
@@ -169,6 +170,14 @@ public final class ImNode {
     /** The dispatcher. */
     public MessageListener messageListener() {
         return dispatcher;
+    }
+
+    /**
+     * For a graceful shutdown ({@link io.kim.net.Server.Builder#drain}): completes once the requests of
+     * {@code channel} that were read are answered. On the channel's event loop.
+     */
+    public CompletionStage<Void> drained(io.kim.net.Channel channel) {
+        return channel.attachment() instanceof Connection c ? c.idle() : CompletableFuture.completedFuture(null);
     }
 
     /** Kicks every connection of a user, on every node; see {@link Delivery#disconnect}. */

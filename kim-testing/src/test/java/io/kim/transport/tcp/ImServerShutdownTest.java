@@ -87,6 +87,54 @@ class ImServerShutdownTest {
         }
     }
 
+    @Test
+    void sendInFlightAtShutdown_isAcknowledgedBeforeGoingAway() throws Exception {
+        InMemoryMessageStore memory = InMemoryMessageStore.builder().build();
+        LateStore store = new LateStore(memory);
+        EventLoopGroup group = Client.newEventLoopGroup(1);
+        ImServer server = server(store);
+        Thread stopping = new Thread(() -> server.shutdown(Duration.ofSeconds(60)), "shutdown");
+        try {
+            RawImClient alice = RawImClient.login(new TcpTransport(), group, server.boundAddress("tcp"),
+                    "alice:phone");
+            int seq = alice.sendRequest(Command.SEND, RawImClient.text(TargetType.CHAT_USER, "bob", "c-1", "hi"));
+            assertTrue(store.appendCalled.await(30, TimeUnit.SECONDS), "the SEND reached the store");
+
+            stopping.start();
+            awaitRefused(server.boundAddress("tcp")); // the listener is closed: the shutdown is under way
+            assertTrue(alice.isActive(), "still open: the SEND is not answered yet");
+            store.completeLateAppends();
+
+            Packet ack = alice.response(seq);
+            assertEquals(Status.OK, ack.getHeader().getStatus(), ack.getHeader().getStatusMessage());
+            assertFalse(SendResponse.parseFrom(ack.getBody()).getDuplicate());
+            alice.awaitClosed();
+            assertEquals(CloseStatus.GOING_AWAY.code(), alice.closeStatus().code());
+            stopping.join(TimeUnit.SECONDS.toMillis(30));
+            assertFalse(stopping.isAlive(), "the shutdown ended once the SEND was answered");
+        } finally {
+            store.completeLateAppends();
+            if (!stopping.isAlive()) {
+                server.shutdown(Duration.ofSeconds(1));
+            }
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    /** Waits (at most 30 s) until a connection to {@code address} is refused. */
+    private static void awaitRefused(InetSocketAddress address) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(address, 1000);
+            } catch (java.io.IOException refused) {
+                return;
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("the listener at " + address + " kept accepting");
+    }
+
     private static ImServer server(MessageStore store) {
         return ImServer.builder()
                 .listen(new TcpTransport(), new InetSocketAddress("127.0.0.1", 0))

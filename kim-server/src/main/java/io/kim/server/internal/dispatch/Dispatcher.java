@@ -138,6 +138,7 @@ public final class Dispatcher implements MessageListener {
         if (!(error instanceof GoingAwayException)) { // else the loop has stopped, and the connection is closed
             drain(channel, conn);
         }
+        conn.answered();
     }
 
     /** Handles waiting payloads while there is room, then reads again; never recursively. */
