@@ -334,7 +334,7 @@ public final class Server implements AutoCloseable {
             for (io.netty.channel.Channel ch : open) {
                 ch.eventLoop().execute(() -> NettyChannel.stopReading(ch));
             }
-            if (drain != null) {
+            if (drain != null && !grace.isZero()) {
                 awaitDrained(deadline);
             }
             for (io.netty.channel.Channel ch : open) {
@@ -534,8 +534,8 @@ public final class Server implements AutoCloseable {
          * once the listeners are closed and reading from every connection has stopped for good (frames read
          * before are still handed to the {@link MessageListener}), the server calls {@code drain} for every
          * channel of its {@link ChannelMap}, on the channel's event loop, and waits until each returned stage
-         * has completed (normally or not) or the grace has passed, whichever comes first. Must not block. Default:
-         * none, the connections are closed at once.
+         * has completed (normally or not) or the grace has passed, whichever comes first; a shutdown with a grace
+         * of zero does not call it. Must not block. Default: none, the connections are closed at once.
          */
         public Builder drain(Function<? super Channel, ? extends CompletionStage<?>> drain) {
             this.drain = Objects.requireNonNull(drain, "drain");
