@@ -106,14 +106,21 @@ public final class JdbcMessageStore implements MessageStore {
      * message of a group, so that a conversation's appends are written in the order they were made.
      */
     private Writer writerOf(Message message) {
-        if (writers.length == 1) {
-            return writers[0];
-        }
+        return writers.length == 1 ? writers[0] : writers[writerIndex(message, writers.length)];
+    }
+
+    /**
+     * The writer, of {@code writers}, of the conversation {@code message} belongs to: both directions of a pair of
+     * users, or a group, always the same one. The conversation's hash is mixed by a multiplication and the writer
+     * taken from the product's high bits, into which every bit of the hash has been carried (its low bits depend on
+     * the hash's low bits alone, which for ids such as {@code a1}/{@code b1} hardly vary).
+     */
+    static int writerIndex(Message message, int writers) {
         int h = message.chatType() == ChatType.GROUP ? message.target().hashCode()
                 : message.senderId().hashCode() + message.target().hashCode(); // either direction alike
         h = 31 * h + message.tenant().hashCode();
         h ^= h >>> 16;
-        return writers[Math.floorMod(h * 0x9E3779B9, writers.length)];
+        return (int) (((h * 0x9E3779B9) & 0xFFFF_FFFFL) * writers >>> 32);
     }
 
     // ---- append: group commit ---------------------------------------------------------------------------
