@@ -3,6 +3,8 @@ package io.kim.bench.load;
 import io.kim.cluster.redis.RedisCluster;
 import io.kim.cluster.redis.RedisDeliveryBus;
 import io.kim.server.ImServer;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.kim.server.RateLimits;
 import io.kim.transport.tcp.TcpTransport;
 import io.kim.transport.ws.WebSocketTransport;
@@ -15,6 +17,7 @@ import java.lang.management.MemoryType;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 
 /**
@@ -41,6 +44,9 @@ import java.util.function.IntSupplier;
  * (an in-memory one for {@code memory}), every user is created there at the first login, and each SEND's receiver
  * is checked against it as in a deployment; {@code kim.bench.userCacheMillis} sets the server's
  * {@code userCacheExpiry} (default: the server's default, 1 minute; 0 asks the directory for every SEND).
+ * {@code kim.bench.requestTimes=true} gives the server a Micrometer registry and prints, at {@code quit}, on
+ * standard error, its own mean and maximum time per SEND (arrival to answer) and per push (the message made to
+ * pushed), as {@code TIMES ...} lines.
  */
 public final class BenchServerMain {
 
@@ -59,6 +65,7 @@ public final class BenchServerMain {
         AutoCloseable server;
         IntSupplier conns;
         java.util.function.Supplier<String> writes = () -> "-1 -1 -1";
+        Runnable requestTimes = () -> { };
         String ready;
         switch (kind) {
             case "kim", "kim-plain" -> {
@@ -93,6 +100,11 @@ public final class BenchServerMain {
                     if (expiry != null) {
                         b.userCacheExpiry(Duration.ofMillis(Long.parseLong(expiry)));
                     }
+                }
+                if (Boolean.getBoolean("kim.bench.requestTimes")) {
+                    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+                    b.meterRegistry(registry);
+                    requestTimes = () -> requestTimes(registry);
                 }
                 ImServer im = b.build().start();
                 server = () -> {
@@ -131,6 +143,7 @@ public final class BenchServerMain {
                 break;
             }
         }
+        requestTimes.run();
         try {
             server.close();
         } catch (Exception e) {
@@ -143,6 +156,20 @@ public final class BenchServerMain {
      * {@code none}: a load test measures the server, not its limits (the defaults allow a person 20 SENDs a second);
      * {@code counting}: every bucket on, at a million a second, so the limiter's cost is paid and nothing is refused.
      */
+    /** Prints, on standard error, the server's own time per SEND (arrival to answer) and per push. */
+    private static void requestTimes(SimpleMeterRegistry registry) {
+        for (String name : new String[] {"kim.request.duration", "kim.delivery.latency"}) {
+            for (Timer t : registry.find(name).timers()) {
+                String command = t.getId().getTag("command");
+                if (command == null || command.equals("send")) {
+                    System.err.printf("TIMES %s%s: count %d, mean %.2f ms, max %.2f ms%n", name,
+                            command == null ? "" : " " + command, t.count(), t.mean(TimeUnit.MILLISECONDS),
+                            t.max(TimeUnit.MILLISECONDS));
+                }
+            }
+        }
+    }
+
     static RateLimits rateLimits(String kind) {
         return switch (kind) {
             case "none" -> RateLimits.none();
