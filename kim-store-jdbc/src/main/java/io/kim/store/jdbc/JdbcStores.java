@@ -121,7 +121,7 @@ public final class JdbcStores implements AutoCloseable {
         } else {
             this.dialect = Dialect.of(b.url);
             writers = writers(b, dialect);
-            this.ownPool = pool(b, writers);
+            this.ownPool = pool(b, writers, dialect);
             this.dataSource = ownPool;
             migrateOn = ownPool;
         }
@@ -151,7 +151,7 @@ public final class JdbcStores implements AutoCloseable {
                         t.setDaemon(true);
                         return t;
                     });
-            Db db = new Db(dataSource, dialect, executor);
+            Db db = new Db(dataSource, dialect, executor, ownPool != null && !dialect.sessionSettings().isEmpty());
             this.messages = new JdbcMessageStore(db, new JdbcMessageStore.Settings(b.clock, saturatedMillis(b.retention),
                     b.quotaMessages, b.quotaBytes, b.queueCapacity, b.maxBatchSize, b.sweepBatchSize,
                     writers), epoch,
@@ -185,8 +185,11 @@ public final class JdbcStores implements AutoCloseable {
     }
 
     /** kim's own pool on {@link Builder#url}: the store's threads, the append writers and the sweeper. */
-    private static HikariDataSource pool(Builder b, int writers) {
+    private static HikariDataSource pool(Builder b, int writers, Dialect dialect) {
         HikariConfig config = new HikariConfig();
+        if (!dialect.sessionSettings().isEmpty()) {
+            config.setConnectionInitSql(dialect.sessionSettings()); // once per connection, not once per batch
+        }
         config.setJdbcUrl(b.url);
         if (b.user != null) {
             config.setUsername(b.user);

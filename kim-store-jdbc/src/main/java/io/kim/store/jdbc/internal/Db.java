@@ -34,15 +34,27 @@ public final class Db {
     private final DataSource dataSource;
     private final Dialect dialect;
     private final ExecutorService executor;
+    private final boolean sessionBatchSettings;
 
-    public Db(DataSource dataSource, Dialect dialect, ExecutorService executor) {
+    /**
+     * @param sessionBatchSettings whether every connection of {@code dataSource} has {@link Dialect#batchSettings}
+     *                             for its whole session (kim's own pool sets them when it opens a connection), so
+     *                             that no transaction needs to set them again
+     */
+    public Db(DataSource dataSource, Dialect dialect, ExecutorService executor, boolean sessionBatchSettings) {
         this.dataSource = dataSource;
         this.dialect = dialect;
         this.executor = executor;
+        this.sessionBatchSettings = sessionBatchSettings;
     }
 
     public Dialect dialect() {
         return dialect;
+    }
+
+    /** Whether every connection has {@link Dialect#batchSettings} for its whole session already. */
+    public boolean sessionBatchSettings() {
+        return sessionBatchSettings;
     }
 
     /** Runs {@code work} in auto-commit mode on the store's threads. */

@@ -15,7 +15,8 @@ public enum Dialect {
                     + " last_message_id = EXCLUDED.last_message_id, last_at = EXCLUDED.last_at,"
                     + " unread = kim_conversation.unread + EXCLUDED.unread",
             true,
-            "SET LOCAL plan_cache_mode = force_custom_plan"),
+            "SET LOCAL plan_cache_mode = force_custom_plan",
+            "SET plan_cache_mode = force_custom_plan"),
 
     H2("classpath:db/kim/h2",
             "INSERT INTO kim_inbox (tenant, user_id, head, sent_entries, sent_bytes) SELECT ?1, ?2, 0, 0, 0"
@@ -39,6 +40,7 @@ public enum Dialect {
                     + " last_at, read_seq, unread) VALUES (s.tenant, s.user_id, s.chat_type, s.peer, s.last_seq,"
                     + " s.last_message_id, s.last_at, 0, s.unread)",
             false,
+            "",
             "");
 
     /** Flyway location of this dialect's migrations. */
@@ -69,16 +71,28 @@ public enum Dialect {
      * costs far less than one such scan.
      */
     final String batchSettings;
+    /**
+     * {@link #batchSettings} for a whole session (empty: none): run once on each new connection of kim's own pool,
+     * whose transactions then need not run {@link #batchSettings}, a round trip less per batch. Connections lent by
+     * the application keep the per-transaction form, which leaves their sessions as they were.
+     */
+    final String sessionSettings;
 
     Dialect(String migrations, String insertInboxIfAbsent, String upsertAck, String lockForSweep,
-            String upsertConversation, boolean arrays, String batchSettings) {
+            String upsertConversation, boolean arrays, String batchSettings, String sessionSettings) {
         this.batchSettings = batchSettings;
+        this.sessionSettings = sessionSettings;
         this.upsertConversation = upsertConversation;
         this.arrays = arrays;
         this.migrations = migrations;
         this.insertInboxIfAbsent = insertInboxIfAbsent;
         this.upsertAck = upsertAck;
         this.lockForSweep = lockForSweep;
+    }
+
+    /** {@link #sessionSettings}: what kim's own pool runs on each new connection (empty: nothing). */
+    public String sessionSettings() {
+        return sessionSettings;
     }
 
     /** The Flyway location of this dialect's migrations. */
