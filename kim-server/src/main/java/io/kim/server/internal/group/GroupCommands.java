@@ -24,6 +24,7 @@ import io.kim.spi.Group;
 import io.kim.spi.GroupStore;
 import io.kim.spi.JoinPolicy;
 import io.kim.spi.MessageStore;
+import io.kim.spi.NoSuchGroupException;
 import io.kim.spi.Session;
 import io.kim.spi.UserDirectory;
 import io.kim.spi.Validate;
@@ -35,6 +36,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 
@@ -362,15 +364,21 @@ public final class GroupCommands {
      * fails with {@code NO_SUCH_GROUP} or {@code FORBIDDEN} if the sender is not a member.
      */
     public CompletionStage<Collection<String>> sendTargets(Executor loop, Session me, String groupId) {
-        return Stages.then(loop, store.isMember(me.tenant(), groupId, me.userId()), member -> {
-            if (member) {
-                return Stages.then(loop, store.members(me.tenant(), groupId), Stages::done);
+        // one call to the store (on kim-store-jdbc one query) per group message: the sender's membership is read
+        // from the members, and a group that does not exist has none
+        CompletionStage<List<String>> members = store.members(me.tenant(), groupId).exceptionally(e -> {
+            if (Stages.unwrap(e) instanceof NoSuchGroupException) {
+                return List.of();
+            }
+            throw e instanceof CompletionException c ? c : new CompletionException(e);
+        });
+        return Stages.then(loop, members, list -> {
+            if (list.contains(me.userId())) {
+                return Stages.done(list);
             }
             metrics.rejected("forbidden");
-            return Stages.then(loop, store.find(me.tenant(), groupId), g -> {
-                throw g.isEmpty() ? new RequestException(Status.NO_SUCH_GROUP, "no such group: " + groupId)
-                        : new RequestException(Status.FORBIDDEN, "not a member of " + groupId);
-            });
+            throw list.isEmpty() ? new RequestException(Status.NO_SUCH_GROUP, "no such group: " + groupId)
+                    : new RequestException(Status.FORBIDDEN, "not a member of " + groupId);
         });
     }
 
