@@ -131,6 +131,18 @@ final class EmbeddedIm implements AutoCloseable {
         return p.getHeader().getFlag() == Flag.RESPONSE;
     }
 
+    /** Sends a text SEND and returns the status of its answer (pushes before it are skipped). */
+    io.kim.protocol.Status sendText(io.kim.protocol.TargetType type, String target, String clientMessageId) {
+        int seq = request(Command.SEND, io.kim.protocol.SendRequest.newBuilder().setChatType(type).setTarget(target)
+                .setClientMessageId(clientMessageId).setContentType("text/plain")
+                .setBody(com.google.protobuf.ByteString.copyFromUtf8("hi")).build());
+        for (Packet p = nextPacket(); ; p = nextPacket()) {
+            if (isResponse(p) && p.getHeader().getSequence() == seq) {
+                return p.getHeader().getStatus();
+            }
+        }
+    }
+
     @Override
     public void close() {
         channel.finishAndReleaseAll();

@@ -2,11 +2,7 @@ package io.kim.server.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import com.google.protobuf.ByteString;
 import io.kim.embedded.InMemoryGroupStore;
-import io.kim.protocol.Command;
-import io.kim.protocol.Packet;
-import io.kim.protocol.SendRequest;
 import io.kim.protocol.Status;
 import io.kim.protocol.TargetType;
 import io.kim.spi.Group;
@@ -56,14 +52,7 @@ class GroupSendLookupTest {
     }
 
     private Status send(EmbeddedIm from, String group) {
-        int seq = from.request(Command.SEND, SendRequest.newBuilder().setChatType(TargetType.CHAT_GROUP)
-                .setTarget(group).setClientMessageId("c" + ++clientIds).setContentType("text/plain")
-                .setBody(ByteString.copyFromUtf8("hi")).build());
-        for (Packet p = from.nextPacket(); ; p = from.nextPacket()) {
-            if (EmbeddedIm.isResponse(p) && p.getHeader().getSequence() == seq) {
-                return p.getHeader().getStatus();
-            }
-        }
+        return from.sendText(TargetType.CHAT_GROUP, group, "c" + ++clientIds);
     }
 
     private GroupStore counting(GroupStore store) {

@@ -3,11 +3,7 @@ package io.kim.server.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import com.google.protobuf.ByteString;
 import io.kim.embedded.InMemoryUserDirectory;
-import io.kim.protocol.Command;
-import io.kim.protocol.Packet;
-import io.kim.protocol.SendRequest;
 import io.kim.protocol.Status;
 import io.kim.protocol.TargetType;
 import io.kim.server.ImServer;
@@ -110,14 +106,7 @@ class KnownUsersTest {
     }
 
     private Status send(EmbeddedIm from, String to) {
-        int seq = from.request(Command.SEND, SendRequest.newBuilder().setChatType(TargetType.CHAT_USER)
-                .setTarget(to).setClientMessageId("c" + ++clientIds).setContentType("text/plain")
-                .setBody(ByteString.copyFromUtf8("hi")).build());
-        for (Packet p = from.nextPacket(); ; p = from.nextPacket()) {
-            if (EmbeddedIm.isResponse(p) && p.getHeader().getSequence() == seq) {
-                return p.getHeader().getStatus();
-            }
-        }
+        return from.sendText(TargetType.CHAT_USER, to, "c" + ++clientIds);
     }
 
     /** A clock that moves only when told to. */
