@@ -108,7 +108,7 @@ public final class JdbcStores implements AutoCloseable {
     private JdbcStores(Builder b) {
         this.closeTimeout = b.closeTimeout;
         int writers;
-        long startupWait = Math.max(STARTUP_WAIT.toMillis(), b.connectTimeout.toMillis());
+        long startupWait = Math.max(b.startupWait.toMillis(), b.connectTimeout.toMillis());
         DataSource migrateOn;
         if (b.dataSource != null) {
             this.ownPool = null;
@@ -313,8 +313,6 @@ public final class JdbcStores implements AutoCloseable {
         return "JdbcStores[" + dialect + ", " + messages + ", " + groups + ']';
     }
 
-    /** How long {@link Builder#build()} waits at least for the first connection. */
-    private static final Duration STARTUP_WAIT = Duration.ofSeconds(20);
 
     /** What the first connection told: the database, and the state the DataSource's connections come in. */
     private record Probe(Dialect dialect, LentDataSource.HostState state) {
@@ -434,6 +432,7 @@ public final class JdbcStores implements AutoCloseable {
         private int appendWriters;
         private int poolSize = 8;
         private Duration connectTimeout = Duration.ofSeconds(2);
+        private Duration startupWait = Duration.ofSeconds(20);
         private Duration sweepInterval = Duration.ofMinutes(1);
         private int sweepBatchSize = 500;
         private int sweepMaxBatches = 1_000;
@@ -595,10 +594,20 @@ public final class JdbcStores implements AutoCloseable {
          * How long a statement waits for a connection before it fails with {@link StoreUnavailableException}
          * (while the database is down, this is how long a send waits for its {@code UNAVAILABLE}). Default 2 s. On
          * a {@link #dataSource}, the pool's own timeout applies instead, and this only lengthens the wait of
-         * {@link #build()} for the first connection beyond 20 s.
+         * {@link #build()} for the first connection beyond the {@link #startupWait}.
          */
         public Builder connectTimeout(Duration connectTimeout) {
             this.connectTimeout = positive(connectTimeout, "connectTimeout");
+            return this;
+        }
+
+        /**
+         * How long {@link #build()} keeps trying to get its first connection (a database that is still starting,
+         * as next to it in a compose file) before it fails with {@link StoreUnavailableException}; at least the
+         * {@link #connectTimeout}. Default 20 s; a host that would rather fail fast shortens it.
+         */
+        public Builder startupWait(Duration startupWait) {
+            this.startupWait = positive(startupWait, "startupWait");
             return this;
         }
 
@@ -647,8 +656,8 @@ public final class JdbcStores implements AutoCloseable {
 
         /**
          * Connects, runs the migrations (unless {@linkplain #migrate turned off}) and starts the stores' threads.
-         * Blocks while it does; waits up to 20 s (or the {@linkplain #connectTimeout connect timeout} if longer)
-         * for the first connection.
+         * Blocks while it does; waits up to the {@link #startupWait} (or the {@linkplain #connectTimeout connect
+         * timeout} if longer) for the first connection.
          *
          * @throws IllegalStateException     if none or both of a {@link #url} (or {@link #h2File}) and a
          *                                   {@link #dataSource} were set, or a {@link #user} or {@link #password}

@@ -235,12 +235,14 @@ class JdbcStoresTest {
         assertThrows(IllegalArgumentException.class, () -> JdbcStores.builder().quota(-1, 0));
         assertThrows(IllegalArgumentException.class, () -> JdbcStores.builder().queueCapacity(0));
         assertThrows(IllegalArgumentException.class, () -> JdbcStores.builder().retention(Duration.ZERO));
+        assertThrows(IllegalArgumentException.class, () -> JdbcStores.builder().startupWait(Duration.ZERO));
     }
 
     @Test
     void build_unreachableDatabase_failsWithStoreUnavailable() {
         StoreUnavailableException e = assertThrows(StoreUnavailableException.class, () -> JdbcStores.builder()
-                .url("jdbc:postgresql://127.0.0.1:1/none").user("x").connectTimeout(Duration.ofMillis(500)).build());
+                .url("jdbc:postgresql://127.0.0.1:1/none").user("x").connectTimeout(Duration.ofMillis(500))
+                .startupWait(Duration.ofSeconds(1)).build());
         assertTrue(e.getMessage().contains("POSTGRESQL"), e.getMessage());
     }
 
