@@ -3,11 +3,11 @@ package io.kim.bench.load;
 import io.kim.cluster.redis.RedisCluster;
 import io.kim.cluster.redis.RedisDeliveryBus;
 import io.kim.server.ImServer;
-import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.kim.server.RateLimits;
 import io.kim.transport.tcp.TcpTransport;
 import io.kim.transport.ws.WebSocketTransport;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -152,10 +152,6 @@ public final class BenchServerMain {
         System.exit(0);
     }
 
-    /**
-     * {@code none}: a load test measures the server, not its limits (the defaults allow a person 20 SENDs a second);
-     * {@code counting}: every bucket on, at a million a second, so the limiter's cost is paid and nothing is refused.
-     */
     /** Prints, on standard error, the server's own time per SEND (arrival to answer) and per push. */
     private static void requestTimes(SimpleMeterRegistry registry) {
         for (String name : new String[] {"kim.request.duration", "kim.delivery.latency"}) {
@@ -170,6 +166,10 @@ public final class BenchServerMain {
         }
     }
 
+    /**
+     * {@code none}: a load test measures the server, not its limits (the defaults allow a person 20 SENDs a second);
+     * {@code counting}: every bucket on, at a million a second, so the limiter's cost is paid and nothing is refused.
+     */
     static RateLimits rateLimits(String kind) {
         return switch (kind) {
             case "none" -> RateLimits.none();

@@ -82,8 +82,8 @@ public final class ImNode {
                 b.maxSessionsPerUser);
         GroupCommands group = new GroupCommands(groups, messages, b.userDirectory, delivery, ids, events, b.metrics,
                 b.clock);
-        SendCommand send = new SendCommand(messages, b.userDirectory, b.userCacheExpiry, group, b.contentFilter, b.filterPolicy,
-                delivery, ids, events, b.metrics, b.clock, b.maxBodyLength);
+        SendCommand send = new SendCommand(messages, b.userDirectory, b.userCacheExpiry, group, b.contentFilter,
+                b.filterPolicy, delivery, ids, events, b.metrics, b.clock, b.maxBodyLength);
         SyncCommands sync = new SyncCommands(messages, events, b.metrics, b.defaultSyncLimit, b.maxSyncLimit,
                 b.maxFrameLength);
         ConversationCommands conversations = new ConversationCommands(messages, delivery, ids, b.clock);

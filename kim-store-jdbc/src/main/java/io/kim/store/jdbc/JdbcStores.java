@@ -151,7 +151,7 @@ public final class JdbcStores implements AutoCloseable {
                         t.setDaemon(true);
                         return t;
                     });
-            Db db = new Db(dataSource, dialect, executor, ownPool != null && !dialect.sessionSettings().isEmpty());
+            Db db = new Db(dataSource, dialect, executor, ownPool != null);
             this.messages = new JdbcMessageStore(db, new JdbcMessageStore.Settings(b.clock, saturatedMillis(b.retention),
                     b.quotaMessages, b.quotaBytes, b.queueCapacity, b.maxBatchSize, b.sweepBatchSize,
                     writers), epoch,

@@ -48,10 +48,9 @@ class ImServerShutdownTest {
         EventLoopGroup group = Client.newEventLoopGroup(1);
         ImServer server = server(store);
         try {
-            RawImClient alice = RawImClient.login(new TcpTransport(), group, server.boundAddress("tcp"),
-                    "alice:phone");
-            int seq = alice.sendRequest(Command.SEND, RawImClient.text(TargetType.CHAT_USER, "bob", "c-1", "hi"));
-            assertTrue(store.appendCalled.await(30, TimeUnit.SECONDS), "the SEND reached the store");
+            HeldSend held = sendHeldByTheStore(server, group, store);
+            RawImClient alice = held.alice();
+            int seq = held.seq();
 
             PrintStream originalErr = System.err;
             ByteArrayOutputStream log = new ByteArrayOutputStream();
@@ -95,10 +94,9 @@ class ImServerShutdownTest {
         ImServer server = server(store);
         Thread stopping = new Thread(() -> server.shutdown(Duration.ofSeconds(60)), "shutdown");
         try {
-            RawImClient alice = RawImClient.login(new TcpTransport(), group, server.boundAddress("tcp"),
-                    "alice:phone");
-            int seq = alice.sendRequest(Command.SEND, RawImClient.text(TargetType.CHAT_USER, "bob", "c-1", "hi"));
-            assertTrue(store.appendCalled.await(30, TimeUnit.SECONDS), "the SEND reached the store");
+            HeldSend held = sendHeldByTheStore(server, group, store);
+            RawImClient alice = held.alice();
+            int seq = held.seq();
 
             stopping.start();
             awaitRefused(server.boundAddress("tcp")); // the listener is closed: the shutdown is under way
@@ -119,6 +117,19 @@ class ImServerShutdownTest {
             }
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
+    }
+
+    /** Alice's connection and the sequence of her SEND, whose message the late store holds. */
+    private record HeldSend(RawImClient alice, int seq) {
+    }
+
+    /** Logs alice in and sends one SEND to bob; returns once it reached the store, which holds its answer. */
+    private static HeldSend sendHeldByTheStore(ImServer server, EventLoopGroup group, LateStore store)
+            throws Exception {
+        RawImClient alice = RawImClient.login(new TcpTransport(), group, server.boundAddress("tcp"), "alice:phone");
+        int seq = alice.sendRequest(Command.SEND, RawImClient.text(TargetType.CHAT_USER, "bob", "c-1", "hi"));
+        assertTrue(store.appendCalled.await(30, TimeUnit.SECONDS), "the SEND reached the store");
+        return new HeldSend(alice, seq);
     }
 
     /** Waits (at most 30 s) until a connection to {@code address} is refused. */

@@ -2,11 +2,12 @@ package io.kim.server.internal.chat;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import io.kim.server.internal.Stages;
 import io.kim.spi.UserDirectory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
@@ -21,6 +22,9 @@ final class KnownUsers {
 
     /** The most users one node remembers. */
     static final int MAX_USERS = 100_000;
+
+    /** The answer for a remembered user, shared: a SEND to one allocates no stage of its own. */
+    private static final CompletionStage<Boolean> FOUND = CompletableFuture.completedFuture(Boolean.TRUE);
 
     private record Key(String tenant, String userId) {
     }
@@ -41,11 +45,11 @@ final class KnownUsers {
      */
     CompletionStage<Boolean> exists(String tenant, String userId) {
         if (found == null) {
-            return directory.find(tenant, userId).thenApply(user -> user.isPresent());
+            return directory.find(tenant, userId).thenApply(Optional::isPresent);
         }
         Key key = new Key(tenant, userId);
         if (found.getIfPresent(key) != null) {
-            return Stages.done(Boolean.TRUE);
+            return FOUND;
         }
         return directory.find(tenant, userId).thenApply(user -> {
             if (user.isPresent()) {

@@ -37,9 +37,9 @@ public final class Db {
     private final boolean sessionBatchSettings;
 
     /**
-     * @param sessionBatchSettings whether every connection of {@code dataSource} has {@link Dialect#batchSettings}
-     *                             for its whole session (kim's own pool sets them when it opens a connection), so
-     *                             that no transaction needs to set them again
+     * @param sessionBatchSettings whether {@code dataSource} is kim's own pool, which runs
+     *                             {@link Dialect#sessionSettings} on each new connection, so that no transaction
+     *                             needs to run {@link Dialect#batchSettings} again
      */
     public Db(DataSource dataSource, Dialect dialect, ExecutorService executor, boolean sessionBatchSettings) {
         this.dataSource = dataSource;

@@ -15,8 +15,7 @@ public enum Dialect {
                     + " last_message_id = EXCLUDED.last_message_id, last_at = EXCLUDED.last_at,"
                     + " unread = kim_conversation.unread + EXCLUDED.unread",
             true,
-            "SET LOCAL plan_cache_mode = force_custom_plan",
-            "SET plan_cache_mode = force_custom_plan"),
+            "plan_cache_mode = force_custom_plan"),
 
     H2("classpath:db/kim/h2",
             "INSERT INTO kim_inbox (tenant, user_id, head, sent_entries, sent_bytes) SELECT ?1, ?2, 0, 0, 0"
@@ -40,7 +39,6 @@ public enum Dialect {
                     + " last_at, read_seq, unread) VALUES (s.tenant, s.user_id, s.chat_type, s.peer, s.last_seq,"
                     + " s.last_message_id, s.last_at, 0, s.unread)",
             false,
-            "",
             "");
 
     /** Flyway location of this dialect's migrations. */
@@ -63,7 +61,8 @@ public enum Dialect {
      */
     final boolean arrays;
     /**
-     * Run first in each of the append writer's transactions (empty: nothing to run). On PostgreSQL it plans the
+     * Run first in each of the append writer's and the sweeper's transactions on connections lent by the
+     * application (empty: nothing to run); kim's own pool has {@link #sessionSettings}. On PostgreSQL it plans the
      * batch's statements for the arguments of each execution: a prepared statement's generic plan, cached after
      * five executions, is made for the tables as they were then, and one made while they were nearly empty (a new
      * store's first seconds) joins the batch's keys to a sequential scan of {@code kim_message} until the next
@@ -79,9 +78,9 @@ public enum Dialect {
     final String sessionSettings;
 
     Dialect(String migrations, String insertInboxIfAbsent, String upsertAck, String lockForSweep,
-            String upsertConversation, boolean arrays, String batchSettings, String sessionSettings) {
-        this.batchSettings = batchSettings;
-        this.sessionSettings = sessionSettings;
+            String upsertConversation, boolean arrays, String planSetting) {
+        this.batchSettings = planSetting.isEmpty() ? "" : "SET LOCAL " + planSetting;
+        this.sessionSettings = planSetting.isEmpty() ? "" : "SET " + planSetting;
         this.upsertConversation = upsertConversation;
         this.arrays = arrays;
         this.migrations = migrations;
